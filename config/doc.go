@@ -1,0 +1,31 @@
+// Package config is the membership arithmetic of rafter for Go: pure
+// functions over a *rafterpb.Config, a port of rafter's rafter_config.erl.
+//
+// A configuration is in one of four states (rafter's #config{}):
+//
+//	blank         no configuration yet: a fresh peer. No quorum, no voters.
+//	stable        old_servers vote; a quorum is a majority of them.
+//	staging       old_servers vote; new_servers catch up as non-voters and
+//	              receive entries (Followers), but do not count.
+//	transitional  joint consensus (Raft §6): every server of old_servers and
+//	              new_servers votes, and a quorum needs a majority of old
+//	              AND a majority of new.
+//
+// A change runs blank → stable (rafter's initial configuration, Reconfig),
+// or stable → transitional (Reconfig) → stable with the new servers once the
+// transitional entry commits (Finish). AllowChange refuses a second change
+// while one runs (ErrConfigInProgress) and a change to the current servers
+// (ErrNotModified).
+//
+// Peers are identified by PeerKey ("name@node"); the vote and match maps
+// given to Quorum and QuorumMax are keyed by it. The consensus core
+// (consensus/core) uses Quorum to count votes and read confirmations, and
+// QuorumMax as its commit rule. Nothing here does I/O or keeps state.
+//
+// Example:
+//
+//	me := &rafterpb.Peer{Name: "a"}
+//	c := config.Reconfig(&rafterpb.Config{}, peers)  // blank → stable
+//	config.Quorum(me, c, map[string]bool{"b@": true}) // a (implicit) + b of 3: true
+//	config.QuorumMax(me, c, map[string]uint64{"a@": 7, "b@": 5, "c@": 2}) // 5
+package config

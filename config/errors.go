@@ -1,0 +1,23 @@
+package config
+
+import "errors"
+
+// Errors returned by Allow, AllowChange and Validate. All of them are
+// definite: the requested configuration was not adopted.
+var (
+	// ErrConfigInProgress: a change is already running (staging or
+	// transitional); rafter: allow_config/2 {error, config_in_progress}.
+	ErrConfigInProgress = errors.New("config: configuration change in progress")
+	// ErrNotModified: the requested servers equal the current ones;
+	// rafter: allow_config/2 {error, not_modified}.
+	ErrNotModified = errors.New("config: configuration not modified")
+	// ErrEmpty: a server list without servers.
+	ErrEmpty = errors.New("config: empty server list")
+	// ErrDuplicatePeer: the same peer appears twice in a server list.
+	ErrDuplicatePeer = errors.New("config: duplicate peer")
+	// ErrEmptyName: a nil peer, or a peer without a name.
+	ErrEmptyName = errors.New("config: peer without a name")
+	// ErrBadNode: a peer's node contains '@', which would make PeerKey
+	// ambiguous.
+	ErrBadNode = errors.New("config: peer node contains '@'")
+)
