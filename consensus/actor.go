@@ -1,0 +1,213 @@
+package consensus
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	protoactor "github.com/asynkron/protoactor-go/actor"
+
+	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/config"
+	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+// incarnations numbers every start of every consensus actor in the process.
+// protoactor keeps the PID and the mailbox across a restart, so replies and
+// ticks meant for the previous instance can reach the new one; tagging
+// timers and log writes with the incarnation lets the new instance drop them.
+var incarnations atomic.Uint64
+
+// Props returns the props of a consensus actor. Spawn it as
+// "<name>/consensus" next to its log server "<name>/log"; on every (re)start
+// it reloads the log, rebuilds the core and replays the committed entries into
+// a fresh state machine.
+func Props(opts Options) *protoactor.Props {
+	return protoactor.PropsFromProducer(func() protoactor.Actor {
+		return &consensusActor{opts: opts}
+	})
+}
+
+// consensusActor is the shell around one core: it turns ticks, peer messages,
+// client requests and log acknowledgements into core calls and executes the
+// core's Ready batches. It holds no protocol logic (no term, vote or quorum
+// rule): that is the core's.
+type consensusActor struct {
+	opts   Options
+	logger *slog.Logger
+	self   *protoactor.PID
+
+	incarnation uint64
+	core        *core.Core
+	sm          StateMachine
+	applied     uint64 // highest index whose effects the state machine holds
+	commitFloor uint64 // highest commit index told to the log server
+
+	timer *time.Timer // the next tick; see timer.go
+
+	// writeSeq numbers LogWrites; see ready.go. Writes carry
+	// incarnation<<32 | n so a stale LogWritten is recognised.
+	writeSeq uint64
+	// held are MessagesAfterPersist waiting for their LogWritten, in seq order.
+	held []heldMessages
+
+	nextID  core.RequestID
+	pending map[core.RequestID]*pendingRequest
+	reads   []core.ReadState // released reads whose index is not applied yet
+}
+
+// Receive dispatches one message. A message it does not understand is logged
+// and dropped: bad input from the network never stops a peer.
+func (a *consensusActor) Receive(ctx protoactor.Context) {
+	switch ctx.Message().(type) {
+	case *protoactor.Started:
+		a.start(ctx)
+		return
+	case *protoactor.Stopping, *protoactor.Restarting:
+		a.stop(ctx)
+		return
+	case *protoactor.Stopped, *protoactor.Terminated, *protoactor.ReceiveTimeout:
+		return
+	}
+	if a.core == nil {
+		// Started failed (and panicked); the supervisor is restarting us.
+		return
+	}
+	switch m := ctx.Message().(type) {
+	case *tick:
+		a.onTick(ctx, m)
+	case *rafterpb.RaftMessage:
+		a.onRaftMessage(m)
+	case *rafterpb.LogWritten:
+		a.onLogWritten(ctx, m)
+	case *protoactor.DeadLetterResponse:
+		a.onDeadLetter(m)
+	case *rafterpb.OpRequest, *rafterpb.ReadOpRequest, *rafterpb.SetConfigRequest,
+		*rafterpb.GetLeaderRequest, *rafterpb.GetEntryRequest, *rafterpb.StatusRequest:
+		a.onClientRequest(ctx, m)
+	case error:
+		// protoactor's Future.PipeTo delivers failures as bare error values.
+		a.logger.Warn("consensus: dropped an error delivered as a message", "error", m)
+	default:
+		a.logger.Warn("consensus: dropped a message of unknown type",
+			"type", fmt.Sprintf("%T", m), "sender", ctx.Sender())
+	}
+	if a.core != nil {
+		a.drain(ctx)
+	}
+}
+
+// start loads the log, builds the core and a fresh state machine, and arms
+// the tick timer. A failure panics: the supervisor restarts the pair.
+func (a *consensusActor) start(ctx protoactor.Context) {
+	a.logger = a.opts.Logger
+	if a.logger == nil {
+		a.logger = slog.New(slog.DiscardHandler)
+	}
+	if err := a.opts.Validate(); err != nil {
+		panic(err)
+	}
+	a.logger = a.logger.With("peer", config.PeerKey(a.opts.Self))
+	a.self = ctx.Self()
+	a.incarnation = incarnations.Add(1)
+	a.writeSeq = a.incarnation << 32
+	a.pending = make(map[core.RequestID]*pendingRequest)
+
+	restored, err := a.loadLog()
+	if err != nil {
+		panic(err)
+	}
+	cfg := a.opts.Core
+	cfg.ID = a.opts.Self
+	if cfg.Seed == 0 {
+		cfg.Seed = jitterSeed(a.opts.Self)
+	}
+	c, err := core.New(cfg, restored)
+	if err != nil {
+		panic(fmt.Errorf("consensus: core.New: %w", err))
+	}
+	a.core = c
+	a.sm = a.opts.NewStateMachine()
+	a.armTimer()
+	a.logger.Info("consensus: started",
+		"incarnation", a.incarnation, "entries", len(restored.Entries), "term", restored.Meta.GetTerm())
+	a.drain(ctx)
+}
+
+// loadLog asks the log server for everything it holds. Blocking here is safe:
+// the log server never calls the consensus actor synchronously.
+func (a *consensusActor) loadLog() (core.Restored, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), a.logCallTimeout())
+	defer cancel()
+	reply, err := actor.Call[*rafterpb.LogLoadReply](ctx, a.opts.System, a.opts.Log, &rafterpb.LogLoad{})
+	if err != nil {
+		return core.Restored{}, fmt.Errorf("%w: %w", ErrLogLoad, err)
+	}
+	if reply.GetError() != nil {
+		return core.Restored{}, fmt.Errorf("%w: %s", ErrLogLoad, reply.GetError().GetMessage())
+	}
+	return core.Restored{Meta: reply.GetMeta(), Entries: reply.GetEntries()}, nil
+}
+
+// stop runs on Stopping and Restarting: no more ticks, and every waiting
+// client learns that this peer will not answer.
+func (a *consensusActor) stop(ctx protoactor.Context) {
+	a.stopTimer()
+	a.failPending(ctx)
+}
+
+// drain executes Ready batches until the core has nothing more to say.
+func (a *consensusActor) drain(ctx protoactor.Context) {
+	for a.core.HasReady() {
+		rd := a.core.Ready()
+		a.execute(ctx, rd)
+		a.core.Advance(rd)
+	}
+}
+
+// onRaftMessage checks the envelope and steps the core. The core judges terms
+// and senders; the actor only refuses what is not addressed to it.
+func (a *consensusActor) onRaftMessage(m *rafterpb.RaftMessage) {
+	if m.GetFrom().GetName() == "" || m.GetBody() == nil {
+		a.logger.Warn("consensus: dropped a malformed raft message", "from", m.GetFrom(), "msg", m)
+		return
+	}
+	if !config.SamePeer(m.GetTo(), a.opts.Self) {
+		a.logger.Warn("consensus: dropped a raft message addressed to another peer",
+			"from", config.PeerKey(m.GetFrom()), "to", config.PeerKey(m.GetTo()))
+		return
+	}
+	if err := a.core.Step(m); err != nil {
+		a.logger.Debug("consensus: core refused a message",
+			"from", config.PeerKey(m.GetFrom()), "error", err)
+	}
+}
+
+// onDeadLetter handles a request whose target is gone. The only requests the
+// actor sends with itself as sender go to its log server; losing it with
+// writes outstanding means durability is gone, so the pair must restart.
+func (a *consensusActor) onDeadLetter(m *protoactor.DeadLetterResponse) {
+	if m.GetTarget().Equal(a.opts.Log) {
+		panic(fmt.Errorf("%w: log server %v is gone", ErrLogWrite, m.GetTarget()))
+	}
+	a.logger.Debug("consensus: dead letter", "target", m.GetTarget())
+}
+
+func (a *consensusActor) logCallTimeout() time.Duration {
+	if a.opts.LogCallTimeout > 0 {
+		return a.opts.LogCallTimeout
+	}
+	return DefaultLogCallTimeout
+}
+
+// jitterSeed picks an election-jitter seed when the options leave it 0: peers
+// started with the same seed would time out together and split every vote.
+func jitterSeed(p *rafterpb.Peer) int64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(config.PeerKey(p)))
+	return int64(h.Sum64() ^ uint64(time.Now().UnixNano()))
+}

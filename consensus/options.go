@@ -1,0 +1,114 @@
+package consensus
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	protoactor "github.com/asynkron/protoactor-go/actor"
+
+	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+// This file fixes the contract between the consensus actor and the package
+// that assembles peers (package rafter): Props(Options) builds the actor, and
+// clients talk to it with the rafterpb client messages (OpRequest,
+// ReadOpRequest, SetConfigRequest, GetLeaderRequest, GetEntryRequest,
+// StatusRequest) sent with actor.Call; each gets its *Reply message back.
+
+// StateMachine is what the consensus actor applies committed commands to.
+// package rafter's StateMachine has the same method set.
+type StateMachine interface {
+	Apply(index uint64, cmd []byte) ([]byte, error)
+	Read(query []byte) ([]byte, error)
+}
+
+// Action is an interceptor's verdict on one peer-to-peer message.
+type Action int
+
+const (
+	Deliver Action = iota
+	Drop
+	Duplicate
+	Delay
+)
+
+// Verdict is what an Interceptor returns; Delay is used with the Delay action.
+type Verdict struct {
+	Action Action
+	Delay  time.Duration
+}
+
+// Interceptor sees every Raft message a consensus actor sends to another
+// peer, before it is sent. Tests use it for partitions, loss and delay. It is
+// called from the sending actor's goroutine and must be safe for concurrent
+// use by many actors.
+type Interceptor func(from, to *rafterpb.Peer, msg *rafterpb.RaftMessage) Verdict
+
+// Options configures one consensus actor.
+type Options struct {
+	// Self is this peer.
+	Self *rafterpb.Peer
+	// System resolves peers to PIDs (peer p lives at name p.Name+"/consensus"
+	// on node p.Node) and makes calls.
+	System *actor.System
+	// Log is this peer's log server (its sibling "<name>/log").
+	Log *protoactor.PID
+	// Core configures the Raft core; Core.ID is set from Self.
+	Core core.Config
+	// TickInterval is the wall-clock length of one core tick.
+	TickInterval time.Duration
+	// NewStateMachine returns a fresh state machine on every (re)start; the
+	// actor rebuilds its state by applying the committed log.
+	NewStateMachine func() StateMachine
+	// Interceptor, if set, filters outgoing peer messages.
+	Interceptor Interceptor
+	// Logger receives the actor's logs; nil discards them.
+	Logger *slog.Logger
+	// MaxForwardHops bounds how often a client request is forwarded between
+	// peers towards the leader before the peer answers ERROR_CODE_REDIRECT
+	// instead; stale leader hints cannot make a request circle. 0 means the
+	// default, DefaultMaxForwardHops.
+	MaxForwardHops int
+	// LogCallTimeout bounds the synchronous calls to the log server (LogLoad
+	// on start, LogGetEntry for GetEntryRequest). 0 means the default,
+	// DefaultLogCallTimeout.
+	LogCallTimeout time.Duration
+}
+
+// Defaults for the zero values of Options fields.
+const (
+	DefaultMaxForwardHops = 3
+	DefaultLogCallTimeout = 10 * time.Second
+)
+
+// Validate reports the first field of o that cannot work, wrapping
+// ErrInvalidOptions. The actor panics with this error in Started, so the
+// assembling package should call Validate before spawning.
+func (o Options) Validate() error {
+	switch {
+	case o.Self.GetName() == "":
+		return fmt.Errorf("%w: Self must name the local peer", ErrInvalidOptions)
+	case o.System == nil:
+		return fmt.Errorf("%w: System is nil", ErrInvalidOptions)
+	case o.Log == nil:
+		return fmt.Errorf("%w: Log (the log server PID) is nil", ErrInvalidOptions)
+	case o.NewStateMachine == nil:
+		return fmt.Errorf("%w: NewStateMachine is nil", ErrInvalidOptions)
+	case o.TickInterval <= 0:
+		return fmt.Errorf("%w: TickInterval %v must be positive", ErrInvalidOptions, o.TickInterval)
+	case o.Core.ElectionTicks <= 0 || o.Core.HeartbeatTicks <= 0:
+		return fmt.Errorf("%w: Core.ElectionTicks %d and Core.HeartbeatTicks %d must be positive",
+			ErrInvalidOptions, o.Core.ElectionTicks, o.Core.HeartbeatTicks)
+	case o.Core.HeartbeatTicks >= o.Core.ElectionTicks:
+		return fmt.Errorf("%w: Core.HeartbeatTicks %d must be below Core.ElectionTicks %d",
+			ErrInvalidOptions, o.Core.HeartbeatTicks, o.Core.ElectionTicks)
+	case o.MaxForwardHops < 0:
+		return fmt.Errorf("%w: MaxForwardHops %d is negative", ErrInvalidOptions, o.MaxForwardHops)
+	case o.LogCallTimeout < 0:
+		return fmt.Errorf("%w: LogCallTimeout %v is negative", ErrInvalidOptions, o.LogCallTimeout)
+	}
+	return nil
+}

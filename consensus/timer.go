@@ -1,0 +1,42 @@
+package consensus
+
+import (
+	"time"
+
+	protoactor "github.com/asynkron/protoactor-go/actor"
+)
+
+// tick is the timer's message to its own actor. It never leaves the process.
+// Gen is the incarnation that armed the timer: protoactor keeps the mailbox
+// across a restart, so a tick of the previous instance may still arrive and
+// is dropped. rafter: gen_fsm:send_event_after/3 timeouts.
+type tick struct{ gen uint64 }
+
+// armTimer schedules the next tick. The timer is one-shot and re-armed after
+// each tick is handled, so a busy actor is never flooded with queued ticks
+// (time then stretches a little, which Raft tolerates: timeouts only need to
+// be long enough, never exact).
+func (a *consensusActor) armTimer() {
+	root, self, msg := a.opts.System.Root(), a.self, &tick{gen: a.incarnation}
+	// Sent through the root context: an actor's Context must not be used
+	// from another goroutine.
+	a.timer = time.AfterFunc(a.opts.TickInterval, func() { root.Send(self, msg) })
+}
+
+// stopTimer cancels the pending tick, if any. A tick already in the mailbox
+// is dropped on arrival by its stale generation or by the stopped actor.
+func (a *consensusActor) stopTimer() {
+	if a.timer != nil {
+		a.timer.Stop()
+		a.timer = nil
+	}
+}
+
+// onTick advances the core's clock by one tick and re-arms the timer.
+func (a *consensusActor) onTick(_ protoactor.Context, t *tick) {
+	if t.gen != a.incarnation || a.timer == nil {
+		return
+	}
+	a.core.Tick()
+	a.armTimer()
+}
