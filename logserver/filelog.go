@@ -1,0 +1,349 @@
+package logserver
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/rafter-go/rafter/rafterpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// FileLog is the durable Log: segment files plus a meta file in one
+// directory (layout in doc.go). Open it with Open, which recovers. It is not
+// safe for concurrent use.
+type FileLog struct {
+	dir  string
+	opts Options
+	log  *slog.Logger
+	lock *os.File
+
+	segs  []*segment
+	locs  []loc  // locs[i] locates the entry with index first+i: O(1) lookup
+	first uint64 // index of locs[0]; 1 until compaction exists
+
+	meta      *rafterpb.Meta
+	metaDirty bool // meta changed since the meta file was last replaced
+	dirDirty  bool // a segment was created since the last directory fsync
+
+	configs   []uint64        // indexes of config entries, ascending
+	configEnt *rafterpb.Entry // cached entry at configs[last], nil if not loaded
+	floor     uint64
+
+	buf    []byte
+	broken error // sticky: after a failed I/O the in-memory view may be wrong
+	closed bool
+}
+
+// loc is where one entry's record lives.
+type loc struct {
+	seg  *segment
+	off  int64
+	size uint32
+	term uint64
+}
+
+func (l *FileLog) usable() error {
+	if l.closed {
+		return ErrClosed
+	}
+	if l.broken != nil {
+		return fmt.Errorf("%w: after an earlier I/O error: %w", ErrClosed, l.broken)
+	}
+	return nil
+}
+
+// fail marks the log unusable after an I/O error that may have left the
+// files and the in-memory index disagreeing; reopening recovers.
+func (l *FileLog) fail(err error) error {
+	l.broken = err
+	l.log.Error("logserver: I/O error, log unusable until reopened", "dir", l.dir, "err", err)
+	return err
+}
+
+// Write implements Log.
+func (l *FileLog) Write(meta *rafterpb.Meta, entries []*rafterpb.Entry) error {
+	if err := l.usable(); err != nil {
+		return err
+	}
+	state := logState{meta: l.meta, last: l.LastIndex(), floor: l.floor, termAt: l.TermAt}
+	payloads, err := checkWrite(state, meta, entries, l.opts.MaxEntryBytes)
+	if err != nil {
+		return err
+	}
+	if len(entries) > 0 {
+		if first := entries[0].GetIndex(); first <= l.LastIndex() {
+			if err := l.truncateFrom(first); err != nil {
+				return l.fail(err)
+			}
+		}
+		if err := l.appendRecords(entries, payloads); err != nil {
+			return l.fail(err)
+		}
+	}
+	if meta != nil {
+		l.meta = proto.CloneOf(meta)
+		l.metaDirty = true // written by Sync: one replace per group commit
+	}
+	return nil
+}
+
+// appendRecords writes the records after the last one, rolling to a new
+// segment when the active one would exceed SegmentBytes. One pwrite per
+// segment touched.
+func (l *FileLog) appendRecords(entries []*rafterpb.Entry, payloads [][]byte) error {
+	var seg *segment
+	if len(l.segs) > 0 {
+		seg = l.segs[len(l.segs)-1]
+	}
+	buf := l.buf[:0]
+	for i, e := range entries {
+		size := int64(headerSize + len(payloads[i]))
+		pending := seg != nil && seg.size+int64(len(buf)) > 0
+		if seg == nil || (pending && seg.size+int64(len(buf))+size > l.opts.SegmentBytes) {
+			if err := l.flush(seg, buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+			next, err := createSegment(l.dir, e.GetIndex())
+			if err != nil {
+				return err
+			}
+			l.segs = append(l.segs, next)
+			l.dirDirty = true
+			seg = next
+		}
+		l.locs = append(l.locs, loc{seg: seg, off: seg.size + int64(len(buf)), size: uint32(size), term: e.GetTerm()})
+		buf = appendRecord(buf, recEntry, e.GetTerm(), e.GetIndex(), payloads[i])
+		if isConfig(e) {
+			l.configs = append(l.configs, e.GetIndex())
+			l.configEnt = proto.CloneOf(e)
+		}
+	}
+	err := l.flush(seg, buf)
+	if cap(buf) <= 1<<20 { // keep a modest buffer for the next write
+		l.buf = buf[:0]
+	}
+	return err
+}
+
+func (l *FileLog) flush(seg *segment, buf []byte) error {
+	if seg == nil || len(buf) == 0 {
+		return nil
+	}
+	if _, err := seg.f.WriteAt(buf, seg.size); err != nil {
+		return fmt.Errorf("logserver: writing %s: %w", seg.path, err)
+	}
+	seg.size += int64(len(buf))
+	seg.dirty = true
+	return nil
+}
+
+// truncateFrom drops entries index.. (Raft §5.3: delete the existing entry
+// and all that follow it). Later segments are removed last-first and the
+// directory fsynced, then the segment holding index is cut and fsynced,
+// before any new record is written: a crash in between leaves a prefix of
+// the old log, never old records mixed with new ones.
+func (l *FileLog) truncateFrom(index uint64) error {
+	at := l.locs[index-l.first]
+	keep := len(l.segs)
+	for keep > 0 && l.segs[keep-1] != at.seg {
+		keep--
+	}
+	for i := len(l.segs) - 1; i >= keep; i-- {
+		s := l.segs[i]
+		_ = s.f.Close()
+		if err := os.Remove(s.path); err != nil {
+			return fmt.Errorf("logserver: removing %s: %w", s.path, err)
+		}
+	}
+	removed := keep < len(l.segs)
+	l.segs = l.segs[:keep]
+	if removed {
+		if err := syncDir(l.dir); err != nil {
+			return err
+		}
+	}
+	if err := at.seg.f.Truncate(at.off); err != nil {
+		return fmt.Errorf("logserver: truncating %s at %d: %w", at.seg.path, at.off, err)
+	}
+	if err := datasync(at.seg.f); err != nil {
+		return err
+	}
+	at.seg.size, at.seg.dirty = at.off, false
+	l.locs = l.locs[:index-l.first]
+	n := len(l.configs)
+	for len(l.configs) > 0 && l.configs[len(l.configs)-1] >= index {
+		l.configs = l.configs[:len(l.configs)-1]
+	}
+	if len(l.configs) != n {
+		l.configEnt = nil
+		if len(l.configs) > 0 {
+			e, err := l.Entry(l.configs[len(l.configs)-1])
+			if err != nil {
+				return err
+			}
+			l.configEnt = e
+		}
+	}
+	return nil
+}
+
+// Sync implements Log: fdatasync every segment written since the last Sync,
+// fsync the directory if a segment was created, and replace the meta file if
+// the metadata changed.
+func (l *FileLog) Sync() error {
+	if err := l.usable(); err != nil {
+		return err
+	}
+	for _, s := range l.segs {
+		if s.dirty {
+			if err := datasync(s.f); err != nil {
+				return l.fail(err)
+			}
+			s.dirty = false
+		}
+	}
+	if l.dirDirty {
+		if err := syncDir(l.dir); err != nil {
+			return l.fail(err)
+		}
+		l.dirDirty = false
+	}
+	if l.metaDirty {
+		if err := writeMeta(l.dir, l.meta); err != nil {
+			return l.fail(err)
+		}
+		l.metaDirty = false
+	}
+	return nil
+}
+
+// Entry implements Log: one pread at the offset the in-memory index holds.
+func (l *FileLog) Entry(index uint64) (*rafterpb.Entry, error) {
+	if l.closed {
+		return nil, ErrClosed
+	}
+	if index < l.first || index > l.LastIndex() {
+		return nil, fmt.Errorf("%w: index %d, last %d", ErrNotFound, index, l.LastIndex())
+	}
+	at := l.locs[index-l.first]
+	buf := make([]byte, at.size)
+	if _, err := at.seg.f.ReadAt(buf, at.off); err != nil {
+		return nil, fmt.Errorf("logserver: reading %s at %d: %w", at.seg.path, at.off, err)
+	}
+	return decodeEntry(buf, at, index)
+}
+
+func decodeEntry(buf []byte, at loc, index uint64) (*rafterpb.Entry, error) {
+	r, _, err := decodeRecord(buf)
+	if err == nil && (r.typ != recEntry || r.index != index) {
+		err = errors.New("record does not hold the expected entry")
+	}
+	if err != nil {
+		return nil, &CorruptError{File: at.seg.path, Offset: at.off, Reason: err.Error()}
+	}
+	e := &rafterpb.Entry{}
+	if err := proto.Unmarshal(r.payload, e); err != nil {
+		return nil, &CorruptError{File: at.seg.path, Offset: at.off, Reason: "undecodable entry: " + err.Error()}
+	}
+	return e, nil
+}
+
+// Entries implements Log. Consecutive records of one segment are read with
+// a single pread.
+func (l *FileLog) Entries(lo, hi uint64) ([]*rafterpb.Entry, error) {
+	if l.closed {
+		return nil, ErrClosed
+	}
+	if lo < l.first || lo > hi || hi > l.LastIndex()+1 {
+		return nil, fmt.Errorf("%w: range [%d, %d), last %d", ErrNotFound, lo, hi, l.LastIndex())
+	}
+	out := make([]*rafterpb.Entry, 0, hi-lo)
+	for i := lo; i < hi; {
+		start := l.locs[i-l.first]
+		j := i + 1
+		for j < hi && l.locs[j-l.first].seg == start.seg {
+			j++
+		}
+		end := l.locs[j-1-l.first]
+		buf := make([]byte, end.off+int64(end.size)-start.off)
+		if _, err := start.seg.f.ReadAt(buf, start.off); err != nil {
+			return nil, fmt.Errorf("logserver: reading %s at %d: %w", start.seg.path, start.off, err)
+		}
+		for k := i; k < j; k++ {
+			at := l.locs[k-l.first]
+			rel := at.off - start.off
+			e, err := decodeEntry(buf[rel:rel+int64(at.size)], at, k)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+		}
+		i = j
+	}
+	return out, nil
+}
+
+// LastIndex implements Log.
+func (l *FileLog) LastIndex() uint64 { return l.first + uint64(len(l.locs)) - 1 }
+
+// LastTerm implements Log.
+func (l *FileLog) LastTerm() uint64 {
+	if len(l.locs) == 0 {
+		return 0
+	}
+	return l.locs[len(l.locs)-1].term
+}
+
+// TermAt implements Log, from memory.
+func (l *FileLog) TermAt(index uint64) (uint64, error) {
+	if index == 0 {
+		return 0, nil
+	}
+	if index < l.first || index > l.LastIndex() {
+		return 0, fmt.Errorf("%w: index %d, last %d", ErrNotFound, index, l.LastIndex())
+	}
+	return l.locs[index-l.first].term, nil
+}
+
+// LatestConfig implements Log.
+func (l *FileLog) LatestConfig() *rafterpb.Entry { return l.configEnt }
+
+// Meta implements Log.
+func (l *FileLog) Meta() *rafterpb.Meta { return l.meta }
+
+// SetCommitFloor implements Log.
+func (l *FileLog) SetCommitFloor(index uint64) { l.floor = max(l.floor, index) }
+
+// CommitFloor returns the current commit floor.
+func (l *FileLog) CommitFloor() uint64 { return l.floor }
+
+// FirstIndex is the index of the first entry (1; compaction will raise it).
+func (l *FileLog) FirstIndex() uint64 { return l.first }
+
+// Dir is the data directory.
+func (l *FileLog) Dir() string { return l.dir }
+
+// Close implements Log: it syncs what is pending (if the log is healthy),
+// closes the segment files and releases the directory lock.
+func (l *FileLog) Close() error {
+	if l.closed {
+		return nil
+	}
+	var err error
+	if l.broken == nil {
+		err = l.Sync()
+	}
+	l.closed = true
+	for _, s := range l.segs {
+		if cerr := s.f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("logserver: closing %s: %w", s.path, cerr)
+		}
+	}
+	if cerr := l.lock.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("logserver: releasing lock: %w", cerr)
+	}
+	return err
+}

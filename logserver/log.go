@@ -1,0 +1,118 @@
+package logserver
+
+import (
+	"fmt"
+
+	"github.com/rafter-go/rafter/rafterpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// Log is a peer's durable Raft log and metadata. *FileLog and *MemLog
+// implement it. Implementations are not safe for concurrent use: the
+// log-server actor (or the simulator) is the only caller.
+//
+// Entries returned by Entry, Entries and LatestConfig, and the metadata
+// returned by Meta, are read-only: callers must not modify them.
+type Log interface {
+	// Write is check-and-append (Raft §5.3; rafter: rafter_log:check_and_append/2).
+	// entries are contiguous; if entries[0].Index <= LastIndex(), the stored
+	// suffix from that index is truncated first. meta, if non-nil, replaces
+	// the stored metadata. A refused write (ErrIndexGap, ErrTermRegress,
+	// ErrBelowCommit, ErrEntryTooLarge) changes nothing. The write is not
+	// necessarily durable until Sync returns.
+	Write(meta *rafterpb.Meta, entries []*rafterpb.Entry) error
+	// Sync makes every earlier Write durable.
+	Sync() error
+	// Entry returns the entry at index, or ErrNotFound.
+	Entry(index uint64) (*rafterpb.Entry, error)
+	// Entries returns the entries lo <= index < hi (half-open), or
+	// ErrNotFound if the range is not wholly inside the log.
+	Entries(lo, hi uint64) ([]*rafterpb.Entry, error)
+	// LastIndex is the index of the last entry, 0 for an empty log.
+	LastIndex() uint64
+	// LastTerm is the term of the last entry, 0 for an empty log.
+	LastTerm() uint64
+	// TermAt is the term of the entry at index; TermAt(0) is 0.
+	TermAt(index uint64) (uint64, error)
+	// LatestConfig is the configuration entry with the highest index, or
+	// nil (rafter: #state.config_loc).
+	LatestConfig() *rafterpb.Entry
+	// Meta is the latest metadata written, nil for a blank peer.
+	Meta() *rafterpb.Meta
+	// SetCommitFloor forbids truncation at or below index. The floor never
+	// goes down.
+	SetCommitFloor(index uint64)
+	// Close releases the log's resources (FileLog: syncs, closes files and
+	// the directory lock).
+	Close() error
+}
+
+var (
+	_ Log = (*FileLog)(nil)
+	_ Log = (*MemLog)(nil)
+)
+
+// logState is what checkWrite needs to know about a log.
+type logState struct {
+	meta   *rafterpb.Meta
+	last   uint64
+	floor  uint64
+	termAt func(uint64) (uint64, error)
+}
+
+// checkWrite validates a write before anything changes, so a refused write
+// leaves the log untouched. It returns the encoded entries (protobuf) so
+// that a FileLog marshals each entry once.
+func checkWrite(s logState, meta *rafterpb.Meta, entries []*rafterpb.Entry, maxBytes int) ([][]byte, error) {
+	// Raft Figure 2: currentTerm only increases; never reset term or vote.
+	if meta != nil && s.meta != nil && meta.GetTerm() < s.meta.GetTerm() {
+		return nil, fmt.Errorf("%w: metadata term %d below stored term %d", ErrTermRegress, meta.GetTerm(), s.meta.GetTerm())
+	}
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	payloads := make([][]byte, len(entries))
+	for i, e := range entries {
+		if e == nil || e.GetIndex() == 0 {
+			return nil, fmt.Errorf("%w: entry %d of the write is nil or has index 0", ErrIndexGap, i)
+		}
+		if i > 0 {
+			prev := entries[i-1]
+			if e.GetIndex() != prev.GetIndex()+1 {
+				return nil, fmt.Errorf("%w: entry index %d follows %d in the write", ErrIndexGap, e.GetIndex(), prev.GetIndex())
+			}
+			if e.GetTerm() < prev.GetTerm() {
+				return nil, fmt.Errorf("%w: entry %d has term %d after term %d", ErrTermRegress, e.GetIndex(), e.GetTerm(), prev.GetTerm())
+			}
+		}
+		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("logserver: encoding entry %d: %w", e.GetIndex(), err)
+		}
+		if len(b) > maxBytes {
+			return nil, fmt.Errorf("%w: entry %d is %d bytes, limit %d", ErrEntryTooLarge, e.GetIndex(), len(b), maxBytes)
+		}
+		payloads[i] = b
+	}
+	first := entries[0].GetIndex()
+	if first > s.last+1 {
+		return nil, fmt.Errorf("%w: first entry %d leaves a hole after last index %d", ErrIndexGap, first, s.last)
+	}
+	// Raft §5.3 / Figure 3 (Leader Completeness): a committed entry is never
+	// truncated; a request to do so is a bug in the caller.
+	if first <= s.last && first <= s.floor {
+		return nil, fmt.Errorf("%w: truncating from %d, commit floor %d", ErrBelowCommit, first, s.floor)
+	}
+	prevTerm, err := s.termAt(first - 1)
+	if err != nil {
+		return nil, err
+	}
+	if entries[0].GetTerm() < prevTerm {
+		return nil, fmt.Errorf("%w: entry %d has term %d after term %d", ErrTermRegress, first, entries[0].GetTerm(), prevTerm)
+	}
+	return payloads, nil
+}
+
+func isConfig(e *rafterpb.Entry) bool {
+	return e.GetType() == rafterpb.EntryType_ENTRY_TYPE_CONFIG
+}

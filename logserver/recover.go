@@ -1,0 +1,181 @@
+package logserver
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/rafter-go/rafter/rafterpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// Open opens (creating if needed) the data directory dir and recovers the
+// log: it removes a stale meta.tmp, reads the meta file, scans every segment
+// and rebuilds the in-memory index. A torn record at the tail of the last
+// segment is cut off and logged with its file and offset. Anything else that
+// is wrong (a bad checksum before the tail, an index gap, unreadable
+// metadata) returns a *CorruptError naming the file and offset: the peer must
+// not start, because starting would forget acknowledged data.
+func Open(dir string, opts Options) (*FileLog, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("logserver: creating %s: %w", dir, err)
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("logserver: opening lock file: %w", err)
+	}
+	if err := lockFile(lock); err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
+	l := &FileLog{dir: dir, opts: opts, log: opts.Logger, lock: lock, first: 1}
+	if err := l.recover(); err != nil {
+		for _, s := range l.segs {
+			if s.f != nil {
+				_ = s.f.Close()
+			}
+		}
+		_ = lock.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *FileLog) recover() error {
+	tmp := filepath.Join(l.dir, metaTmpName)
+	switch err := os.Remove(tmp); {
+	case err == nil:
+		// A crash between writing the temp file and the rename: the meta
+		// file still holds the previous, complete metadata.
+		l.log.Warn("logserver: removed stale metadata temp file", "file", tmp)
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("logserver: removing %s: %w", tmp, err)
+	}
+	meta, err := readMeta(l.dir)
+	if err != nil {
+		return err
+	}
+	l.meta = meta
+	segs, err := listSegments(l.dir)
+	if err != nil {
+		return err
+	}
+	if len(segs) > 0 && segs[0].first != 1 {
+		return &CorruptError{File: segs[0].path, Offset: 0, Reason: fmt.Sprintf("first segment starts at index %d, want 1", segs[0].first)}
+	}
+	for i, s := range segs {
+		f, err := os.OpenFile(s.path, os.O_RDWR, 0)
+		if err != nil {
+			return fmt.Errorf("logserver: opening %s: %w", s.path, err)
+		}
+		s.f = f
+		l.segs = append(l.segs, s)
+		if err := l.scanSegment(s, i == len(segs)-1); err != nil {
+			return err
+		}
+	}
+	if n := len(l.configs); n > 0 {
+		e, err := l.Entry(l.configs[n-1])
+		if err != nil {
+			return err
+		}
+		l.configEnt = e
+	}
+	// The directory may have been created or had meta.tmp removed.
+	return syncDir(l.dir)
+}
+
+// scanSegment reads one segment, checks every record and appends to the
+// index. Only the last segment may end in a torn record.
+func (l *FileLog) scanSegment(s *segment, last bool) error {
+	data, err := io.ReadAll(s.f)
+	if err != nil {
+		return fmt.Errorf("logserver: reading %s: %w", s.path, err)
+	}
+	want := l.LastIndex() + 1
+	if s.first != want {
+		return &CorruptError{File: s.path, Offset: 0, Reason: fmt.Sprintf("index gap: segment starts at %d, expected %d", s.first, want)}
+	}
+	var off int
+	for off < len(data) {
+		r, n, err := decodeRecord(data[off:])
+		if err != nil {
+			if torn(err, data[off:]) && last {
+				return l.cutTail(s, int64(off), err)
+			}
+			reason := err.Error()
+			if torn(err, data[off:]) {
+				reason = "torn record before the last segment: " + reason
+			}
+			return &CorruptError{File: s.path, Offset: int64(off), Reason: reason}
+		}
+		if err := l.checkRecord(r, want); err != nil {
+			return &CorruptError{File: s.path, Offset: int64(off), Reason: err.Error()}
+		}
+		l.locs = append(l.locs, loc{seg: s, off: int64(off), size: uint32(n), term: r.term})
+		off += n
+		want++
+	}
+	s.size = int64(off)
+	return nil
+}
+
+// torn reports whether a decode failure at the end of a file looks like a
+// write cut short by a crash: the file ends inside the record, or everything
+// from the record on is zeros (a file system that extended the file without
+// its data). A checksum failure with real bytes after it is corruption.
+func torn(err error, rest []byte) bool {
+	if errors.Is(err, errShort) {
+		return true
+	}
+	for _, b := range rest {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// checkRecord checks one decoded record against the log so far.
+func (l *FileLog) checkRecord(r record, want uint64) error {
+	if r.typ != recEntry {
+		return fmt.Errorf("record type %d in a segment", r.typ)
+	}
+	if r.index != want {
+		return fmt.Errorf("index gap: record has index %d, expected %d", r.index, want)
+	}
+	if r.term < l.LastTerm() {
+		return fmt.Errorf("term %d lower than previous term %d", r.term, l.LastTerm())
+	}
+	e := &rafterpb.Entry{}
+	if err := proto.Unmarshal(r.payload, e); err != nil {
+		return fmt.Errorf("undecodable entry: %w", err)
+	}
+	if e.GetIndex() != r.index || e.GetTerm() != r.term {
+		return fmt.Errorf("header says %d/%d, entry says %d/%d", r.index, r.term, e.GetIndex(), e.GetTerm())
+	}
+	if isConfig(e) {
+		l.configs = append(l.configs, e.GetIndex())
+	}
+	return nil
+}
+
+// cutTail truncates a torn tail record: it was never acknowledged, because
+// acknowledgements follow fdatasync of whole records.
+func (l *FileLog) cutTail(s *segment, off int64, why error) error {
+	l.log.Warn("logserver: cutting torn record at the tail", "file", s.path, "offset", off, "reason", why.Error())
+	if err := s.f.Truncate(off); err != nil {
+		return fmt.Errorf("logserver: truncating torn tail of %s at %d: %w", s.path, off, err)
+	}
+	if err := datasync(s.f); err != nil {
+		return err
+	}
+	s.size = off
+	return nil
+}
