@@ -1,0 +1,161 @@
+package actor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	protoactor "github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/status"
+)
+
+// maxRetryCount is protoactor's connect attempts per endpoint. Its default
+// of 5 leaks every failed grpc.ClientConn but the last, so sends toward a
+// dead peer grow the goroutine count by ~16 every 10 s without bound; with 1
+// attempt nothing leaks and a connect cycle takes ~2 s (protoactor.md §3.10).
+const maxRetryCount = 1
+
+// startRemote configures and starts protoactor's remote on as with every
+// protection of protoactor.md §3.8–3.11. It returns the advertised address,
+// and whether a failure is worth retrying with a fresh ActorSystem (a port
+// we picked was taken before protoactor could bind it).
+func startRemote(as *protoactor.ActorSystem, opts Options, logger *slog.Logger) (r *remote.Remote, addr string, retry bool, err error) {
+	host, port, _ := splitHostPort(opts.ListenAddr) // checked by Validate
+	picked := port == 0
+	if picked {
+		if port, err = freePort(opts.ListenAddr); err != nil {
+			return nil, "", false, fmt.Errorf("%w: %w", ErrRemote, err)
+		}
+	}
+	addr = net.JoinHostPort(host, strconv.Itoa(port))
+	if opts.AdvertiseAddr != "" {
+		ahost, aport, _ := splitHostPort(opts.AdvertiseAddr)
+		if aport == 0 {
+			aport = port
+		}
+		addr = net.JoinHostPort(ahost, strconv.Itoa(aport))
+	}
+	cfg := remote.Configure(configHost(host), port, remoteOptions(opts, addr, logger)...)
+	cfg.MaxRetryCount = maxRetryCount // no option function exists for it
+
+	r = remote.NewRemote(as, cfg)
+	defer func() {
+		// Remote.Start panics when it cannot listen or when its endpoint
+		// manager does not come up within 3 s.
+		if p := recover(); p != nil {
+			r, retry = nil, picked
+			err = fmt.Errorf("%w: listen %s: %v", ErrRemote, opts.ListenAddr, p)
+		}
+	}()
+	r.Start()
+	return r, addr, false, nil
+}
+
+// remoteOptions are the protections of protoactor.md §3.11.
+func remoteOptions(opts Options, advertised string, logger *slog.Logger) []remote.ConfigOption {
+	ka := keepalive.ClientParameters{
+		Time:                opts.KeepaliveInterval,
+		Timeout:             opts.KeepaliveTimeout,
+		PermitWithoutStream: true,
+	}
+	return []remote.ConfigOption{
+		// Never let protoactor advertise the bind address: 0.0.0.0 / [::]
+		// cannot be dialled and localhost differs from 127.0.0.1.
+		remote.WithAdvertisedHost(advertised),
+		remote.WithEndpointWriterQueueSize(opts.WriterQueueSize),
+		remote.WithEndpointWriterBatchSize(opts.WriterBatchSize),
+		remote.WithServerOptions(
+			grpc.ChainUnaryInterceptor(recoverUnary(logger)),
+			grpc.ChainStreamInterceptor(recoverStream(logger)),
+			grpc.MaxRecvMsgSize(opts.MaxMessageBytes),
+			grpc.KeepaliveParams(keepalive.ServerParameters{
+				Time:    opts.KeepaliveInterval,
+				Timeout: opts.KeepaliveTimeout,
+			}),
+			// Accept the clients' pings; the default policy (5 min) would
+			// answer our own keepalive with GOAWAY "too_many_pings".
+			grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
+				MinTime:             opts.KeepaliveInterval / 2,
+				PermitWithoutStream: true,
+			}),
+		),
+		// WithDialOptions replaces protoactor's default, so the transport
+		// credentials must be given again.
+		remote.WithDialOptions(
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithKeepaliveParams(ka),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(opts.MaxMessageBytes)),
+		),
+	}
+}
+
+// recoverUnary turns a panic in a unary handler into an Internal error.
+// protoactor's ListProcesses and GetProcessDiagnostics are panic("implement
+// me"), and grpc-go does not recover handler panics, so one unauthenticated
+// call would otherwise kill the process (protoactor.md §3.8).
+func recoverUnary(logger *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = recovered(logger, info.FullMethod, p)
+			}
+		}()
+		return h(ctx, req)
+	}
+}
+
+// recoverStream turns a panic in a stream handler into an Internal error,
+// which closes that stream only. protoactor's deserializer dereferences nil
+// on a message type that is not registered here (protoactor.md §3.3); the
+// sender's endpoint then reconnects on its next send.
+func recoverStream(logger *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = recovered(logger, info.FullMethod, p)
+			}
+		}()
+		return h(srv, ss)
+	}
+}
+
+func recovered(logger *slog.Logger, method string, p any) error {
+	logger.Error("actor: recovered panic in gRPC handler",
+		"method", method, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	return status.Errorf(codes.Internal, "actor: panic in %s: %v", method, p)
+}
+
+// freePort asks the kernel for a free port on listenAddr's host. protoactor
+// offers no way to hand it a listener or to learn the port before Start,
+// and the advertised address must be fixed before Start.
+func freePort(listenAddr string) (int, error) {
+	l, err := net.Listen("tcp", listenAddr)
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	ta, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, errors.New("not a TCP address")
+	}
+	return ta.Port, nil
+}
+
+// configHost adapts host to remote.Config.Address, which joins host and
+// port with a bare ":" and so needs IPv6 literals bracketed.
+func configHost(host string) string {
+	if strings.Contains(host, ":") {
+		return "[" + host + "]"
+	}
+	return host
+}
