@@ -55,8 +55,8 @@ func appendRecord(dst []byte, typ byte, term, index uint64, payload []byte) []by
 	h[offType] = typ
 	binary.BigEndian.PutUint64(h[offTerm:], term)
 	binary.BigEndian.PutUint64(h[offIndex:], index)
-	binary.BigEndian.PutUint32(h[offDataCRC:], crc32.Checksum(payload, castagnoli))
-	binary.BigEndian.PutUint32(h[offHdrCRC:], crc32.Checksum(h[:offHdrCRC], castagnoli))
+	binary.BigEndian.PutUint32(h[offDataCRC:], crcOf(payload))
+	binary.BigEndian.PutUint32(h[offHdrCRC:], crcOf(h[:offHdrCRC]))
 	dst = append(dst, h[:]...)
 	return append(dst, payload...)
 }
@@ -70,7 +70,7 @@ func decodeRecord(b []byte) (record, int, error) {
 	if len(b) < headerSize {
 		return record{}, 0, errShort
 	}
-	if crc32.Checksum(b[:offHdrCRC], castagnoli) != binary.BigEndian.Uint32(b[offHdrCRC:]) {
+	if crcOf(b[:offHdrCRC]) != binary.BigEndian.Uint32(b[offHdrCRC:]) {
 		return record{}, 0, errHeaderCRC
 	}
 	n := binary.BigEndian.Uint32(b[offLength:])
@@ -90,8 +90,10 @@ func decodeRecord(b []byte) (record, int, error) {
 		return record{}, 0, errShort
 	}
 	r.payload = b[headerSize:size]
-	if crc32.Checksum(r.payload, castagnoli) != binary.BigEndian.Uint32(b[offDataCRC:]) {
+	if crcOf(r.payload) != binary.BigEndian.Uint32(b[offDataCRC:]) {
 		return record{}, 0, errPayloadCRC
 	}
 	return r, size, nil
 }
+
+func crcOf(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }

@@ -1,0 +1,160 @@
+package logserver
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rafter-go/rafter/rafterpb"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestFileLogRoundTripManySegments drives a FileLog with small segments and a
+// MemLog model through random appends, truncations, metadata changes,
+// commit floors and reopens, and compares them after every step.
+func TestFileLogRoundTripManySegments(t *testing.T) {
+	rng := testRand(t)
+	dir := t.TempDir()
+	o, _ := testOptions(512)
+	fl := mustOpen(t, dir, o)
+	model := NewMemLog()
+	term, reopens := uint64(1), 0
+	for step := 0; step < 400; step++ {
+		var meta *rafterpb.Meta
+		if rng.IntN(10) == 0 {
+			term++
+			meta = &rafterpb.Meta{Term: term, VotedFor: &rafterpb.Peer{Name: "p", Node: "n"}}
+		}
+		from := model.LastIndex() + 1
+		if rng.IntN(6) == 0 && model.LastIndex() > model.floor+1 {
+			// Truncate a conflicting suffix above the commit floor.
+			from = model.floor + 1 + rng.Uint64N(model.LastIndex()-model.floor)
+			term++
+		}
+		var es []*rafterpb.Entry
+		for i := 0; i < 1+rng.IntN(8); i++ {
+			if rng.IntN(15) == 0 {
+				es = append(es, configEntry(from+uint64(i), term, "a", "b", "c"))
+			} else {
+				es = append(es, entry(rng, from+uint64(i), term, rng.IntN(300)))
+			}
+		}
+		require.NoError(t, model.Write(meta, es), "step %d", step)
+		require.NoError(t, fl.Write(meta, es), "step %d", step)
+		if rng.IntN(4) == 0 {
+			floor := rng.Uint64N(model.LastIndex() + 1)
+			model.SetCommitFloor(floor)
+			fl.SetCommitFloor(floor)
+		}
+		if rng.IntN(3) == 0 {
+			require.NoError(t, fl.Sync())
+		}
+		if rng.IntN(25) == 0 {
+			require.NoError(t, fl.Close())
+			fl = mustOpen(t, dir, o)
+			fl.SetCommitFloor(model.floor)
+			reopens++
+		}
+		requireSameLog(t, model, fl)
+	}
+	require.NoError(t, fl.Close())
+	fl = mustOpen(t, dir, o)
+	defer fl.Close()
+	requireSameLog(t, model, fl)
+	segs := segPaths(t, dir)
+	t.Logf("%d entries in %d segments, %d reopens", model.LastIndex(), len(segs), reopens)
+	assert.Greater(t, len(segs), 20, "many segment rolls")
+	for _, p := range segs {
+		st, err := os.Stat(p)
+		require.NoError(t, err)
+		assert.LessOrEqual(t, st.Size(), int64(512+headerSize+400), "segment %s over the roll size by more than one record", p)
+	}
+}
+
+func TestFileLogBigRecordGetsOwnSegment(t *testing.T) {
+	dir := t.TempDir()
+	o, _ := testOptions(100)
+	l := mustOpen(t, dir, o)
+	require.NoError(t, l.Write(nil, []*rafterpb.Entry{entry(nil, 1, 1, 10), entry(nil, 2, 1, 500), entry(nil, 3, 1, 10)}))
+	require.NoError(t, l.Close())
+	assert.Len(t, segPaths(t, dir), 3)
+	l = mustOpen(t, dir, o)
+	defer l.Close()
+	e, err := l.Entry(2)
+	require.NoError(t, err)
+	assert.Len(t, e.Cmd, 500)
+}
+
+func TestFileLogTruncateRemovesLaterSegments(t *testing.T) {
+	dir := t.TempDir()
+	o, _ := testOptions(200)
+	l := mustOpen(t, dir, o)
+	require.NoError(t, l.Write(nil, entries(1, 30, 1, 50)))
+	require.NoError(t, l.Sync())
+	n := len(segPaths(t, dir))
+	require.Greater(t, n, 5)
+	// Truncate at the first index of the second segment, then append.
+	second := l.segs[1].first
+	require.NoError(t, l.Write(nil, entries(second, second, 2, 5)))
+	require.NoError(t, l.Close())
+	assert.Len(t, segPaths(t, dir), 2)
+	l = mustOpen(t, dir, o)
+	defer l.Close()
+	assert.Equal(t, second, l.LastIndex())
+	assert.Equal(t, uint64(2), l.LastTerm())
+}
+
+func TestFileLogMetaSurvivesReopen(t *testing.T) {
+	dir := t.TempDir()
+	o, _ := testOptions(1 << 20)
+	l := mustOpen(t, dir, o)
+	require.NoError(t, l.Write(&rafterpb.Meta{Term: 3, VotedFor: &rafterpb.Peer{Name: "b", Node: "h:1"}}, nil))
+	require.NoError(t, l.Write(&rafterpb.Meta{Term: 4}, nil))
+	require.NoError(t, l.Sync())
+	require.NoError(t, l.Close())
+	l = mustOpen(t, dir, o)
+	defer l.Close()
+	assert.Equal(t, uint64(4), l.Meta().GetTerm())
+	assert.Nil(t, l.Meta().GetVotedFor())
+	_, err := os.Stat(filepath.Join(dir, metaTmpName))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestFileLogLockedDirectory(t *testing.T) {
+	dir := t.TempDir()
+	o, _ := testOptions(1 << 20)
+	l := mustOpen(t, dir, o)
+	_, err := Open(dir, o)
+	require.ErrorIs(t, err, ErrLocked)
+	require.NoError(t, l.Close())
+	l = mustOpen(t, dir, o)
+	require.NoError(t, l.Close())
+}
+
+func TestOptionsValidate(t *testing.T) {
+	require.NoError(t, DefaultOptions().Validate())
+	for _, f := range []func(*Options){
+		func(o *Options) { o.SegmentBytes = 0 },
+		func(o *Options) { o.MaxEntryBytes = 0 },
+		func(o *Options) { o.MaxEntryBytes = maxPayload + 1 },
+		func(o *Options) { o.Logger = nil },
+	} {
+		o := DefaultOptions()
+		f(&o)
+		err := o.Validate()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "logserver: Options.")
+		_, err = Open(t.TempDir(), o)
+		assert.Error(t, err)
+	}
+}
+
+func TestFileLogEntryTooLarge(t *testing.T) {
+	o, _ := testOptions(1 << 20)
+	o.MaxEntryBytes = 100
+	l := mustOpen(t, t.TempDir(), o)
+	defer l.Close()
+	require.ErrorIs(t, l.Write(nil, []*rafterpb.Entry{entry(nil, 1, 1, 200)}), ErrEntryTooLarge)
+	assert.Equal(t, uint64(0), l.LastIndex())
+}
