@@ -1,0 +1,173 @@
+package rafter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/config"
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+// The client calls. Each is one request message to the consensus actor
+// "<name>/consensus" of peer via, which may live in this System or another
+// one (calls are location transparent). A follower forwards Op, ReadOp and
+// SetConfig to its leader and relays the answer. ctx bounds the call: when
+// it expires the call returns ErrTimeout (unknown outcome).
+
+// SetConfig asks for a new server list (rafter's set_config). On a blank
+// peer it sets the initial configuration; later it runs a joint-consensus
+// change (a leader may remove itself). It returns once the new
+// configuration is committed. An empty list, a peer without a name or a
+// duplicate peer fails with ErrInvalidArgument before anything is sent.
+func (s *System) SetConfig(ctx context.Context, via Peer, peers []Peer) error {
+	ps := make([]*rafterpb.Peer, 0, len(peers))
+	for _, p := range peers {
+		if err := checkPeer(p); err != nil {
+			return fmt.Errorf("rafter: set config via %s: %w", via, err)
+		}
+		ps = append(ps, p.pb())
+	}
+	if err := config.Validate(ps); err != nil {
+		return fmt.Errorf("rafter: set config via %s: %w: %w", via, ErrInvalidArgument, err)
+	}
+	r, err := call[*rafterpb.SetConfigReply](ctx, s, via, "set config", &rafterpb.SetConfigRequest{Peers: ps})
+	if err != nil {
+		return err
+	}
+	return wrapReply("set config", via, fromWire(r.GetError()))
+}
+
+// Op submits cmd to the replicated state machine and returns the result of
+// its Apply once committed and applied (rafter's op). If Apply returned an
+// error, Op returns Apply's result bytes and an *ApplyError: the command is
+// committed. Other errors are documented with their kind in errors.go.
+func (s *System) Op(ctx context.Context, via Peer, cmd []byte) ([]byte, error) {
+	r, err := call[*rafterpb.OpReply](ctx, s, via, "op", &rafterpb.OpRequest{Cmd: cmd})
+	if err != nil {
+		return nil, err
+	}
+	if err := fromWire(r.GetError()); err != nil {
+		return nil, wrapReply("op", via, err)
+	}
+	if r.GetApplyError() != "" {
+		return r.GetResult(), &ApplyError{Index: r.GetIndex(), Msg: r.GetApplyError()}
+	}
+	return r.GetResult(), nil
+}
+
+// ReadOp runs query against the leader's state machine linearizably (read
+// index: the leader confirms it still leads with a quorum round and has
+// committed an entry of its term) and returns Read's answer. Nothing is
+// written, so every error leaves the state unchanged; Read's own error is
+// a *ReadError.
+func (s *System) ReadOp(ctx context.Context, via Peer, query []byte) ([]byte, error) {
+	r, err := call[*rafterpb.ReadOpReply](ctx, s, via, "read op", &rafterpb.ReadOpRequest{Query: query})
+	if err != nil {
+		return nil, err
+	}
+	if err := fromWire(r.GetError()); err != nil {
+		return nil, wrapReply("read op", via, err)
+	}
+	if r.GetReadError() != "" {
+		return r.GetResult(), &ReadError{Msg: r.GetReadError()}
+	}
+	return r.GetResult(), nil
+}
+
+// GetLeader returns the leader peer via knows (no consensus: it may be
+// stale). ErrNoLeader if it knows none.
+func (s *System) GetLeader(ctx context.Context, via Peer) (Peer, error) {
+	r, err := call[*rafterpb.GetLeaderReply](ctx, s, via, "get leader", &rafterpb.GetLeaderRequest{})
+	if err != nil {
+		return Peer{}, err
+	}
+	if err := fromWire(r.GetError()); err != nil {
+		return Peer{}, wrapReply("get leader", via, err)
+	}
+	if r.GetLeader() == nil {
+		return Peer{}, fmt.Errorf("rafter: get leader via %s: %w", via, ErrNoLeader)
+	}
+	return peerFromPB(r.GetLeader()), nil
+}
+
+// GetEntry returns the entry at index in via's own log (no consensus: it
+// may not be committed). ErrNotFound if via's log has no such entry.
+func (s *System) GetEntry(ctx context.Context, via Peer, index uint64) (*rafterpb.Entry, error) {
+	return s.getEntry(ctx, via, &rafterpb.GetEntryRequest{Index: index})
+}
+
+// GetLastEntry returns the last entry of via's own log (no consensus).
+// ErrNotFound if the log is empty.
+func (s *System) GetLastEntry(ctx context.Context, via Peer) (*rafterpb.Entry, error) {
+	return s.getEntry(ctx, via, &rafterpb.GetEntryRequest{Last: true})
+}
+
+func (s *System) getEntry(ctx context.Context, via Peer, req *rafterpb.GetEntryRequest) (*rafterpb.Entry, error) {
+	r, err := call[*rafterpb.GetEntryReply](ctx, s, via, "get entry", req)
+	if err != nil {
+		return nil, err
+	}
+	if err := fromWire(r.GetError()); err != nil {
+		return nil, wrapReply("get entry", via, err)
+	}
+	if r.GetEntry() == nil {
+		return nil, fmt.Errorf("rafter: get entry via %s: %w", via, ErrNotFound)
+	}
+	return r.GetEntry(), nil
+}
+
+// Status returns via's Raft state. A local peer whose supervisor gave up
+// reports ErrStopped with the reason.
+func (s *System) Status(ctx context.Context, via Peer) (Status, error) {
+	r, err := call[*rafterpb.StatusReply](ctx, s, via, "status", &rafterpb.StatusRequest{})
+	if err != nil {
+		return Status{}, err
+	}
+	if err := fromWire(r.GetError()); err != nil {
+		return Status{}, wrapReply("status", via, err)
+	}
+	return statusFromPB(r), nil
+}
+
+// call sends req to via's consensus actor and waits for a reply of type R.
+func call[R any](ctx context.Context, s *System, via Peer, what string, req any) (R, error) {
+	var zero R
+	if err := checkPeer(via); err != nil {
+		return zero, fmt.Errorf("rafter: %s via %s: %w", what, via, err)
+	}
+	if s.isLocal(via) {
+		if _, err := s.running(via.Name); err != nil {
+			return zero, fmt.Errorf("rafter: %s via %s: %w", what, via, err)
+		}
+	}
+	r, err := actor.Call[R](ctx, s.actors, s.actors.PIDOf(via.Name+"/consensus", via.Node), req)
+	if err != nil {
+		return zero, fmt.Errorf("rafter: %s via %s: %w", what, via, callError(err))
+	}
+	return r, nil
+}
+
+// callError maps a failure of actor.Call to the errors of this package.
+func callError(err error) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w (%w)", ErrTimeout, err)
+	case errors.Is(err, context.Canceled):
+		return err // unknown outcome, as the caller asked
+	case errors.Is(err, actor.ErrNoProcess):
+		// The request reached no actor: nothing was appended.
+		return fmt.Errorf("%w: %w", ErrStopped, err)
+	case errors.Is(err, actor.ErrStopped):
+		return fmt.Errorf("%w: %w", ErrStopped, err)
+	}
+	return fmt.Errorf("%w: %w", ErrInternal, err)
+}
+
+func wrapReply(what string, via Peer, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("rafter: %s via %s: %w", what, via, err)
+}

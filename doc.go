@@ -1,0 +1,46 @@
+// Package rafter is a Raft consensus library, a Go port of the Erlang
+// library rafter: every peer is a supervised pair of actors on protoactor-go,
+// a log server that owns the peer's files and a consensus actor running the
+// Raft state machine, and peers talk to each other and to clients only by
+// protobuf messages, so a peer may live in another process or host.
+//
+// # Shape
+//
+// A System hosts peers (one protoactor actor system, optionally listening
+// on an address for other Systems). StartNode starts one peer:
+//
+//	"<name>"            supervisor, one_for_all, at most 5 restarts in 10 s
+//	 ├─ "<name>/log"       log server: entries, term and vote in Options.DataDir
+//	 └─ "<name>/consensus" Raft: follower / candidate / leader
+//
+// If either actor dies both are restarted: the log server recovers from disk
+// and the consensus actor rebuilds its state machine by replaying the
+// committed log. A peer is named Peer{Name, Node}, Node being the address of
+// its System ("" for this process), as rafter's {Name, Node}.
+//
+// # Using it
+//
+// Start peers, give one of them the initial configuration with SetConfig,
+// then submit commands with Op through any peer: a follower forwards to the
+// leader. ReadOp runs a linearizable query. SetConfig later changes
+// membership by joint consensus. The package-level functions (StartNode,
+// Op, ...) act on a default local System, as rafter.erl's do.
+//
+//	sys, _ := rafter.NewSystem(rafter.SystemOptions{})
+//	defer sys.Shutdown()
+//	opts := rafter.DefaultOptions()
+//	opts.DataDir = "/var/lib/app/a"
+//	opts.StateMachine = func() rafter.StateMachine { return newMySM() }
+//	a := rafter.Peer{Name: "a"}
+//	_ = sys.StartNode(a, opts)              // and b, c with their own DataDir
+//	_ = sys.SetConfig(ctx, a, []rafter.Peer{a, b, c})
+//	res, err := sys.Op(ctx, b, []byte("cmd")) // forwarded to the leader
+//
+// # Errors
+//
+// Every error is a sentinel or a typed error (errors.Is / errors.As), and
+// is either definite (the command was not appended and never will be) or
+// of unknown outcome (ErrTimeout, ErrLeadershipLost, ErrPeersNotResponding,
+// ErrInternal, a cancelled context); Definite tells them apart. See
+// errors.go.
+package rafter

@@ -1,0 +1,242 @@
+package rafter
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/consensus"
+	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/logserver"
+	"github.com/rafter-go/rafter/rafterpb"
+	"github.com/rafter-go/rafter/supervisor"
+)
+
+// Supervision of a peer, as rafter's rafter_consensus_sup: one_for_all, at
+// most 5 restarts in 10 seconds.
+const (
+	supMaxRestarts = 5
+	supPeriod      = 10 * time.Second
+
+	// startTimeout bounds how long StartNode waits for the new peer to
+	// answer its first Status (it loads its log first).
+	startTimeout = 30 * time.Second
+	// stopTimeout bounds how long StopNode waits for the actors to stop.
+	stopTimeout = 30 * time.Second
+)
+
+// StartNode starts peer me in this System: a one_for_all supervisor "<name>"
+// over the log server "<name>/log" (started first; it recovers opts.DataDir)
+// and the consensus actor "<name>/consensus". It returns once the consensus
+// actor answers, so a log that cannot be recovered fails StartNode. A blank
+// peer then waits for an initial SetConfig. me.Node must be "" or this
+// System's Address.
+//
+// Errors: *OptionError (wraps ErrInvalidOptions) for bad opts,
+// ErrInvalidArgument for a bad peer name, ErrAlreadyStarted, ErrStopped if
+// the System is shut down or the peer failed while starting.
+func (s *System) StartNode(me Peer, opts Options) error {
+	if err := checkPeer(me); err != nil {
+		return fmt.Errorf("rafter: start %s: %w", me, err)
+	}
+	if !s.isLocal(me) {
+		return fmt.Errorf("rafter: start %s: %w: node %q is not this system's address %q",
+			me, ErrInvalidArgument, me.Node, s.Address())
+	}
+	if err := opts.Validate(); err != nil {
+		return fmt.Errorf("rafter: start %s: %w", me, err)
+	}
+	n := &node{peer: me, done: make(chan struct{})}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("rafter: start %s: %w: system shut down", me, ErrStopped)
+	}
+	if old, ok := s.nodes[me.Name]; ok {
+		select {
+		case <-old.done: // failed earlier: StartNode may bring it back
+		default:
+			s.mu.Unlock()
+			return fmt.Errorf("rafter: start %s: %w", me, ErrAlreadyStarted)
+		}
+	}
+	s.nodes[me.Name] = n
+	s.mu.Unlock()
+
+	sup, err := supervisor.Start(s.actors.Root(), me.Name, s.peerSpec(n, opts))
+	if err != nil {
+		s.forget(n)
+		return fmt.Errorf("rafter: start %s: %w", me, err)
+	}
+	s.mu.Lock()
+	n.sup = sup
+	s.mu.Unlock()
+	if err := s.awaitReady(n); err != nil {
+		_ = s.stopNode(me.Name)
+		return fmt.Errorf("rafter: start %s: %w", me, err)
+	}
+	return nil
+}
+
+// peerSpec is the supervision tree of one peer.
+func (s *System) peerSpec(n *node, opts Options) supervisor.Spec {
+	logger := opts.Logger
+	if logger == nil {
+		logger = s.log
+	}
+	logger = logger.With("peer", n.peer.String())
+	lopts := logserver.DefaultOptions()
+	lopts.SegmentBytes = opts.SegmentBytes
+	lopts.Logger = logger
+	tick, hb, election := opts.ticks()
+	seed := opts.Seed
+	if seed == 0 {
+		h := fnv.New64a()
+		_, _ = h.Write([]byte(n.peer.String()))
+		seed = time.Now().UnixNano() ^ int64(h.Sum64())
+	}
+	copts := consensus.Options{
+		Self:   n.peer.pb(),
+		System: s.actors,
+		Log:    s.actors.PIDOf(n.peer.Name+"/log", ""),
+		Core: core.Config{
+			ID:             n.peer.pb(),
+			ElectionTicks:  election,
+			HeartbeatTicks: hb,
+			Seed:           seed,
+			MaxMsgEntries:  opts.MaxAppendEntries,
+			MaxMsgBytes:    opts.MaxAppendBytes,
+			MaxInflight:    opts.MaxInflight,
+			PreVote:        opts.PreVote,
+			CheckQuorum:    opts.CheckQuorum,
+		},
+		TickInterval:    tick,
+		NewStateMachine: func() consensus.StateMachine { return opts.StateMachine() },
+		Interceptor:     s.interceptor(),
+		Logger:          logger,
+	}
+	return supervisor.Spec{
+		Strategy:    supervisor.OneForAll,
+		MaxRestarts: supMaxRestarts,
+		Period:      supPeriod,
+		Children: []supervisor.ChildSpec{
+			{Name: "log", Props: logserver.Props(opts.DataDir, lopts), Restart: supervisor.Permanent},
+			{Name: "consensus", Props: consensus.Props(copts), Restart: supervisor.Permanent},
+		},
+		OnStop: func(reason error) { s.markStopped(n, reason) },
+	}
+}
+
+// interceptor adapts the System's Interceptor to the consensus actor's.
+func (s *System) interceptor() consensus.Interceptor {
+	ic := s.opts.Interceptor
+	if ic == nil {
+		return nil
+	}
+	return func(from, to *rafterpb.Peer, m *rafterpb.RaftMessage) consensus.Verdict {
+		d := ic(peerFromPB(from), peerFromPB(to), m)
+		return consensus.Verdict{Action: d.action, Delay: d.delay}
+	}
+}
+
+// awaitReady polls the new peer's Status until it answers, or its
+// supervisor gives up.
+func (s *System) awaitReady(n *node) error {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	pid := s.actors.PIDOf(n.peer.Name+"/consensus", "")
+	for {
+		attempt, cancelAttempt := context.WithTimeout(ctx, 100*time.Millisecond)
+		_, err := actor.Call[*rafterpb.StatusReply](attempt, s.actors, pid, &rafterpb.StatusRequest{})
+		cancelAttempt()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-n.done:
+			s.mu.Lock()
+			reason := n.reason
+			s.mu.Unlock()
+			return fmt.Errorf("%w: supervisor gave up: %v", ErrStopped, reason)
+		case <-ctx.Done():
+			return fmt.Errorf("%w: peer did not answer within %v: %v", ErrStopped, startTimeout, err)
+		case <-time.After(10 * time.Millisecond): // poll interval, not synchronisation
+		}
+	}
+}
+
+// StopNode stops peer me (a peer of this System): both actors stop, the
+// log server closes its files, and StopNode returns after that; its data
+// directory may then be reused by StartNode. ErrStopped if the peer is not
+// running (it was never started or its supervisor already gave up; in the
+// latter case the record is cleared and the error carries the reason).
+func (s *System) StopNode(me Peer) error {
+	if !s.isLocal(me) {
+		return fmt.Errorf("rafter: stop %s: %w: not a peer of this system", me, ErrInvalidArgument)
+	}
+	if err := s.stopNode(me.Name); err != nil {
+		return fmt.Errorf("rafter: stop %s: %w", me, err)
+	}
+	return nil
+}
+
+func (s *System) stopNode(name string) error {
+	s.mu.Lock()
+	n, ok := s.nodes[name]
+	if !ok {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: not started", ErrStopped)
+	}
+	n.stopping = true
+	sup := n.sup
+	s.mu.Unlock()
+	defer s.forget(n)
+	select {
+	case <-n.done:
+		if n.reason != nil {
+			return fmt.Errorf("%w: already stopped by its supervisor: %w", ErrStopped, n.reason)
+		}
+		return nil
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	if err := supervisor.Stop(ctx, s.actors.Root(), sup); err != nil {
+		return fmt.Errorf("supervisor stop: %w", err)
+	}
+	select {
+	case <-n.done:
+	case <-ctx.Done():
+		return fmt.Errorf("%w: waiting for the supervisor to stop", ErrTimeout)
+	}
+	return nil
+}
+
+// forget removes n from the System's records, if it is still there.
+func (s *System) forget(n *node) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.nodes[n.peer.Name] == n {
+		delete(s.nodes, n.peer.Name)
+	}
+}
+
+// Kill is fault injection: it stops one actor of peer p (ActorConsensus or
+// ActorLog) as a crash would, and the peer's one_for_all supervisor
+// restarts both actors (a log server that stops takes its consensus actor
+// with it, as in rafter). Too many kills in 10 s exceed the restart
+// intensity and stop the peer. p may be a peer of another System.
+func (s *System) Kill(p Peer, which Actor) error {
+	if which != ActorConsensus && which != ActorLog {
+		return fmt.Errorf("rafter: kill %s: %w: unknown actor %d", p, ErrInvalidArgument, which)
+	}
+	if s.isLocal(p) {
+		if _, err := s.running(p.Name); err != nil {
+			return fmt.Errorf("rafter: kill %s: %w", p, err)
+		}
+	}
+	s.actors.Root().Stop(s.actors.PIDOf(p.Name+"/"+which.String(), p.Node))
+	return nil
+}

@@ -1,0 +1,175 @@
+package rafter
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/rafter-go/rafter/actor"
+)
+
+// Options configures one peer. Start from DefaultOptions, set DataDir and
+// StateMachine, and change what you need; StartNode calls Validate. The
+// zero value does not validate.
+type Options struct {
+	// DataDir is the directory holding the peer's log and metadata (created
+	// if missing). One directory per peer; a restart on the same directory
+	// recovers the peer. Required; no default.
+	DataDir string
+
+	// StateMachine returns a fresh state machine. It is called on every
+	// start and restart of the peer; the new instance is rebuilt by
+	// applying the committed log. Required; no default.
+	StateMachine func() StateMachine
+
+	// HeartbeatInterval is how often a leader sends AppendEntries (empty
+	// ones as heartbeats) to each follower. Unit: wall-clock duration, at
+	// least 1 ms. Default: 50 ms. It is also the base of the peer's tick:
+	// the consensus core counts time in ticks (see ticks).
+	HeartbeatInterval time.Duration
+
+	// ElectionTimeoutMin is the least time a follower waits without
+	// hearing from a leader before it campaigns (Raft §5.2). Each timeout
+	// is drawn uniformly from [ElectionTimeoutMin, ElectionTimeoutMax).
+	// Must be greater than HeartbeatInterval (several times greater is
+	// advisable). With CheckQuorum a leader that has not heard from a
+	// quorum for this long steps down. Default: 500 ms.
+	ElectionTimeoutMin time.Duration
+
+	// ElectionTimeoutMax is the upper bound of the election timeout. The
+	// core draws timeouts from [min, 2·min) (etcd's rule), so the only
+	// accepted values are 0, meaning 2 × ElectionTimeoutMin, and exactly
+	// 2 × ElectionTimeoutMin. Default: 1 s (2 × the default minimum).
+	ElectionTimeoutMax time.Duration
+
+	// MaxAppendEntries bounds the number of entries in one AppendEntries
+	// message (batching); at least one entry is always sent. Unit: entries,
+	// at least 1. Default: 64.
+	MaxAppendEntries int
+
+	// MaxAppendBytes bounds the total command bytes of one AppendEntries
+	// message; a single larger entry is still sent alone. Unit: bytes,
+	// from 1 to 16 MiB (a quarter of the network's message limit,
+	// actor.DefaultMaxMessageBytes, so a batch always fits a frame).
+	// Default: 1 MiB.
+	MaxAppendBytes uint64
+
+	// MaxInflight bounds the AppendEntries messages in flight to one
+	// follower that is keeping up (pipelining). Unit: messages, at least 1.
+	// Default: 64.
+	MaxInflight int
+
+	// PreVote makes a peer ask whether it could win before it starts an
+	// election, so a peer that was cut off does not disturb the cluster
+	// when it returns (Raft thesis §9.6). Default: true.
+	PreVote bool
+
+	// CheckQuorum makes a leader step down when it has not heard from a
+	// quorum within an election timeout, so a partitioned leader stops
+	// acknowledging requests (Raft thesis §6.2). Default: true.
+	CheckQuorum bool
+
+	// SegmentBytes is the size at which the log server starts a new log
+	// segment file. Unit: bytes, at least 4 KiB. Default: 64 MiB.
+	SegmentBytes int64
+
+	// Seed seeds the election jitter. 0 picks a seed from the clock.
+	// Default: 0.
+	Seed int64
+
+	// Logger receives the peer's logs. nil means the System's logger.
+	// Default: nil.
+	Logger *slog.Logger
+}
+
+// Defaults, exported through DefaultOptions.
+const (
+	defaultHeartbeat      = 50 * time.Millisecond
+	defaultElectionMin    = 500 * time.Millisecond
+	defaultMaxAppendEnts  = 64
+	defaultMaxAppendBytes = 1 << 20
+	defaultMaxInflight    = 64
+	defaultSegmentBytes   = 64 << 20
+
+	maxAppendBytesLimit = actor.DefaultMaxMessageBytes / 4
+	minSegmentBytes     = 4 << 10
+)
+
+// DefaultOptions returns Options with every default filled in; DataDir and
+// StateMachine are left for the caller.
+func DefaultOptions() Options {
+	return Options{
+		HeartbeatInterval:  defaultHeartbeat,
+		ElectionTimeoutMin: defaultElectionMin,
+		ElectionTimeoutMax: 2 * defaultElectionMin,
+		MaxAppendEntries:   defaultMaxAppendEnts,
+		MaxAppendBytes:     defaultMaxAppendBytes,
+		MaxInflight:        defaultMaxInflight,
+		PreVote:            true,
+		CheckQuorum:        true,
+		SegmentBytes:       defaultSegmentBytes,
+	}
+}
+
+// OptionError names an Options field with a bad value and says why. It
+// wraps ErrInvalidOptions.
+type OptionError struct {
+	Field  string
+	Value  any
+	Reason string
+}
+
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("rafter: invalid options: %s = %v: %s", e.Field, e.Value, e.Reason)
+}
+
+func (e *OptionError) Unwrap() error { return ErrInvalidOptions }
+
+// Validate reports the first bad field as an *OptionError, or nil.
+func (o Options) Validate() error {
+	bad := func(field string, v any, why string, args ...any) error {
+		return &OptionError{Field: field, Value: v, Reason: fmt.Sprintf(why, args...)}
+	}
+	switch {
+	case strings.TrimSpace(o.DataDir) == "":
+		return bad("DataDir", fmt.Sprintf("%q", o.DataDir), "a data directory is required")
+	case o.StateMachine == nil:
+		return bad("StateMachine", "nil", "a state machine constructor is required")
+	case o.HeartbeatInterval < time.Millisecond:
+		return bad("HeartbeatInterval", o.HeartbeatInterval, "must be at least 1ms")
+	case o.ElectionTimeoutMin <= o.HeartbeatInterval:
+		return bad("ElectionTimeoutMin", o.ElectionTimeoutMin,
+			"must be greater than HeartbeatInterval (%v), or followers campaign against a live leader", o.HeartbeatInterval)
+	case o.ElectionTimeoutMax != 0 && o.ElectionTimeoutMax != 2*o.ElectionTimeoutMin:
+		return bad("ElectionTimeoutMax", o.ElectionTimeoutMax,
+			"must be 0 or 2 × ElectionTimeoutMin (%v): timeouts are drawn from [min, 2·min)", 2*o.ElectionTimeoutMin)
+	case o.MaxAppendEntries < 1:
+		return bad("MaxAppendEntries", o.MaxAppendEntries, "must be at least 1")
+	case o.MaxAppendBytes < 1 || o.MaxAppendBytes > maxAppendBytesLimit:
+		return bad("MaxAppendBytes", o.MaxAppendBytes, "must be between 1 and %d bytes", maxAppendBytesLimit)
+	case o.MaxInflight < 1:
+		return bad("MaxInflight", o.MaxInflight, "must be at least 1")
+	case o.SegmentBytes < minSegmentBytes:
+		return bad("SegmentBytes", o.SegmentBytes, "must be at least %d bytes", minSegmentBytes)
+	}
+	return nil
+}
+
+// ticks maps the wall-clock options to the core's tick units: the core
+// fires its timers in whole ticks (core.Config), and the consensus actor
+// ticks every tick. The tick is the heartbeat interval divided into h equal
+// parts, h the least that makes a tick at most a tenth of the minimum
+// election timeout, so the election jitter has at least ten steps.
+func (o Options) ticks() (tick time.Duration, heartbeatTicks, electionTicks int) {
+	h := 1
+	for o.HeartbeatInterval/time.Duration(h) > o.ElectionTimeoutMin/10 {
+		h++
+	}
+	tick = o.HeartbeatInterval / time.Duration(h)
+	electionTicks = int((o.ElectionTimeoutMin + tick/2) / tick)
+	if electionTicks <= h {
+		electionTicks = h + 1 // the core needs HeartbeatTicks < ElectionTicks
+	}
+	return tick, h, electionTicks
+}

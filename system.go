@@ -1,0 +1,205 @@
+package rafter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	protoactor "github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/consensus"
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+// SystemOptions configures a System.
+type SystemOptions struct {
+	// ListenAddr is the host:port the System listens on for peers and
+	// clients in other Systems ("127.0.0.1:0" picks a free port). Empty:
+	// local only, no network. Default: "".
+	ListenAddr string
+	// AdvertiseAddr is the host:port other Systems dial to reach this one
+	// (it is the Node of this System's peers). Empty: the address
+	// ListenAddr resolved to. Default: "".
+	AdvertiseAddr string
+	// Logger receives the System's and its peers' logs (protoactor's too).
+	// nil discards them. Default: nil.
+	Logger *slog.Logger
+	// Interceptor, if set, sees every Raft message a peer of this System
+	// sends to another peer, and decides its fate. Tests use it for
+	// partitions, loss, duplication and delay. It is called concurrently
+	// from the peers' actors and must be safe for that. Default: nil
+	// (deliver everything).
+	Interceptor Interceptor
+}
+
+// Interceptor decides what happens to one peer-to-peer message; msg is a
+// *rafterpb.RaftMessage.
+type Interceptor func(from, to Peer, msg proto.Message) Decision
+
+// Decision is an Interceptor's verdict: Deliver, Drop, Duplicate or
+// Delay(d). The zero Decision is Deliver.
+type Decision struct {
+	action consensus.Action
+	delay  time.Duration
+}
+
+var (
+	// Deliver sends the message normally.
+	Deliver = Decision{action: consensus.Deliver}
+	// Drop loses the message.
+	Drop = Decision{action: consensus.Drop}
+	// Duplicate sends the message twice.
+	Duplicate = Decision{action: consensus.Duplicate}
+)
+
+// Delay sends the message after d (so later messages may overtake it).
+func Delay(d time.Duration) Decision { return Decision{action: consensus.Delay, delay: d} }
+
+func (d Decision) String() string {
+	switch d.action {
+	case consensus.Deliver:
+		return "deliver"
+	case consensus.Drop:
+		return "drop"
+	case consensus.Duplicate:
+		return "duplicate"
+	case consensus.Delay:
+		return "delay " + d.delay.String()
+	}
+	return "unknown"
+}
+
+// System hosts peers: one protoactor actor system, optionally reachable
+// from other Systems over the network. Its methods are safe for concurrent
+// use.
+type System struct {
+	actors *actor.System
+	opts   SystemOptions
+	log    *slog.Logger
+
+	mu     sync.Mutex
+	nodes  map[string]*node // by peer name
+	closed bool
+}
+
+// node is the System's record of one started peer.
+type node struct {
+	peer     Peer
+	sup      *protoactor.PID
+	done     chan struct{} // closed when the peer's supervisor has stopped
+	once     sync.Once
+	stopping bool  // StopNode or Shutdown asked for the stop
+	reason   error // why the supervisor stopped, if it did so on its own
+}
+
+// NewSystem starts a System. With opts.ListenAddr set it listens for other
+// Systems before any peer starts.
+func NewSystem(opts SystemOptions) (*System, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	as, err := actor.NewSystem(actor.Options{
+		Logger:        logger,
+		ListenAddr:    opts.ListenAddr,
+		AdvertiseAddr: opts.AdvertiseAddr,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rafter: new system: %w", err)
+	}
+	return &System{actors: as, opts: opts, log: logger, nodes: make(map[string]*node)}, nil
+}
+
+// Address is the advertised host:port of the System, "" when local only.
+// Peers of this System that other Systems reach use it as their Node.
+func (s *System) Address() string { return s.actors.Address() }
+
+// Shutdown stops every peer of the System (as StopNode), then the actor
+// system and its network listener. Calling it again does nothing.
+func (s *System) Shutdown() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	names := make([]string, 0, len(s.nodes))
+	for name := range s.nodes {
+		names = append(names, name)
+	}
+	s.mu.Unlock()
+	var errs []error
+	for _, name := range names {
+		if err := s.stopNode(name); err != nil && !errors.Is(err, ErrStopped) {
+			errs = append(errs, err)
+		}
+	}
+	if err := s.actors.Shutdown(); err != nil {
+		errs = append(errs, fmt.Errorf("rafter: shutdown: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// isLocal reports whether p lives in this System.
+func (s *System) isLocal(p Peer) bool {
+	return p.Node == "" || p.Node == s.Address()
+}
+
+// checkPeer validates a peer named by a caller.
+func checkPeer(p Peer) error {
+	switch {
+	case p.Name == "":
+		return fmt.Errorf("%w: peer without a name", ErrInvalidArgument)
+	case strings.Contains(p.Name, "/"):
+		return fmt.Errorf("%w: peer name %q contains '/'", ErrInvalidArgument, p.Name)
+	case strings.Contains(p.Node, "@"):
+		return fmt.Errorf("%w: peer node %q contains '@'", ErrInvalidArgument, p.Node)
+	}
+	return nil
+}
+
+// running returns the record of a local peer that is running, or ErrStopped
+// with the reason if the supervisor gave up.
+func (s *System) running(name string) (*node, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, fmt.Errorf("%w: system shut down", ErrStopped)
+	}
+	n, ok := s.nodes[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: peer %q is not started in this system", ErrStopped, name)
+	}
+	select {
+	case <-n.done:
+		if n.reason != nil {
+			return nil, fmt.Errorf("%w: peer %q: %w", ErrStopped, name, n.reason)
+		}
+		return nil, fmt.Errorf("%w: peer %q", ErrStopped, name)
+	default:
+	}
+	return n, nil
+}
+
+// markStopped records that n's supervisor has stopped; it is the
+// supervisor's OnStop callback.
+func (s *System) markStopped(n *node, reason error) {
+	s.mu.Lock()
+	stopping := n.stopping
+	if !stopping {
+		n.reason = reason
+	}
+	s.mu.Unlock()
+	if !stopping {
+		// rafter: the consensus supervisor exceeded its restart intensity;
+		// the peer stays down until StartNode.
+		s.log.Error("rafter: peer stopped by its supervisor", "peer", n.peer.String(), "reason", reason)
+	}
+	n.once.Do(func() { close(n.done) })
+}
