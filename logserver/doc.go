@@ -26,8 +26,9 @@
 //
 // A segment's name is the index of its first record, 20 decimal digits.
 // Records are appended to the last segment; when the next record would push
-// it past Options.SegmentBytes, a new segment is created (and the directory
-// fsynced before anything in it is acknowledged). Whole segments are the
+// it past Options.SegmentBytes, the full segment is fdatasynced and a new
+// one created (and the directory fsynced before anything in it is
+// acknowledged). So on disk only the last segment can ever be torn. Whole segments are the
 // unit a later compaction drops. The meta file is replaced atomically:
 // write meta.tmp, fsync it, rename it over meta, fsync the directory.
 //

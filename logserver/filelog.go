@@ -91,7 +91,7 @@ func (l *FileLog) Write(meta *rafterpb.Meta, entries []*rafterpb.Entry) error {
 
 // appendRecords writes the records after the last one, rolling to a new
 // segment when the active one would exceed SegmentBytes. One pwrite per
-// segment touched.
+// segment touched, and one fdatasync per roll.
 func (l *FileLog) appendRecords(entries []*rafterpb.Entry, payloads [][]byte) error {
 	var seg *segment
 	if len(l.segs) > 0 {
@@ -106,6 +106,15 @@ func (l *FileLog) appendRecords(entries []*rafterpb.Entry, payloads [][]byte) er
 				return err
 			}
 			buf = buf[:0]
+			// Make the full segment durable before the next one exists, so
+			// that on disk only the last segment can ever be torn; a torn
+			// earlier segment is then always corruption, never a crash.
+			if seg != nil && seg.dirty {
+				if err := datasync(seg.f); err != nil {
+					return err
+				}
+				seg.dirty = false
+			}
 			next, err := createSegment(l.dir, e.GetIndex())
 			if err != nil {
 				return err
