@@ -1,0 +1,208 @@
+package core
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/rafter-go/rafter/config"
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+// Defaults applied by New to zero-valued limits in Config.
+const (
+	DefaultMaxMsgEntries = 64
+	DefaultMaxMsgBytes   = 1 << 20
+	DefaultMaxInflight   = 256
+)
+
+var blankConfig = &rafterpb.Config{State: rafterpb.ConfigState_CONFIG_STATE_BLANK}
+
+// Core is the deterministic Raft state machine of one peer. It is not safe
+// for concurrent use: one owner (the consensus actor, or the simulator) calls
+// it.
+type Core struct {
+	cfg   Config
+	id    *rafterpb.Peer
+	idKey string
+	rand  *rand.Rand
+
+	// Hard state (Meta). metaDirty: changed since the last Ready.
+	term      uint64
+	votedFor  *rafterpb.Peer
+	metaDirty bool
+
+	role   Role
+	leader *rafterpb.Peer
+	log    raftLog
+	conf   *rafterpb.Config // the latest configuration (log, else pendingInit, else blank)
+	commit uint64
+	// applied is the highest index handed to the shell in Ready.Committed.
+	applied uint64
+
+	electionElapsed   int
+	heartbeatElapsed  int
+	randomizedTimeout int
+
+	// votes are the (pre-)vote answers of the running election, by PeerKey.
+	votes map[string]bool
+
+	lead leaderState
+
+	// pendingInit is rafter's init_config: a blank peer was given its initial
+	// configuration and campaigns to log it.
+	pendingInit *initConfig
+
+	// Outbox, drained by Ready.
+	msgs      []*rafterpb.RaftMessage
+	msgsAfter []*rafterpb.RaftMessage
+	results   []Result
+}
+
+type initConfig struct {
+	id   RequestID
+	conf *rafterpb.Config
+}
+
+// New builds a core from what the peer's log server recovered. The core
+// starts as a follower in the recovered term.
+func New(cfg Config, r Restored) (*Core, error) {
+	if err := checkConfig(&cfg); err != nil {
+		return nil, err
+	}
+	if err := checkRestored(r); err != nil {
+		return nil, err
+	}
+	c := &Core{
+		cfg:   cfg,
+		id:    cfg.ID,
+		idKey: config.PeerKey(cfg.ID),
+		rand:  rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
+		term:  r.Meta.GetTerm(),
+		log:   newLog(r.Entries),
+	}
+	if v := r.Meta.GetVotedFor(); v != nil && v.GetName() != "" {
+		c.votedFor = v
+	}
+	c.commit, c.applied = r.Applied, r.Applied
+	c.refreshConfig()
+	c.becomeFollower(c.term, nil)
+	return c, nil
+}
+
+func checkConfig(cfg *Config) error {
+	if cfg.ID.GetName() == "" {
+		return fmt.Errorf("%w: ID has no name", ErrInvalidConfig)
+	}
+	if cfg.HeartbeatTicks <= 0 || cfg.ElectionTicks <= cfg.HeartbeatTicks {
+		return fmt.Errorf("%w: need 0 < HeartbeatTicks (%d) < ElectionTicks (%d)",
+			ErrInvalidConfig, cfg.HeartbeatTicks, cfg.ElectionTicks)
+	}
+	if cfg.MaxMsgEntries < 0 || cfg.MaxInflight < 0 {
+		return fmt.Errorf("%w: negative limit", ErrInvalidConfig)
+	}
+	if cfg.MaxMsgEntries == 0 {
+		cfg.MaxMsgEntries = DefaultMaxMsgEntries
+	}
+	if cfg.MaxMsgBytes == 0 {
+		cfg.MaxMsgBytes = DefaultMaxMsgBytes
+	}
+	if cfg.MaxInflight == 0 {
+		cfg.MaxInflight = DefaultMaxInflight
+	}
+	return nil
+}
+
+func checkRestored(r Restored) error {
+	var prevTerm uint64
+	for i, e := range r.Entries {
+		if e.GetIndex() != uint64(i)+1 {
+			return fmt.Errorf("%w: restored entry %d has index %d", ErrInvalidConfig, i+1, e.GetIndex())
+		}
+		if e.GetTerm() < prevTerm || e.GetTerm() > r.Meta.GetTerm() {
+			return fmt.Errorf("%w: restored entry %d has term %d (previous %d, meta %d)",
+				ErrInvalidConfig, i+1, e.GetTerm(), prevTerm, r.Meta.GetTerm())
+		}
+		prevTerm = e.GetTerm()
+	}
+	if r.Applied > uint64(len(r.Entries)) {
+		return fmt.Errorf("%w: applied %d past last index %d", ErrInvalidConfig, r.Applied, len(r.Entries))
+	}
+	return nil
+}
+
+// refreshConfig recomputes the latest configuration after the log or
+// pendingInit changed. Raft §6: a server uses the latest configuration in its
+// log, committed or not. rafter: rafter_log:get_config/1.
+func (c *Core) refreshConfig() {
+	switch conf, _ := c.log.lastConfig(); {
+	case conf != nil:
+		c.conf = conf
+	case c.pendingInit != nil:
+		c.conf = c.pendingInit.conf
+	default:
+		c.conf = blankConfig
+	}
+	if c.role == Leader {
+		c.refreshProgress()
+	}
+}
+
+// Status returns a snapshot of the core's state.
+func (c *Core) Status() Status {
+	return Status{
+		ID:          c.id,
+		Role:        c.role,
+		Term:        c.term,
+		VotedFor:    c.votedFor,
+		Leader:      c.leader,
+		CommitIndex: c.commit,
+		LastIndex:   c.log.lastIndex(),
+		LastTerm:    c.log.lastTerm(),
+		Config:      c.conf,
+	}
+}
+
+// Persisted is the log server's acknowledgement that everything up to index
+// is durable, index having term term. An acknowledgement for an entry that a
+// truncation has since replaced (its term no longer matches) is ignored.
+// The leader counts its own entries toward commit only from here (Raft
+// thesis §10.2.1).
+func (c *Core) Persisted(index, term uint64) {
+	if index <= c.log.persisted || !c.log.matchTerm(index, term) {
+		return
+	}
+	c.log.persisted = index
+	if c.role == Leader {
+		c.maybeCommit()
+	}
+}
+
+func (c *Core) isMe(p *rafterpb.Peer) bool { return config.SamePeer(p, c.id) }
+
+func (c *Core) newMessage(to *rafterpb.Peer) *rafterpb.RaftMessage {
+	return &rafterpb.RaftMessage{From: c.id, To: to, Term: c.term}
+}
+
+// send queues m. afterPersist marks messages that depend on this Ready's write
+// (votes granted, successful AppendEntries replies).
+func (c *Core) send(m *rafterpb.RaftMessage, afterPersist bool) {
+	if afterPersist {
+		c.msgsAfter = append(c.msgsAfter, m)
+	} else {
+		c.msgs = append(c.msgs, m)
+	}
+}
+
+func (c *Core) setTerm(term uint64) {
+	if term == c.term {
+		return
+	}
+	if term < c.term {
+		panic(fmt.Sprintf("core: term going back from %d to %d", c.term, term))
+	}
+	c.term, c.votedFor, c.metaDirty = term, nil, true
+}
+
+func (c *Core) vote(p *rafterpb.Peer) {
+	c.votedFor, c.metaDirty = p, true
+}

@@ -1,0 +1,48 @@
+// Package core is the deterministic Raft state machine of rafter for Go: the
+// protocol with no goroutines, clocks, randomness other than a seeded source,
+// I/O or actors. The consensus actor (package consensus) and the simulator
+// (internal/sim) drive it the same way, which is what lets the simulator replay
+// any schedule from its seed.
+//
+// Inputs are Tick, Step (a message from another peer), Propose, Read,
+// SetConfig and Persisted (the log server's durability acknowledgement).
+// Outputs are collected in a Ready, which the shell executes in the order
+// documented on the Ready type and then passes back to Advance:
+//
+//	c, err := core.New(core.Config{ID: me, ElectionTicks: 10, HeartbeatTicks: 1, Seed: seed,
+//		PreVote: true, CheckQuorum: true}, restored)
+//	...
+//	c.Tick()                 // or c.Step(msg), c.Propose(id, cmd), ...
+//	for c.HasReady() {
+//		rd := c.Ready()
+//		// 1. write rd.Meta and rd.Entries (truncating a conflicting suffix)
+//		// 2. send rd.Messages now, rd.MessagesAfterPersist once every write
+//		//    handed out so far is durable
+//		// 3. apply rd.Committed, 4. answer rd.Reads, 5. deliver rd.Results
+//		c.Advance(rd)
+//	}
+//	// later, from the log server:
+//	c.Persisted(lastIndex, lastTerm)
+//
+// What the core implements (Raft paper and thesis sections, rafter origins):
+//
+//   - Elections with timeouts drawn from [ElectionTicks, 2*ElectionTicks)
+//     (§5.2), PreVote (thesis §9.6) and CheckQuorum with a leader lease for
+//     votes (thesis §6.2, §4.2.3); voting per §5.4.1 (election.go).
+//   - Replication with batching and pipelining: per-follower progress in
+//     probe or replicate mode, a bounded in-flight window, and a fast
+//     back-off that skips a term per round trip from the follower's reject
+//     hint (progress.go, replication.go, step_leader.go, step_follower.go).
+//   - Commit through config.QuorumMax, of current-term entries only
+//     (§5.4.2), with the leader's own entry counted once Persisted
+//     (commit.go); a no-op entry on election (leader.go).
+//   - rafter's initial configuration on blank peers and joint consensus
+//     (transitional, then stable), one change at a time (config_change.go,
+//     commit.go).
+//   - ReadIndex reads confirmed by a send_clock quorum round, answered only
+//     after the leader committed an entry of its term (read.go).
+//
+// The whole log is kept in memory (no compaction yet). Broken invariants
+// (two leaders in a term, a committed entry overwritten) panic: the
+// supervisor restarts the peer.
+package core

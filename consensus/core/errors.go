@@ -1,0 +1,16 @@
+package core
+
+import "errors"
+
+// Errors returned by Step and New (not carried in a Result). They are
+// additions to the contract in api.go.
+var (
+	// ErrInvalidMessage: Step got a malformed message (no sender, term 0, no
+	// body, entries that are not contiguous, ...). The core is unchanged.
+	ErrInvalidMessage = errors.New("core: invalid message")
+	// ErrUnsupported: Step got a message kind this core does not handle yet
+	// (InstallSnapshot, TimeoutNow). The core is unchanged.
+	ErrUnsupported = errors.New("core: unsupported message")
+	// ErrInvalidConfig: New got a Config or a Restored state it cannot use.
+	ErrInvalidConfig = errors.New("core: invalid configuration")
+)

@@ -1,0 +1,143 @@
+package core
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/rafter-go/rafter/config"
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+// leaderState is what only a leader keeps; it is reset by becomeLeader and
+// dropped by abortLeadership.
+type leaderState struct {
+	progress map[string]*progress // by PeerKey; followers of the latest config
+	order    []string             // the keys of progress, sorted: a deterministic send order
+	// proposals maps a log index to the request that proposed it.
+	proposals map[uint64]RequestID
+	// termCommitted: an entry of the current term is committed, so the
+	// commit index is as high as any earlier leader's (needed by reads).
+	termCommitted bool
+	// sendClock is rafter's send_clock, incremented for every heartbeat
+	// round; it never goes back, even across terms.
+	sendClock uint64
+	reads     []pendingRead
+	// configReq is the SetConfig waiting for its final stable entry.
+	configReq *configRequest
+}
+
+type configRequest struct {
+	id    RequestID
+	index uint64 // index of the final stable entry; 0 until appended
+}
+
+// becomeLeader: Raft §5.2; rafter: become_leader/1. The leader appends a
+// no-op (Raft §8), or, when elected to log an initial configuration, that
+// configuration (rafter: leader(timeout, #state{init_config=[Id, From]})).
+func (c *Core) becomeLeader() {
+	if c.role != Candidate {
+		panic("core: only a candidate becomes leader")
+	}
+	clock := c.lead.sendClock
+	c.role = Leader
+	c.leader = c.id
+	c.votes = nil
+	c.lead = leaderState{
+		progress:  make(map[string]*progress),
+		proposals: make(map[uint64]RequestID),
+		sendClock: clock,
+	}
+	c.electionElapsed, c.heartbeatElapsed = 0, 0
+	c.refreshProgress()
+	if init := c.pendingInit; init != nil {
+		c.pendingInit = nil
+		idx := c.appendEntry(&rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_CONFIG, Config: init.conf})
+		c.lead.configReq = &configRequest{id: init.id, index: idx}
+		return
+	}
+	c.appendEntry(&rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_NOOP})
+}
+
+// refreshProgress makes the progress set the followers of the latest
+// configuration (in staging and transitional, the new servers too).
+func (c *Core) refreshProgress() {
+	want := make(map[string]*rafterpb.Peer)
+	for _, p := range config.Followers(c.id, c.conf) {
+		want[config.PeerKey(p)] = p
+	}
+	for k := range c.lead.progress {
+		if want[k] == nil {
+			delete(c.lead.progress, k)
+		}
+	}
+	c.lead.order = slices.Sorted(maps.Keys(want))
+	for k, p := range want {
+		if c.lead.progress[k] == nil {
+			c.lead.progress[k] = &progress{
+				peer:     p,
+				next:     c.log.lastIndex() + 1,
+				inflight: newInflights(c.cfg.MaxInflight),
+				// A new follower counts as active until the first
+				// CheckQuorum round has given it a chance to answer.
+				recentActive: true,
+			}
+		}
+	}
+}
+
+// appendEntry appends one entry of the current term to the leader's log and
+// returns its index. It is sent on the next Ready.
+func (c *Core) appendEntry(e *rafterpb.Entry) uint64 {
+	e.Term = c.term
+	e.Index = c.log.lastIndex() + 1
+	c.log.append(e)
+	if e.GetType() == rafterpb.EntryType_ENTRY_TYPE_CONFIG {
+		c.refreshConfig()
+	}
+	// A single voter commits alone, once its own write is durable.
+	return e.Index
+}
+
+// abortLeadership fails everything pending on this leader with
+// ErrLeadershipLost (the outcome of a proposal is unknown: its entry may
+// still commit under the next leader).
+func (c *Core) abortLeadership() {
+	for _, idx := range slices.Sorted(maps.Keys(c.lead.proposals)) {
+		c.results = append(c.results, Result{ID: c.lead.proposals[idx], Err: ErrLeadershipLost, Index: idx})
+	}
+	for _, r := range c.lead.reads {
+		c.results = append(c.results, Result{ID: r.id, Err: ErrLeadershipLost})
+	}
+	if r := c.lead.configReq; r != nil {
+		c.results = append(c.results, Result{ID: r.id, Err: ErrLeadershipLost, Index: r.index})
+	}
+	c.lead = leaderState{sendClock: c.lead.sendClock}
+}
+
+// tickLeader sends heartbeats and runs CheckQuorum (Raft thesis §6.2).
+func (c *Core) tickLeader() {
+	c.heartbeatElapsed++
+	c.electionElapsed++
+	if c.electionElapsed >= c.cfg.ElectionTicks {
+		c.electionElapsed = 0
+		if c.cfg.CheckQuorum && !c.quorumActive() {
+			c.becomeFollower(c.term, nil)
+			return
+		}
+		for _, pr := range c.lead.progress {
+			pr.recentActive = false
+		}
+	}
+	if c.heartbeatElapsed >= c.cfg.HeartbeatTicks {
+		c.heartbeatElapsed = 0
+		c.broadcastHeartbeat()
+	}
+}
+
+func (c *Core) quorumActive() bool {
+	active := map[string]bool{c.idKey: true}
+	for k, pr := range c.lead.progress {
+		active[k] = pr.recentActive
+	}
+	return config.Quorum(c.id, c.conf, active)
+}

@@ -1,0 +1,36 @@
+package core
+
+import (
+	"github.com/rafter-go/rafter/config"
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+// Propose appends a command to the leader's log. Its Committed entry (with
+// ID) answers the request; a non-leader answers with a Result error.
+func (c *Core) Propose(id RequestID, cmd []byte) {
+	if c.role != Leader {
+		c.refuse(id)
+		return
+	}
+	idx := c.appendEntry(&rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_OP, Cmd: cmd})
+	if id != 0 {
+		c.lead.proposals[idx] = id
+	}
+}
+
+// refuse answers a client request on a non-leader. rafter: the
+// {redirect, Leader} replies and no_leader_error/2.
+func (c *Core) refuse(id RequestID) {
+	r := Result{ID: id}
+	switch {
+	case c.leader != nil && !c.isMe(c.leader):
+		r.Err, r.Leader = ErrNotLeader, c.leader
+	case c.role == PreCandidate || c.role == Candidate:
+		r.Err = ErrElectionInProgress
+	case config.HasVote(c.id, c.conf):
+		r.Err = ErrNoLeader
+	default:
+		r.Err = ErrNotMember
+	}
+	c.results = append(c.results, r)
+}

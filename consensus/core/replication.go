@@ -1,0 +1,88 @@
+package core
+
+import "github.com/rafter-go/rafter/rafterpb"
+
+// sendAppend sends pr one AppendEntries starting at pr.next, batched up to
+// MaxMsgEntries / MaxMsgBytes. In replicate mode the leader assumes success
+// and moves next past the batch (pipelining); in probe mode it waits.
+func (c *Core) sendAppend(pr *progress) {
+	prev := pr.next - 1
+	ents := c.log.batch(pr.next, c.cfg.MaxMsgEntries, c.cfg.MaxMsgBytes)
+	m := c.newMessage(pr.peer)
+	m.Body = &rafterpb.RaftMessage_AppendEntries{AppendEntries: &rafterpb.AppendEntries{
+		PrevLogIndex: prev,
+		PrevLogTerm:  c.log.term(prev),
+		Entries:      ents,
+		CommitIndex:  c.commit,
+		SendClock:    c.lead.sendClock,
+	}}
+	c.send(m, false)
+	if pr.state == probe {
+		pr.paused = true
+		return
+	}
+	if n := len(ents); n > 0 {
+		last := ents[n-1].GetIndex()
+		pr.next = last + 1
+		pr.inflight.add(last)
+	}
+}
+
+// sendHeartbeat is an empty AppendEntries at the follower's match index, which
+// the follower is known to hold: it carries the commit index and the
+// send_clock without disturbing the pipeline.
+func (c *Core) sendHeartbeat(pr *progress) {
+	m := c.newMessage(pr.peer)
+	m.Body = &rafterpb.RaftMessage_AppendEntries{AppendEntries: &rafterpb.AppendEntries{
+		PrevLogIndex: pr.match,
+		PrevLogTerm:  c.log.term(pr.match),
+		CommitIndex:  c.commit,
+		SendClock:    c.lead.sendClock,
+	}}
+	c.send(m, false)
+}
+
+// broadcastHeartbeat starts a new send_clock round (rafter:
+// send_append_entries/1 increments send_clock). A follower in probe mode gets
+// a fresh probe; one in replicate mode whose window made no progress since
+// the last heartbeat is assumed to have lost messages and falls back to
+// probe.
+func (c *Core) broadcastHeartbeat() {
+	c.lead.sendClock++
+	for _, k := range c.lead.order {
+		pr := c.lead.progress[k]
+		if pr.state == replicate && pr.inflight.count > 0 && !pr.progressed {
+			pr.becomeProbe()
+			pr.next = pr.match + 1
+		}
+		pr.progressed = false
+		if pr.state == probe {
+			pr.paused = false
+			c.sendAppend(pr)
+		} else {
+			c.sendHeartbeat(pr)
+		}
+	}
+}
+
+// flushAppends sends every follower what it may receive now. It runs when a
+// Ready is built, so proposals made since the last Ready share messages.
+func (c *Core) flushAppends() {
+	last := c.log.lastIndex()
+	for _, k := range c.lead.order {
+		pr := c.lead.progress[k]
+		for pr.canSend(last) {
+			c.sendAppend(pr)
+		}
+	}
+}
+
+func (c *Core) canFlush() bool {
+	last := c.log.lastIndex()
+	for _, pr := range c.lead.progress {
+		if pr.canSend(last) {
+			return true
+		}
+	}
+	return false
+}

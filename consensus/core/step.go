@@ -1,0 +1,137 @@
+package core
+
+import (
+	"fmt"
+
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+// Step feeds one message from another peer to the core. A malformed message
+// returns an error wrapping ErrInvalidMessage (or ErrUnsupported) and changes
+// nothing. Raft's term rules are applied here (Raft §5.1), then the role's
+// step function runs.
+func (c *Core) Step(m *rafterpb.RaftMessage) error {
+	if err := c.validate(m); err != nil {
+		return err
+	}
+	switch {
+	case m.GetTerm() > c.term:
+		if !c.stepNewerTerm(m) {
+			return nil
+		}
+	case m.GetTerm() < c.term:
+		c.stepStale(m)
+		return nil
+	}
+	switch c.role {
+	case Follower:
+		return c.stepFollower(m)
+	case PreCandidate, Candidate:
+		return c.stepCandidate(m)
+	case Leader:
+		return c.stepLeader(m)
+	}
+	panic(fmt.Sprintf("core: unknown role %d", c.role))
+}
+
+// stepNewerTerm applies the rule "a newer term makes us a follower", with the
+// exceptions of PreVote and the leader lease. It reports whether the message
+// should then be handled by the role.
+func (c *Core) stepNewerTerm(m *rafterpb.RaftMessage) bool {
+	if rv := m.GetRequestVote(); rv != nil {
+		if c.inLease(rv) {
+			return false
+		}
+		if rv.GetPreVote() {
+			return true // a pre-vote never changes a term
+		}
+	}
+	if v := m.GetVote(); v != nil {
+		if v.GetPreVote() && v.GetGranted() {
+			return true // echoes the future term we asked about
+		}
+		if !v.GetGranted() && c.pendingInit != nil && c.role == Candidate {
+			// rafter: candidate(#vote{term=VoteTerm, success=false}, ...)
+			// with init_config, the clause EQC found: two blank peers were
+			// given conflicting initial configurations.
+			c.failInit()
+		}
+	}
+	var lead *rafterpb.Peer
+	if m.GetAppendEntries() != nil {
+		lead = m.GetFrom()
+	}
+	c.becomeFollower(m.GetTerm(), lead)
+	return true
+}
+
+// stepStale answers a message from an older term so that its sender learns
+// the newer term (a stale leader steps down, a pre-candidate gives up).
+func (c *Core) stepStale(m *rafterpb.RaftMessage) {
+	reply := c.newMessage(m.GetFrom())
+	switch {
+	case m.GetAppendEntries() != nil:
+		ae := m.GetAppendEntries()
+		reply.Body = &rafterpb.RaftMessage_AppendEntriesReply{AppendEntriesReply: &rafterpb.AppendEntriesReply{
+			Index: ae.GetPrevLogIndex(), SendClock: ae.GetSendClock(),
+		}}
+	case m.GetRequestVote() != nil:
+		reply.Body = &rafterpb.RaftMessage_Vote{Vote: &rafterpb.Vote{PreVote: m.GetRequestVote().GetPreVote()}}
+	default:
+		return // a late answer: nothing to say
+	}
+	c.send(reply, false)
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidMessage, fmt.Sprintf(format, args...))
+}
+
+// validate rejects malformed messages before anything changes.
+func (c *Core) validate(m *rafterpb.RaftMessage) error {
+	switch {
+	case m == nil:
+		return invalid("nil message")
+	case m.GetFrom().GetName() == "":
+		return invalid("no sender")
+	case c.isMe(m.GetFrom()):
+		return invalid("message from self")
+	case m.GetTo() != nil && !c.isMe(m.GetTo()):
+		return invalid("addressed to %s@%s", m.GetTo().GetName(), m.GetTo().GetNode())
+	case m.GetTerm() == 0:
+		return invalid("term 0")
+	}
+	switch b := m.GetBody().(type) {
+	case *rafterpb.RaftMessage_RequestVote:
+		if b.RequestVote.GetLastLogTerm() > m.GetTerm() {
+			return invalid("request_vote last_log_term %d > term %d", b.RequestVote.GetLastLogTerm(), m.GetTerm())
+		}
+	case *rafterpb.RaftMessage_Vote, *rafterpb.RaftMessage_AppendEntriesReply:
+	case *rafterpb.RaftMessage_AppendEntries:
+		return validateAppend(m.GetTerm(), b.AppendEntries)
+	case nil:
+		return invalid("no body")
+	default:
+		return fmt.Errorf("%w: %T", ErrUnsupported, b)
+	}
+	return nil
+}
+
+func validateAppend(term uint64, ae *rafterpb.AppendEntries) error {
+	if ae.GetPrevLogTerm() > term || (ae.GetPrevLogIndex() == 0) != (ae.GetPrevLogTerm() == 0) {
+		return invalid("append_entries prev (%d, %d) in term %d", ae.GetPrevLogIndex(), ae.GetPrevLogTerm(), term)
+	}
+	prevTerm := ae.GetPrevLogTerm()
+	for i, e := range ae.GetEntries() {
+		switch {
+		case e.GetIndex() != ae.GetPrevLogIndex()+uint64(i)+1:
+			return invalid("append_entries entry %d has index %d after prev %d", i, e.GetIndex(), ae.GetPrevLogIndex())
+		case e.GetTerm() < prevTerm || e.GetTerm() > term:
+			return invalid("append_entries entry %d has term %d (previous %d, message %d)", i, e.GetTerm(), prevTerm, term)
+		case e.GetType() == rafterpb.EntryType_ENTRY_TYPE_CONFIG && e.GetConfig() == nil:
+			return invalid("append_entries config entry %d without config", e.GetIndex())
+		}
+		prevTerm = e.GetTerm()
+	}
+	return nil
+}
