@@ -6,7 +6,6 @@ import (
 	"hash/fnv"
 	"time"
 
-	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/consensus"
 	"github.com/rafter-go/rafter/consensus/core"
 	"github.com/rafter-go/rafter/logserver"
@@ -20,8 +19,9 @@ const (
 	supMaxRestarts = 5
 	supPeriod      = 10 * time.Second
 
-	// startTimeout bounds how long StartNode waits for the new peer to
-	// answer its first Status (it loads its log first).
+	// startTimeout bounds how long StartNode waits for the peer's actors
+	// to start (the log server recovers its files, the consensus actor
+	// loads the log).
 	startTimeout = 30 * time.Second
 	// stopTimeout bounds how long StopNode waits for the actors to stop.
 	stopTimeout = 30 * time.Second
@@ -30,7 +30,8 @@ const (
 // StartNode starts peer me in this System: a one_for_all supervisor "<name>"
 // over the log server "<name>/log" (started first; it recovers opts.DataDir)
 // and the consensus actor "<name>/consensus". It returns once the consensus
-// actor answers, so a log that cannot be recovered fails StartNode. A blank
+// actor has loaded the log, so a log that cannot be recovered fails
+// StartNode. A blank
 // peer then waits for an initial SetConfig. me.Node must be "" or this
 // System's Address.
 //
@@ -65,23 +66,28 @@ func (s *System) StartNode(me Peer, opts Options) error {
 	s.nodes[me.Name] = n
 	s.mu.Unlock()
 
-	sup, err := supervisor.Start(s.actors.Root(), me.Name, s.peerSpec(n, opts))
+	spec, err := s.peerSpec(n, opts)
 	if err != nil {
 		s.forget(n)
 		return fmt.Errorf("rafter: start %s: %w", me, err)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	// Start returns once both children ran their Started handlers: the log
+	// is recovered and the consensus actor has loaded it.
+	sup, err := supervisor.Start(ctx, s.actors.Root(), me.Name, spec)
+	if err != nil {
+		s.forget(n)
+		return fmt.Errorf("rafter: start %s: %w: %w", me, ErrStopped, err)
+	}
 	s.mu.Lock()
 	n.sup = sup
 	s.mu.Unlock()
-	if err := s.awaitReady(n); err != nil {
-		_ = s.stopNode(me.Name)
-		return fmt.Errorf("rafter: start %s: %w", me, err)
-	}
 	return nil
 }
 
 // peerSpec is the supervision tree of one peer.
-func (s *System) peerSpec(n *node, opts Options) supervisor.Spec {
+func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 	logger := opts.Logger
 	if logger == nil {
 		logger = s.log
@@ -117,6 +123,9 @@ func (s *System) peerSpec(n *node, opts Options) supervisor.Spec {
 		Interceptor:     s.interceptor(),
 		Logger:          logger,
 	}
+	if err := copts.Validate(); err != nil {
+		return supervisor.Spec{}, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+	}
 	return supervisor.Spec{
 		Strategy:    supervisor.OneForAll,
 		MaxRestarts: supMaxRestarts,
@@ -126,7 +135,7 @@ func (s *System) peerSpec(n *node, opts Options) supervisor.Spec {
 			{Name: "consensus", Props: consensus.Props(copts), Restart: supervisor.Permanent},
 		},
 		OnStop: func(reason error) { s.markStopped(n, reason) },
-	}
+	}, nil
 }
 
 // interceptor adapts the System's Interceptor to the consensus actor's.
@@ -138,32 +147,6 @@ func (s *System) interceptor() consensus.Interceptor {
 	return func(from, to *rafterpb.Peer, m *rafterpb.RaftMessage) consensus.Verdict {
 		d := ic(peerFromPB(from), peerFromPB(to), m)
 		return consensus.Verdict{Action: d.action, Delay: d.delay}
-	}
-}
-
-// awaitReady polls the new peer's Status until it answers, or its
-// supervisor gives up.
-func (s *System) awaitReady(n *node) error {
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
-	pid := s.actors.PIDOf(n.peer.Name+"/consensus", "")
-	for {
-		attempt, cancelAttempt := context.WithTimeout(ctx, 100*time.Millisecond)
-		_, err := actor.Call[*rafterpb.StatusReply](attempt, s.actors, pid, &rafterpb.StatusRequest{})
-		cancelAttempt()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-n.done:
-			s.mu.Lock()
-			reason := n.reason
-			s.mu.Unlock()
-			return fmt.Errorf("%w: supervisor gave up: %v", ErrStopped, reason)
-		case <-ctx.Done():
-			return fmt.Errorf("%w: peer did not answer within %v: %v", ErrStopped, startTimeout, err)
-		case <-time.After(10 * time.Millisecond): // poll interval, not synchronisation
-		}
 	}
 }
 

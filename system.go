@@ -1,7 +1,6 @@
 package rafter
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/consensus"
-	"github.com/rafter-go/rafter/rafterpb"
 )
 
 // SystemOptions configures a System.
