@@ -57,6 +57,7 @@ func startRemote(as *protoactor.ActorSystem, opts Options, logger *slog.Logger) 
 			err = fmt.Errorf("%w: listen %s: %v", ErrRemote, opts.ListenAddr, p)
 		}
 	}()
+	orderAfterGRPCLogReads()
 	r.Start()
 	return r, addr, false, nil
 }
