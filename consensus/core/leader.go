@@ -59,18 +59,27 @@ func (c *Core) becomeLeader() {
 }
 
 // refreshProgress makes the progress set the followers of the latest
-// configuration (in staging and transitional, the new servers too).
+// configuration (in staging and transitional, the new servers too). A peer
+// that the latest configuration removed stays as a leaving follower until it
+// holds that configuration entry, so that it learns it has no vote and does
+// not campaign (rafter-divergence: rafter simply stops sending to it).
 func (c *Core) refreshProgress() {
 	want := make(map[string]*rafterpb.Peer)
 	for _, p := range config.Followers(c.id, c.conf) {
 		want[config.PeerKey(p)] = p
 	}
-	for k := range c.lead.progress {
+	_, confIdx := c.log.lastConfig()
+	for k, pr := range c.lead.progress {
 		if want[k] == nil {
-			delete(c.lead.progress, k)
+			if pr.match >= confIdx {
+				delete(c.lead.progress, k)
+				continue
+			}
+			pr.leaving = true
+		} else {
+			pr.leaving = false
 		}
 	}
-	c.lead.order = slices.Sorted(maps.Keys(want))
 	for k, p := range want {
 		if c.lead.progress[k] == nil {
 			c.lead.progress[k] = &progress{
@@ -83,6 +92,7 @@ func (c *Core) refreshProgress() {
 			}
 		}
 	}
+	c.lead.order = slices.Sorted(maps.Keys(c.lead.progress))
 }
 
 // appendEntry appends one entry of the current term to the leader's log and
@@ -124,6 +134,7 @@ func (c *Core) tickLeader() {
 			c.becomeFollower(c.term, nil)
 			return
 		}
+		c.forgetSilentLeavers()
 		for _, pr := range c.lead.progress {
 			pr.recentActive = false
 		}
@@ -140,4 +151,19 @@ func (c *Core) quorumActive() bool {
 		active[k] = pr.recentActive
 	}
 	return config.Quorum(c.id, c.conf, active)
+}
+
+// forgetSilentLeavers stops sending to removed peers that did not answer for
+// a whole election timeout.
+func (c *Core) forgetSilentLeavers() {
+	changed := false
+	for k, pr := range c.lead.progress {
+		if pr.leaving && !pr.recentActive {
+			delete(c.lead.progress, k)
+			changed = true
+		}
+	}
+	if changed {
+		c.lead.order = slices.Sorted(maps.Keys(c.lead.progress))
+	}
 }

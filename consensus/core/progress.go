@@ -30,6 +30,9 @@ type progress struct {
 	// progressed: match advanced since the last heartbeat (stall detection
 	// in replicate mode: lost messages leave the window full).
 	progressed bool
+	// leaving: the latest configuration removed this peer; it is sent
+	// entries until it holds that configuration, and never counts.
+	leaving bool
 	// clock is the highest send_clock the follower echoed in this term.
 	clock uint64
 }

@@ -50,6 +50,12 @@ func (c *Core) handleAppendSuccess(pr *progress, index uint64) {
 		pr.inflight.freeTo(index)
 		defer c.maybeCommit()
 	}
+	if pr.leaving {
+		if _, confIdx := c.log.lastConfig(); pr.match >= confIdx {
+			c.refreshProgress() // it has learnt it was removed
+			return
+		}
+	}
 	if pr.state == probe {
 		// Any success of this term proves a match up to index.
 		pr.becomeReplicate()

@@ -1,0 +1,249 @@
+package core
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rafter-go/rafter/config"
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+func blankNetwork(t *testing.T, names ...string) *network {
+	rs := map[string]Restored{}
+	for _, n := range names {
+		rs[n] = Restored{}
+	}
+	return newNetwork(t, names, netOpt{restored: rs})
+}
+
+func serverNames(ps []*rafterpb.Peer) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.GetName())
+	}
+	return out
+}
+
+// Reference: rafter's initial configuration (follower({set_config, ...})
+// on a blank configuration). A blank peer in the list campaigns, logs the
+// configuration as the first entry once elected, and answers when it
+// commits.
+func TestMembership_6_InitialConfig(t *testing.T) {
+	n := blankNetwork(t, "a", "b", "c")
+	n.core("a").SetConfig(1, peers("a", "b", "c"))
+	n.stabilize()
+	n.tick("a")
+	require.Equal(t, Leader, n.core("a").Status().Role)
+	r, ok := n.result("a", 1)
+	require.True(t, ok)
+	assert.NoError(t, r.Err)
+	assert.Equal(t, uint64(1), r.Index)
+	for _, name := range n.names {
+		st := n.core(name).Status()
+		assert.Equal(t, rafterpb.ConfigState_CONFIG_STATE_STABLE, st.Config.GetState(), name)
+		assert.Equal(t, []string{"a", "b", "c"}, serverNames(st.Config.GetOldServers()), name)
+		assert.Equal(t, uint64(1), st.CommitIndex, name)
+		assert.Equal(t, rafterpb.EntryType_ENTRY_TYPE_CONFIG, n.core(name).log.entry(1).GetType(), "first entry is the configuration")
+	}
+}
+
+// rafter: a blank peer not in the list refuses; the list must be valid.
+func TestMembership_6_InitialConfigRules(t *testing.T) {
+	n := blankNetwork(t, "a", "b", "c")
+	n.core("a").SetConfig(1, peers("b", "c"))
+	n.core("a").SetConfig(2, peers("a", "a"))
+	n.core("b").SetConfig(3, nil)
+	n.drainAll()
+	r, _ := n.result("a", 1)
+	assert.ErrorIs(t, r.Err, ErrInvalidInitialConfig)
+	r, _ = n.result("a", 2)
+	assert.ErrorIs(t, r.Err, ErrInvalidArgument)
+	r, _ = n.result("b", 3)
+	assert.ErrorIs(t, r.Err, ErrInvalidArgument)
+	assert.Equal(t, Follower, n.core("a").Status().Role)
+	// A blank peer that is not configured refuses client requests.
+	n.core("c").Propose(4, []byte("x"))
+	n.drain("c")
+	r, _ = n.result("c", 4)
+	assert.ErrorIs(t, r.Err, ErrNotMember)
+}
+
+// rafter: candidate(#append_entries{}, ...) with init_config. Two blank
+// peers get conflicting initial configurations; the one that loses the
+// election ends with ErrInvalidInitialConfig and adopts the winner's.
+func TestMembership_6_ConflictingInitialConfigs(t *testing.T) {
+	n := blankNetwork(t, "a", "b", "c")
+	n.core("a").SetConfig(1, peers("a", "b", "c"))
+	n.core("b").SetConfig(2, peers("a", "b"))
+	n.stabilize()
+	n.tick("a")
+	require.Equal(t, Leader, n.core("a").Status().Role)
+	r, _ := n.result("a", 1)
+	assert.NoError(t, r.Err)
+	r, _ = n.result("b", 2)
+	assert.ErrorIs(t, r.Err, ErrInvalidInitialConfig)
+	assert.Equal(t, []string{"a", "b", "c"}, serverNames(n.core("b").Status().Config.GetOldServers()))
+}
+
+// rafter: candidate(#vote{term=VoteTerm, success=false}, ...) with
+// init_config, the clause EQC found: a refusal from a newer term ends the
+// initial configuration and the peer is blank again.
+func TestMembership_6_InitialConfigRefusedByNewerTerm(t *testing.T) {
+	b, err := New(testConfig("b", 1), Restored{})
+	require.NoError(t, err)
+	b.SetConfig(1, peers("a", "b", "c"))
+	require.Equal(t, Candidate, b.Status().Role)
+	require.NoError(t, b.Step(&rafterpb.RaftMessage{From: peer("c"), To: peer("b"), Term: 5,
+		Body: &rafterpb.RaftMessage_Vote{Vote: &rafterpb.Vote{}}}))
+	rd := b.Ready()
+	require.Len(t, rd.Results, 1)
+	assert.ErrorIs(t, rd.Results[0].Err, ErrInvalidInitialConfig)
+	st := b.Status()
+	assert.Equal(t, Follower, st.Role)
+	assert.Equal(t, uint64(5), st.Term)
+	assert.Equal(t, rafterpb.ConfigState_CONFIG_STATE_BLANK, st.Config.GetState())
+}
+
+// changeConfig runs SetConfig on the leader and settles the network.
+func changeConfig(t *testing.T, n *network, leader string, id RequestID, names ...string) Result {
+	n.core(leader).SetConfig(id, peers(names...))
+	for i := 0; ; i++ {
+		require.Less(t, i, 50)
+		n.tick(leader)
+		if r, ok := n.result(leader, id); ok {
+			n.tick(leader)
+			return r
+		}
+	}
+}
+
+// configStates lists the states of the configuration entries in name's log.
+func configStates(n *network, name string) []rafterpb.ConfigState {
+	var out []rafterpb.ConfigState
+	l := n.core(name).log
+	for _, i := range l.configs {
+		out = append(out, l.entry(i).GetConfig().GetState())
+	}
+	return out
+}
+
+// Reference: Raft §6 (joint consensus) as rafter: 3 -> 5 goes through a
+// transitional entry, then the stable entry of the new servers; the request
+// is answered when the stable entry commits.
+func TestMembership_6_Grow3To5(t *testing.T) {
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{})
+	n.add("d", netOpt{})
+	n.add("e", netOpt{})
+	n.elect("a")
+	r := changeConfig(t, n, "a", 9, "a", "b", "c", "d", "e")
+	require.NoError(t, r.Err)
+	for _, name := range n.names {
+		st := n.core(name).Status()
+		assert.Equal(t, []string{"a", "b", "c", "d", "e"}, serverNames(st.Config.GetOldServers()), name)
+		assert.Equal(t, rafterpb.ConfigState_CONFIG_STATE_STABLE, st.Config.GetState(), name)
+		assert.Equal(t, []rafterpb.ConfigState{
+			rafterpb.ConfigState_CONFIG_STATE_STABLE,
+			rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL,
+			rafterpb.ConfigState_CONFIG_STATE_STABLE,
+		}, configStates(n, name), name)
+	}
+	assert.Equal(t, n.core("a").log.configs[2], r.Index, "answered at the final stable entry")
+	// The new servers count: with two old servers down, d and e make a quorum.
+	n.isolate("b")
+	n.isolate("c")
+	n.core("a").Propose(10, []byte("x"))
+	n.tick("a")
+	assert.Equal(t, n.core("a").log.lastIndex(), n.core("a").Status().CommitIndex)
+}
+
+// Reference: Raft §6. In the transitional configuration an entry needs a
+// majority of the old and of the new servers.
+func TestMembership_6_TransitionalNeedsBothMajorities(t *testing.T) {
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{})
+	for _, name := range []string{"d", "e", "f"} {
+		n.add(name, netOpt{})
+	}
+	n.elect("a")
+	for _, name := range []string{"d", "e", "f"} {
+		n.isolate(name)
+	}
+	n.core("a").SetConfig(1, peers("d", "e", "f"))
+	for range 5 {
+		n.tick("a")
+	}
+	_, tIdx := n.core("a").log.lastConfig()
+	require.Equal(t, rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL, n.core("a").Status().Config.GetState())
+	assert.Less(t, n.core("a").Status().CommitIndex, tIdx, "the old majority alone does not commit the transitional entry")
+	_, ok := n.result("a", 1)
+	assert.False(t, ok)
+}
+
+// Reference: Raft §6 as rafter: shrink 5 -> 3.
+func TestMembership_6_Shrink5To3(t *testing.T) {
+	n := newNetwork(t, []string{"a", "b", "c", "d", "e"}, netOpt{})
+	n.elect("a")
+	r := changeConfig(t, n, "a", 1, "a", "b", "c")
+	require.NoError(t, r.Err)
+	for _, name := range []string{"a", "b", "c"} {
+		assert.Equal(t, []string{"a", "b", "c"}, serverNames(n.core(name).Status().Config.GetOldServers()), name)
+	}
+	// Removed servers never stand for election again.
+	for range 50 {
+		n.tick("d", "e")
+	}
+	assert.Equal(t, Follower, n.core("d").Status().Role)
+	assert.Equal(t, Follower, n.core("e").Status().Role)
+	assert.Equal(t, "a", n.leaderOf("b"))
+}
+
+// Reference: Raft §6 (the leader not in the new configuration) as rafter:
+// the leader manages the change, then steps down; the new servers elect a
+// leader among themselves.
+func TestMembership_6_LeaderRemoval(t *testing.T) {
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{})
+	n.add("d", netOpt{})
+	n.elect("a")
+	n.core("a").Propose(5, []byte("pending?"))
+	r := changeConfig(t, n, "a", 1, "b", "c", "d")
+	require.NoError(t, r.Err)
+	a := n.core("a").Status()
+	assert.Equal(t, Follower, a.Role, "the removed leader steps down once the stable entry commits")
+	assert.False(t, config.HasVote(peer("a"), a.Config))
+	for i := 0; n.leaderOf("b") == "" || n.leaderOf("b") == "a"; i++ {
+		require.Less(t, i, 100, "no new leader")
+		n.tick()
+	}
+	assert.Contains(t, []string{"b", "c", "d"}, n.leaderOf("b"))
+	assert.NotEqual(t, Leader, n.core("a").Status().Role)
+}
+
+// rafter: rafter_config:allow_config/2. One change at a time; the same list
+// is not a change; only the leader changes the configuration.
+func TestMembership_6_OneChangeAtATime(t *testing.T) {
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{})
+	n.add("d", netOpt{})
+	n.elect("a")
+	a := n.core("a")
+	a.SetConfig(1, peers("a", "b", "c", "d"))
+	a.SetConfig(2, peers("a", "b"))
+	n.drain("a")
+	r, _ := n.result("a", 2)
+	assert.ErrorIs(t, r.Err, ErrConfigInProgress)
+	n.core("b").SetConfig(3, peers("a", "b"))
+	n.drain("b")
+	r, _ = n.result("b", 3)
+	assert.ErrorIs(t, r.Err, ErrNotLeader)
+	assert.Equal(t, "a", r.Leader.GetName())
+	for range 5 {
+		n.tick("a")
+	}
+	r, ok := n.result("a", 1)
+	require.True(t, ok)
+	require.NoError(t, r.Err)
+	a.SetConfig(4, peers("d", "c", "b", "a"))
+	n.drain("a")
+	r, _ = n.result("a", 4)
+	assert.ErrorIs(t, r.Err, ErrNotModified)
+}
