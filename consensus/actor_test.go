@@ -253,3 +253,36 @@ func TestUnreliableNetwork(t *testing.T) {
 		assert.Contains(t, applied, cmd, "acknowledged op lost")
 	}
 }
+
+// TestEveryVerdictKeepsTheClusterCorrect runs the same workload with every
+// peer message duplicated, then with every message delayed.
+func TestEveryVerdictKeepsTheClusterCorrect(t *testing.T) {
+	verdicts := map[string]Verdict{
+		"duplicate": {Action: Duplicate},
+		"delay":     {Action: Delay, Delay: 3 * time.Millisecond},
+	}
+	for name, v := range verdicts {
+		t.Run(name, func(t *testing.T) {
+			c := newTestCluster(t, 3)
+			leader := c.bootstrap()
+			f := func() Verdict { return v }
+			c.chaos.Store(&f)
+			var last *rafterpb.OpReply
+			for i := range 10 {
+				last = c.op((leader+i)%3, "v-"+strconv.Itoa(i))
+			}
+			eventually(t, 5*time.Second, "every peer to apply everything", func() bool {
+				for i := range c.peers {
+					if c.status(i).GetAppliedIndex() < last.GetIndex() {
+						return false
+					}
+				}
+				return true
+			})
+			for i := range c.peers {
+				assert.Len(t, c.sm(i).commands(), 10, "p%d applied each command once", i)
+				assert.Equal(t, c.sm(leader).commands(), c.sm(i).commands(), "p%d", i)
+			}
+		})
+	}
+}

@@ -67,7 +67,7 @@ func (s *testSM) commands() []string {
 // testCluster is n consensus actors and n log servers in one actor.System,
 // without supervisors (package rafter adds those).
 type testCluster struct {
-	t     *testing.T
+	t     testing.TB
 	sys   *actor.System
 	peers []*rafterpb.Peer
 	pids  []*protoactor.PID
@@ -92,7 +92,7 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-func newTestCluster(t *testing.T, n int) *testCluster {
+func newTestCluster(t testing.TB, n int) *testCluster {
 	t.Helper()
 	sys, err := actor.NewSystem(actor.Options{Logger: testLogger()})
 	require.NoError(t, err)
@@ -161,7 +161,7 @@ func (c *testCluster) sm(i int) *testSM {
 	return c.sms[i][len(c.sms[i])-1]
 }
 
-func call[R any](t *testing.T, c *testCluster, i int, req any) (R, error) {
+func call[R any](t testing.TB, c *testCluster, i int, req any) (R, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -176,7 +176,7 @@ func (c *testCluster) status(i int) *rafterpb.StatusReply {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
