@@ -2,10 +2,8 @@ package supervisor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime/debug"
-	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
 )
@@ -155,48 +153,70 @@ func Stop(ctx context.Context, root *protoactor.RootContext, sup *protoactor.PID
 	}
 }
 
-// call sends req to sup and waits for its reply, with ctx's deadline.
+// call sends req to sup and waits for its reply or ctx's end. It goes
+// through a short-lived caller actor that also watches sup, because
+// protoactor drops the user messages queued at an actor that stops: a
+// request that races with the supervisor's stop would otherwise wait for
+// its deadline (or forever) instead of failing with ErrNoSupervisor.
 func call(ctx context.Context, root *protoactor.RootContext, sup *protoactor.PID, req any) (*reply, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
-	timeout := time.Duration(-1) // protoactor: no timeout
-	if dl, ok := ctx.Deadline(); ok {
-		if timeout = time.Until(dl); timeout <= 0 {
-			return nil, fmt.Errorf("supervisor: %w", context.DeadlineExceeded)
-		}
-	}
-	f := root.RequestFuture(sup, req, timeout)
-	type result struct {
-		v   any
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		v, err := f.Result()
-		ch <- result{v, err}
-	}()
+	out := make(chan callResult, 1)
+	pid := root.Spawn(protoactor.PropsFromProducer(func() protoactor.Actor {
+		return &caller{sup: sup, req: req, out: out}
+	}))
 	select {
+	case res := <-out:
+		return res.reply, res.err
 	case <-ctx.Done():
+		root.Stop(pid)
 		return nil, fmt.Errorf("supervisor: %w", ctx.Err())
-	case res := <-ch:
-		switch {
-		case errors.Is(res.err, protoactor.ErrDeadLetter):
-			return nil, fmt.Errorf("%w: %s", ErrNoSupervisor, sup.Id)
-		case errors.Is(res.err, protoactor.ErrTimeout):
-			return nil, fmt.Errorf("supervisor: %w", context.DeadlineExceeded)
-		case res.err != nil:
-			return nil, fmt.Errorf("supervisor: %w", res.err)
-		}
-		switch v := res.v.(type) {
-		case *reply:
-			return v, nil
-		case *protoactor.DeadLetterResponse:
-			return nil, fmt.Errorf("%w: %s", ErrNoSupervisor, sup.Id)
-		default:
-			return nil, fmt.Errorf("supervisor: unexpected reply %T from %s", res.v, sup.Id)
-		}
 	}
+}
+
+type callResult struct {
+	reply *reply
+	err   error
+}
+
+// recheck is what a caller sends itself when sup has terminated: it is
+// queued behind any reply sup sent before terminating (a Terminated is a
+// system message and overtakes user messages already queued).
+type recheck struct{}
+
+// caller is the actor behind call.
+type caller struct {
+	sup  *protoactor.PID
+	req  any
+	out  chan<- callResult
+	done bool
+}
+
+func (c *caller) Receive(ctx protoactor.Context) {
+	switch m := ctx.Message().(type) {
+	case *protoactor.Started:
+		ctx.Watch(c.sup)
+		ctx.Request(c.sup, c.req)
+	case *reply:
+		c.finish(ctx, callResult{reply: m})
+	case *protoactor.DeadLetterResponse:
+		c.finish(ctx, callResult{err: fmt.Errorf("%w: %s", ErrNoSupervisor, c.sup.Id)})
+	case *protoactor.Terminated:
+		ctx.Send(ctx.Self(), &recheck{})
+	case *recheck:
+		c.finish(ctx, callResult{err: fmt.Errorf("%w: %s", ErrNoSupervisor, c.sup.Id)})
+	}
+}
+
+func (c *caller) finish(ctx protoactor.Context, res callResult) {
+	if c.done {
+		return
+	}
+	c.done = true
+	c.out <- res
+	ctx.Unwatch(c.sup)
+	ctx.Stop(ctx.Self())
 }
 
 // onStartChild handles StartChild inside the supervisor.
