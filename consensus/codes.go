@@ -29,6 +29,10 @@ var codes = []struct {
 // if any. An error the core does not document becomes ERROR_CODE_INTERNAL.
 func toError(err error, leader *rafterpb.Peer) *rafterpb.Error {
 	code := rafterpb.ErrorCode_ERROR_CODE_INTERNAL
+	if errors.Is(err, core.ErrNotLeader) && leader == nil {
+		// Not the leader and no leader to name: the client can only retry.
+		return &rafterpb.Error{Code: rafterpb.ErrorCode_ERROR_CODE_NO_LEADER, Message: err.Error()}
+	}
 	for _, c := range codes {
 		if errors.Is(err, c.err) {
 			code = c.code

@@ -42,6 +42,12 @@ func TestToErrorMapsEveryCoreError(t *testing.T) {
 	}
 }
 
+func TestNotLeaderWithoutALeaderIsNoLeader(t *testing.T) {
+	e := toError(core.ErrNotLeader, nil)
+	assert.Equal(t, rafterpb.ErrorCode_ERROR_CODE_NO_LEADER, e.GetCode())
+	assert.Nil(t, e.GetLeader())
+}
+
 func TestErrorReplyMatchesTheRequest(t *testing.T) {
 	e := &rafterpb.Error{Code: rafterpb.ErrorCode_ERROR_CODE_NO_LEADER}
 	assert.Same(t, e, errorReply(&rafterpb.OpRequest{}, e).(*rafterpb.OpReply).GetError())
