@@ -1,0 +1,216 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+// Violation is a broken invariant: the first one ends the run.
+type Violation struct {
+	Seed  uint64
+	Event int   // how many events had run
+	At    int64 // simulated time
+	What  string
+}
+
+func (v *Violation) Error() string {
+	return fmt.Sprintf("sim: seed %d: invariant violated at event %d, time %d: %s (replay: go test ./internal/sim -run TestSimulation -sim.seed=%d -v)",
+		v.Seed, v.Event, v.At, v.What, v.Seed)
+}
+
+// checker holds the global knowledge the invariants are checked against.
+// It learns only from what the peers do and is independent of the core.
+type checker struct {
+	err *Violation
+	// leaders: the peer seen as leader in each term (election safety).
+	leaders map[uint64]string
+	// chains: the chain hash of every (index, term) ever handed over, by
+	// any peer (log matching: same index and term, same prefix).
+	chains map[[2]uint64]uint64
+	// committed[i-1] is the entry committed at index i, as first seen.
+	committed []commitRec
+	// opsAt[k] is the index of the (k+1)-th ENTRY_TYPE_OP of the committed
+	// log: the state machine's counter is k+1 once it applied that index.
+	opsAt []uint64
+	// cmdIndex: where each command was committed (each command once: a
+	// definite refusal means the command was not appended).
+	cmdIndex map[string]uint64
+	// votes: the durable vote of each (peer, term).
+	votes map[voteKey]string
+}
+
+type commitRec struct {
+	e    *rafterpb.Entry
+	hash uint64
+	term uint64 // the term of the peer that first reported the commit
+	at   int64  // when (the write's linearization point)
+}
+
+type voteKey struct {
+	peer string
+	term uint64
+}
+
+func newChecker() *checker {
+	return &checker{
+		leaders:  map[uint64]string{},
+		chains:   map[[2]uint64]uint64{},
+		cmdIndex: map[string]uint64{},
+		votes:    map[voteKey]string{},
+	}
+}
+
+func (c *checker) fail(format string, args ...any) {
+	if c.err == nil {
+		c.err = &Violation{What: fmt.Sprintf(format, args...)}
+	}
+}
+
+// leader checks election safety (Raft §5.2: at most one leader per term)
+// and, the first time a leader of a term is seen, leader completeness
+// (§5.4: it holds every entry committed in an earlier term).
+func (c *checker) leader(peer string, term uint64, view []entryRec) {
+	prev, ok := c.leaders[term]
+	if ok {
+		if prev != peer {
+			c.fail("two leaders in term %d: %s and %s", term, prev, peer)
+		}
+		return
+	}
+	c.leaders[term] = peer
+	for i, rec := range c.committed {
+		if rec.term >= term {
+			continue
+		}
+		if i >= len(view) || view[i].hash != rec.hash {
+			c.fail("leader %s of term %d lacks entry %d committed in term %d", peer, term, i+1, rec.term)
+			return
+		}
+	}
+}
+
+// logWrite checks a peer's view after a write that starts at index from:
+// log matching, and committed entries unchanged.
+func (c *checker) logWrite(peer string, view []entryRec, from uint64) {
+	for i := from; i <= uint64(len(view)); i++ {
+		rec := view[i-1]
+		key := [2]uint64{i, rec.e.GetTerm()}
+		if ch, ok := c.chains[key]; !ok {
+			c.chains[key] = rec.chain
+		} else if ch != rec.chain {
+			c.fail("log matching: %s holds index %d term %d with a different prefix or entry", peer, i, rec.e.GetTerm())
+			return
+		}
+		if i <= uint64(len(c.committed)) && c.committed[i-1].hash != rec.hash {
+			c.fail("committed entry %d changed on %s (term %d, committed term %d)", i, peer, rec.e.GetTerm(), c.committed[i-1].e.GetTerm())
+			return
+		}
+	}
+}
+
+// commit records that peer (in term) reports commit index to, having
+// checked up to from-1 before. Entries up to to must be in its view and
+// equal whatever was committed there before.
+func (c *checker) commit(peer string, term uint64, view []entryRec, from, to uint64, now int64) {
+	for i := from; i <= to; i++ {
+		if i > uint64(len(view)) {
+			c.fail("%s commits index %d past its last index %d", peer, to, len(view))
+			return
+		}
+		rec := view[i-1]
+		if i <= uint64(len(c.committed)) {
+			if c.committed[i-1].hash != rec.hash {
+				c.fail("%s commits index %d (term %d), but another entry (term %d) was committed there",
+					peer, i, rec.e.GetTerm(), c.committed[i-1].e.GetTerm())
+				return
+			}
+			continue
+		}
+		c.committed = append(c.committed, commitRec{e: rec.e, hash: rec.hash, term: term, at: now})
+		if rec.e.GetType() == rafterpb.EntryType_ENTRY_TYPE_OP {
+			c.opsAt = append(c.opsAt, i)
+			cmd := string(rec.e.GetCmd())
+			if j, dup := c.cmdIndex[cmd]; dup {
+				c.fail("command %q committed twice, at %d and %d (a definite refusal that was appended?)", cmd, j, i)
+				return
+			}
+			c.cmdIndex[cmd] = i
+		}
+	}
+}
+
+// apply checks that peer's state machine applies index next, and that the
+// entry is the committed one (every state machine applies one sequence).
+func (c *checker) apply(peer string, applied uint64, e *rafterpb.Entry) {
+	i := e.GetIndex()
+	switch {
+	case i != applied+1:
+		c.fail("%s applies index %d after %d", peer, i, applied)
+	case i > uint64(len(c.committed)):
+		c.fail("%s applies index %d, not known committed (commit %d)", peer, i, len(c.committed))
+	case c.committed[i-1].hash != entryHash(e):
+		c.fail("%s applies at %d an entry of term %d; the committed one has term %d", peer, i, e.GetTerm(), c.committed[i-1].e.GetTerm())
+	}
+}
+
+// ack checks a client's acknowledged proposal: it is the proposed command,
+// committed at the index it was acknowledged with.
+func (c *checker) ack(peer string, cmd string, e *rafterpb.Entry) {
+	if string(e.GetCmd()) != cmd || e.GetType() != rafterpb.EntryType_ENTRY_TYPE_OP {
+		c.fail("%s acknowledges proposal %q with entry %d holding %q", peer, cmd, e.GetIndex(), e.GetCmd())
+		return
+	}
+	if j, ok := c.cmdIndex[cmd]; !ok || j != e.GetIndex() {
+		c.fail("acknowledged proposal %q at %d is not in the committed log (committed at %d)", cmd, e.GetIndex(), j)
+	}
+}
+
+// read checks linearizability of a read that returned counter value v and
+// ran from invoke to now. The committed log is the order of writes; a
+// write takes effect when its commit is first seen. The state with v
+// operations lasts from the commit of the v-th operation to the commit of
+// the (v+1)-th; it must overlap [invoke, now].
+func (c *checker) read(peer string, v uint64, invoke, now int64) {
+	if v > uint64(len(c.opsAt)) {
+		c.fail("read on %s returned %d operations; only %d are committed", peer, v, len(c.opsAt))
+		return
+	}
+	if v < uint64(len(c.opsAt)) {
+		next := c.committed[c.opsAt[v]-1]
+		if next.at < invoke {
+			c.fail("stale read on %s: returned %d operations, but operation %d (index %d) committed at %d, before the read began at %d",
+				peer, v, v+1, c.opsAt[v], next.at, invoke)
+		}
+	}
+}
+
+// durableVote checks that a peer never votes for two candidates in one term,
+// even across crashes (the vote is durable before it is sent, Raft §5.2).
+func (c *checker) durableVote(peer string, m *rafterpb.Meta) {
+	if m.GetVotedFor().GetName() == "" {
+		return
+	}
+	k := voteKey{peer, m.GetTerm()}
+	cand := m.GetVotedFor().GetName() + "@" + m.GetVotedFor().GetNode()
+	if prev, ok := c.votes[k]; ok && prev != cand {
+		c.fail("%s voted for %s and %s in term %d", peer, prev, cand, m.GetTerm())
+		return
+	}
+	c.votes[k] = cand
+}
+
+// acksHold is the final check: every acknowledged command is in the
+// committed log at its acknowledged index.
+func (c *checker) acksHold(acked []ackRec) {
+	for _, a := range acked {
+		if j, ok := c.cmdIndex[a.cmd]; !ok || a.index != j {
+			c.fail("acknowledged proposal %q at %d is not in the final committed log", a.cmd, a.index)
+		}
+	}
+}
+
+type ackRec struct {
+	cmd   string
+	index uint64
+}

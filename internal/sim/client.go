@@ -1,0 +1,351 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rafter-go/rafter/config"
+	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+type opKind int
+
+const (
+	opWrite opKind = iota
+	opRead
+	opConfig
+)
+
+// op is one client operation; it may take several attempts (redirects,
+// retries after definite refusals) but keeps its invocation time.
+type op struct {
+	kind   opKind
+	cmd    string           // opWrite: unique, so it can be found in the log
+	peers  []*rafterpb.Peer // opConfig
+	invoke int64
+	tries  int
+}
+
+// attempt is one request to one peer, under a fresh RequestID.
+type attempt struct {
+	op   *op
+	node int
+	cl   *client
+}
+
+// client is closed-loop: one operation at a time. The admin client does
+// the membership changes.
+type client struct {
+	idx   int
+	admin bool
+	seq   int
+	cur   *op
+	curID core.RequestID // the attempt in flight; 0 between attempts
+	next  int            // the peer of the next attempt
+	hint  int            // the last known leader; -1 if none
+}
+
+const (
+	requestTimeout = 30 * TickUnit
+	maxTries       = 10
+)
+
+func (w *World) clientAct(c *client) {
+	if c.cur == nil {
+		c.seq++
+		o := &op{kind: opRead, invoke: w.now}
+		if w.rng.IntN(10) < 6 {
+			o.kind, o.cmd = opWrite, fmt.Sprintf("c%d-%d", c.idx, c.seq)
+		}
+		c.cur, c.next = o, w.pickPeer(c)
+	}
+	w.request(c)
+}
+
+func (w *World) pickPeer(c *client) int {
+	if c.hint >= 0 && w.rng.IntN(4) != 0 {
+		return c.hint
+	}
+	return w.rng.IntN(len(w.nodes))
+}
+
+// request sends c's operation to peer c.next as a new attempt. A request
+// to a crashed peer is lost; the client's timeout notices.
+func (w *World) request(c *client) {
+	o := c.cur
+	o.tries++
+	w.nextReq++
+	id := core.RequestID(w.nextReq)
+	w.attempts[id] = &attempt{op: o, node: c.next, cl: c}
+	c.curID = id
+	w.after(requestTimeout, &event{kind: evTimeout, cl: c.idx, req: uint64(id)})
+	n := w.nodes[c.next]
+	if w.o.Trace != nil {
+		fmt.Fprintf(w.o.Trace, "%6d request   client %d req %d to %s up %v: kind %d cmd %q peers %v\n",
+			w.now, c.idx, id, n.name, n.up, o.kind, o.cmd, o.peers)
+	}
+	if !n.up {
+		return
+	}
+	switch o.kind {
+	case opWrite:
+		n.core.Propose(id, []byte(o.cmd))
+	case opRead:
+		if w.o.Faults.LocalReads {
+			w.answerRead(n, id, n.sm.count)
+			return
+		}
+		n.core.Read(id)
+	case opConfig:
+		n.core.SetConfig(id, clonePeers(o.peers))
+	}
+	w.drive(n)
+}
+
+func (w *World) timeout(c *client, id core.RequestID) {
+	if c.curID == id {
+		w.finish(c) // unknown outcome: give the operation up
+	}
+}
+
+// finish ends c's operation and schedules its next one.
+func (w *World) finish(c *client) {
+	c.cur, c.curID = nil, 0
+	if !c.admin {
+		w.after(1+w.rng.Int64N(2*TickUnit), &event{kind: evClient, cl: c.idx})
+	}
+}
+
+// retry sends c's operation again, to peer to, after delay; or gives it up.
+func (w *World) retry(c *client, to int, delay int64) {
+	c.curID = 0
+	if c.cur.tries >= maxTries {
+		w.finish(c)
+		return
+	}
+	c.next = to
+	w.after(delay, &event{kind: evClient, cl: c.idx})
+}
+
+// take looks an attempt up for an answer from peer n; nil (after a
+// violation) if the core answers a request it was not given.
+func (w *World) take(n *node, id core.RequestID, kind opKind) *attempt {
+	a := w.attempts[id]
+	switch {
+	case a == nil:
+		w.chk.fail("%s answers unknown or already answered request %d", n.name, id)
+		return nil
+	case a.node != n.idx:
+		w.chk.fail("%s answers request %d that was sent to %s", n.name, id, w.nodes[a.node].name)
+		return nil
+	case kind >= 0 && a.op.kind != kind:
+		w.chk.fail("%s answers request %d with the wrong kind of answer", n.name, id)
+		return nil
+	}
+	delete(w.attempts, id)
+	return a
+}
+
+func (w *World) answerWrite(n *node, id core.RequestID, e *rafterpb.Entry) {
+	a := w.take(n, id, opWrite)
+	if a == nil {
+		return
+	}
+	w.chk.ack(n.name, a.op.cmd, e)
+	w.acked = append(w.acked, ackRec{cmd: a.op.cmd, index: e.GetIndex()})
+	w.stats.Acked++
+	if a.cl.curID == id {
+		a.cl.hint = n.idx
+		w.finish(a.cl)
+	}
+}
+
+func (w *World) answerRead(n *node, id core.RequestID, v uint64) {
+	a := w.take(n, id, opRead)
+	if a == nil {
+		return
+	}
+	w.chk.read(n.name, v, a.op.invoke, w.now)
+	w.stats.Reads++
+	if a.cl.curID == id {
+		a.cl.hint = n.idx
+		w.finish(a.cl)
+	}
+}
+
+// answerResult handles a refusal, a redirect or a finished SetConfig.
+func (w *World) answerResult(n *node, r core.Result) {
+	a := w.take(n, r.ID, -1)
+	if a == nil {
+		return
+	}
+	if w.o.Trace != nil {
+		fmt.Fprintf(w.o.Trace, "%6d result    %s req %d: %v leader %v index %d\n", w.now, n.name, r.ID, r.Err, r.Leader, r.Index)
+	}
+	if r.Err == nil && a.op.kind != opConfig {
+		w.chk.fail("%s ends request %d (not a SetConfig) with a Result and no error", n.name, r.ID)
+		return
+	}
+	if errors.Is(r.Err, core.ErrInvalidArgument) {
+		w.chk.fail("%s refuses a valid request %d: %v", n.name, r.ID, r.Err)
+		return
+	}
+	if r.Err == nil {
+		w.stats.Configs++
+	}
+	c := a.cl
+	if c.curID != r.ID {
+		return // the client gave this attempt up already
+	}
+	leader, known := w.byName[r.Leader.GetName()]
+	switch {
+	case r.Err == nil, errors.Is(r.Err, core.ErrNotModified), errors.Is(r.Err, core.ErrInvalidInitialConfig),
+		errors.Is(r.Err, core.ErrLeadershipLost):
+		w.finish(c)
+	case errors.Is(r.Err, core.ErrNotLeader) && known && leader != n.idx:
+		c.hint = leader
+		w.retry(c, leader, 1) // forwarding, as the consensus actor does
+	case errors.Is(r.Err, core.ErrConfigInProgress):
+		w.retry(c, n.idx, 2*TickUnit+w.rng.Int64N(5*TickUnit))
+	case errors.Is(r.Err, core.ErrNotLeader), errors.Is(r.Err, core.ErrNoLeader),
+		errors.Is(r.Err, core.ErrElectionInProgress), errors.Is(r.Err, core.ErrNotMember):
+		c.hint = -1
+		to := w.rng.IntN(len(w.nodes))
+		if c.admin {
+			if to = w.configured(); to < 0 || !w.bootstrapped() {
+				w.finish(c) // the admin starts over at its next turn
+				return
+			}
+		}
+		w.retry(c, to, 1+w.rng.Int64N(5*TickUnit))
+	default:
+		w.chk.fail("%s ends request %d with an undocumented error: %v", n.name, r.ID, r.Err)
+	}
+}
+
+// configAct is the admin client: first the initial configuration (rafter:
+// SetConfig on a blank peer of the list), then from time to time a
+// membership change: grow by two, shrink by two, or replace the leader.
+func (w *World) configAct() {
+	c := w.admin
+	booted := w.bootstrapped()
+	switch {
+	case !booted:
+		w.after(3*int64(w.o.ElectionTicks)*TickUnit, &event{kind: evConfig})
+	case w.o.ConfigEvery > 0 && w.chaos:
+		w.after(w.jitter(w.o.ConfigEvery), &event{kind: evConfig})
+	}
+	if c.cur != nil {
+		return
+	}
+	if !booted {
+		c.cur = &op{kind: opConfig, peers: w.initial, invoke: w.now}
+		c.next = w.rng.IntN(len(w.initial))
+		w.request(c)
+		return
+	}
+	if w.o.ConfigEvery == 0 || !w.chaos {
+		return
+	}
+	to := w.configured()
+	if to < 0 {
+		return
+	}
+	if peers := w.nextConfig(); peers != nil {
+		c.cur = &op{kind: opConfig, peers: peers, invoke: w.now}
+		c.next = to
+		w.request(c)
+	}
+}
+
+// bootstrapped reports whether any peer, up or down, holds a log: then the
+// cluster exists and an initial configuration must never be sent again
+// (a blank peer takes any SetConfig for one and would start a second
+// cluster; see FINDINGS.md).
+func (w *World) bootstrapped() bool {
+	for _, n := range w.nodes {
+		if len(n.st.view) > 0 || len(n.st.log) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// configured picks a live peer that has a configuration (the operator's
+// contract: a change goes through a member of the cluster), preferring the
+// leader; -1 if none.
+func (w *World) configured() int {
+	if l := w.leaderNode(); l >= 0 {
+		return l
+	}
+	var ok []int
+	for _, n := range w.nodes {
+		if n.up && n.core.Status().Config.GetState() != rafterpb.ConfigState_CONFIG_STATE_BLANK {
+			ok = append(ok, n.idx)
+		}
+	}
+	if len(ok) == 0 {
+		return -1
+	}
+	return ok[w.rng.IntN(len(ok))]
+}
+
+// nextConfig picks a change from the configuration of the live peer with
+// the highest commit index; nil if that configuration is not stable.
+func (w *World) nextConfig() []*rafterpb.Peer {
+	var cur *rafterpb.Config
+	var best uint64
+	for _, n := range w.nodes {
+		if n.up {
+			if st := n.core.Status(); cur == nil || st.CommitIndex > best {
+				cur, best = st.Config, st.CommitIndex
+			}
+		}
+	}
+	if cur.GetState() != rafterpb.ConfigState_CONFIG_STATE_STABLE {
+		return nil
+	}
+	old := cur.GetOldServers()
+	var spares []*rafterpb.Peer
+	for _, n := range w.nodes {
+		if !config.Contains(old, n.id) {
+			spares = append(spares, n.id)
+		}
+	}
+	shuffle := func(ps []*rafterpb.Peer) []*rafterpb.Peer {
+		ps = clonePeers(ps)
+		w.rng.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+		return ps
+	}
+	switch k := w.rng.IntN(3); {
+	case k == 0 && len(old) <= 5 && len(spares) >= 2: // grow 3→5, 5→7
+		return append(clonePeers(old), shuffle(spares)[:2]...)
+	case k == 1 && len(old) >= 5: // shrink 5→3, 7→5
+		return shuffle(old)[:len(old)-2]
+	default: // replace the leader (or, without one, some member)
+		if len(spares) == 0 {
+			return nil
+		}
+		gone := w.rng.IntN(len(old))
+		if l := w.leaderNode(); l >= 0 && config.Contains(old, w.nodes[l].id) {
+			gone = 0
+			for i, p := range old {
+				if p.GetName() == w.nodes[l].name {
+					gone = i
+				}
+			}
+		}
+		out := clonePeers(old)
+		out[gone] = shuffle(spares)[0]
+		return out
+	}
+}
+
+func clonePeers(ps []*rafterpb.Peer) []*rafterpb.Peer {
+	out := make([]*rafterpb.Peer, len(ps))
+	for i, p := range ps {
+		out[i] = &rafterpb.Peer{Name: p.GetName(), Node: p.GetNode()}
+	}
+	return out
+}

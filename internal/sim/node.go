@@ -1,0 +1,276 @@
+package sim
+
+import (
+	"errors"
+
+	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/rafterpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// node is one simulated peer: a core, its log server (store) and its state
+// machine. A crash drops the core and the state machine and keeps the store's
+// durable part.
+type node struct {
+	idx  int
+	id   *rafterpb.Peer
+	name string
+	up   bool
+	inc  int // incarnation: events of an earlier life are ignored
+	core *core.Core
+	st   store
+	sm   counter
+	// viewMeta is the metadata last handed over (checked for vote changes).
+	viewMeta *rafterpb.Meta
+	// commitSeen is the commit index checked so far in this incarnation.
+	commitSeen uint64
+	wseq       uint64
+}
+
+// counter is the state machine: it counts the ENTRY_TYPE_OP entries it
+// applied. A read returns the count, which names a prefix of the committed
+// operations, so linearizability is checkable.
+type counter struct {
+	applied, count uint64
+}
+
+// boot starts a peer from its durable state (blank the first time).
+func (w *World) boot(n *node) {
+	entries := make([]*rafterpb.Entry, len(n.st.log))
+	for i, e := range n.st.log {
+		entries[i] = proto.CloneOf(e)
+	}
+	var meta *rafterpb.Meta
+	if n.st.meta != nil {
+		meta = proto.CloneOf(n.st.meta)
+	}
+	cfg := core.Config{
+		ID:             n.id,
+		ElectionTicks:  w.o.ElectionTicks,
+		HeartbeatTicks: w.o.HeartbeatTicks,
+		Seed:           int64(w.rng.Uint64()),
+		MaxMsgEntries:  1 + w.rng.IntN(8),
+		MaxInflight:    1 + w.rng.IntN(4),
+		PreVote:        true,
+		CheckQuorum:    true,
+	}
+	c, err := core.New(cfg, core.Restored{Meta: meta, Entries: entries})
+	if err != nil {
+		w.chk.fail("%s cannot restart from what it persisted: %v", n.name, err)
+		return
+	}
+	n.core, n.up, n.sm, n.commitSeen, n.viewMeta = c, true, counter{}, 0, n.st.meta
+	w.after(1+w.rng.Int64N(TickUnit), &event{kind: evTick, node: n.idx, inc: n.inc})
+}
+
+func (w *World) tick(e *event) {
+	n := w.nodes[e.node]
+	if !n.up || n.inc != e.inc {
+		return
+	}
+	n.core.Tick()
+	w.drive(n)
+	w.after(TickUnit-1+w.rng.Int64N(3), &event{kind: evTick, node: n.idx, inc: n.inc})
+}
+
+func (w *World) deliver(e *event) {
+	n := w.nodes[e.node]
+	from := w.byName[e.msg.GetFrom().GetName()]
+	if !n.up || w.blocked[from][n.idx] {
+		w.stats.Dropped++
+		return
+	}
+	if err := n.core.Step(e.msg); err != nil {
+		if !errors.Is(err, core.ErrInvalidMessage) && !errors.Is(err, core.ErrUnsupported) {
+			w.chk.fail("%s: Step returned an undocumented error: %v", n.name, err)
+		}
+		w.stats.StepErrors++
+	}
+	w.drive(n)
+}
+
+// drive executes Ready batches until the core has nothing more to say.
+func (w *World) drive(n *node) {
+	for w.chk.err == nil && n.core.HasReady() {
+		rd := n.core.Ready()
+		w.execute(n, rd)
+		n.core.Advance(rd)
+	}
+	w.observe(n)
+}
+
+// execute runs one Ready in the order api.go prescribes.
+func (w *World) execute(n *node, rd core.Ready) {
+	wr := w.handOver(n, rd) // 1. metadata and entries to the log server
+	w.observe(n)
+	for _, m := range rd.Messages { // 2. messages
+		w.send(n, m)
+	}
+	w.holdAfterPersist(n, wr, rd.MessagesAfterPersist)
+	for _, c := range rd.Committed { // 3. apply
+		w.chk.apply(n.name, n.sm.applied, c.Entry)
+		n.sm.applied = c.Entry.GetIndex()
+		if c.Entry.GetType() == rafterpb.EntryType_ENTRY_TYPE_OP {
+			n.sm.count++
+		}
+		if c.ID != 0 {
+			w.answerWrite(n, c.ID, c.Entry)
+		}
+	}
+	for _, rs := range rd.Reads { // 4. reads
+		if n.sm.applied < rs.Index {
+			w.chk.fail("%s releases read %d at index %d but has applied only %d", n.name, rs.ID, rs.Index, n.sm.applied)
+			return
+		}
+		w.answerRead(n, rs.ID, n.sm.count)
+	}
+	for _, r := range rd.Results { // 5. results
+		w.answerResult(n, r)
+	}
+}
+
+// handOver gives the Ready's metadata and entries to the log server and
+// schedules their fsync. It returns the write, or nil if there is none.
+func (w *World) handOver(n *node, rd core.Ready) *write {
+	if rd.Meta == nil && len(rd.Entries) == 0 {
+		return nil
+	}
+	var meta *rafterpb.Meta
+	if rd.Meta != nil {
+		meta = proto.CloneOf(rd.Meta)
+		old := n.viewMeta
+		switch {
+		case meta.GetTerm() < old.GetTerm():
+			w.chk.fail("%s hands over term %d after term %d", n.name, meta.GetTerm(), old.GetTerm())
+		case meta.GetTerm() == old.GetTerm() && old.GetVotedFor().GetName() != "" &&
+			!proto.Equal(old.GetVotedFor(), meta.GetVotedFor()):
+			w.chk.fail("%s changes its vote in term %d from %v to %v", n.name, meta.GetTerm(), old.GetVotedFor(), meta.GetVotedFor())
+		}
+		n.viewMeta = meta
+	}
+	entries, err := n.st.handOver(meta, rd.Entries)
+	if err != nil {
+		w.chk.fail("%s: %v", n.name, err)
+		return nil
+	}
+	if len(entries) > 0 {
+		w.chk.logWrite(n.name, n.st.view, entries[0].GetIndex())
+	}
+	n.wseq++
+	wr := &write{seq: n.wseq, meta: meta, entries: entries}
+	wr.doneAt = w.now + 1 + w.rng.Int64N(w.o.MaxFsync)
+	if last := n.st.lastPending(); last != nil {
+		wr.doneAt = max(wr.doneAt, last.doneAt) // one disk: writes complete in order
+	}
+	n.st.pending = append(n.st.pending, wr)
+	w.schedule(&event{at: wr.doneAt, kind: evFsync, node: n.idx, inc: n.inc, wseq: wr.seq})
+	if w.o.Faults.AckBeforeDurable {
+		w.after(0, &event{kind: evAck, node: n.idx, inc: n.inc, wseq: wr.seq})
+	}
+	return wr
+}
+
+// holdAfterPersist keeps MessagesAfterPersist until the write they depend
+// on (this Ready's, else the latest pending one) is durable.
+func (w *World) holdAfterPersist(n *node, wr *write, msgs []*rafterpb.RaftMessage) {
+	if len(msgs) == 0 {
+		return
+	}
+	if wr == nil {
+		wr = n.st.lastPending()
+	}
+	if wr == nil || wr.acked || w.o.Faults.SendBeforePersist {
+		for _, m := range msgs {
+			w.send(n, m)
+		}
+		return
+	}
+	wr.after = append(wr.after, msgs...)
+}
+
+// fsync: the oldest pending write is durable now; acknowledge it.
+func (w *World) fsync(e *event) {
+	n := w.nodes[e.node]
+	if !n.up || n.inc != e.inc {
+		return
+	}
+	if len(n.st.pending) == 0 || n.st.pending[0].seq != e.wseq {
+		w.chk.fail("%s: harness bug: fsync of write %d out of order", n.name, e.wseq)
+		return
+	}
+	wr := n.st.pending[0]
+	n.st.pending = n.st.pending[1:]
+	n.st.makeDurable(wr)
+	if wr.meta != nil {
+		w.chk.durableVote(n.name, wr.meta)
+	}
+	if !wr.acked {
+		w.acknowledge(n, wr)
+	}
+}
+
+// earlyAck is Faults.AckBeforeDurable: acknowledge a write still pending.
+func (w *World) earlyAck(e *event) {
+	n := w.nodes[e.node]
+	if !n.up || n.inc != e.inc {
+		return
+	}
+	if i := n.st.pendingIndex(e.wseq); i >= 0 {
+		w.acknowledge(n, n.st.pending[i])
+	}
+}
+
+// acknowledge sends the write's held messages and tells the core.
+func (w *World) acknowledge(n *node, wr *write) {
+	wr.acked = true
+	for _, m := range wr.after {
+		w.send(n, m)
+	}
+	wr.after = nil
+	if k := len(wr.entries); k > 0 {
+		last := wr.entries[k-1]
+		n.core.Persisted(last.GetIndex(), last.GetTerm())
+	}
+	w.drive(n)
+}
+
+// observe checks what the core's status shows: its commit index and
+// whether it leads.
+func (w *World) observe(n *node) {
+	if !n.up || w.chk.err != nil {
+		return
+	}
+	st := n.core.Status()
+	if st.CommitIndex < n.commitSeen {
+		w.chk.fail("%s: commit index went back from %d to %d", n.name, n.commitSeen, st.CommitIndex)
+		return
+	}
+	if st.CommitIndex > n.commitSeen {
+		w.chk.commit(n.name, st.Term, n.st.view, n.commitSeen+1, st.CommitIndex, w.now)
+		n.commitSeen = st.CommitIndex
+	}
+	if st.Role == core.Leader {
+		w.chk.leader(n.name, st.Term, n.st.view)
+	}
+}
+
+// crash stops a peer: the core, the state machine and every write not yet
+// durable are lost, except a random prefix of the pending writes that made
+// it to the disk unacknowledged.
+func (w *World) crash(n *node) {
+	keep := w.rng.IntN(len(n.st.pending) + 1)
+	for _, wr := range n.st.pending[:keep] {
+		if wr.meta != nil {
+			w.chk.durableVote(n.name, wr.meta)
+		}
+	}
+	n.st.crash(keep)
+	n.up, n.core = false, nil
+	n.inc++
+	w.stats.Crashes++
+}
+
+func (w *World) restart(n *node) {
+	n.inc++
+	w.boot(n)
+}

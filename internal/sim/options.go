@@ -1,0 +1,87 @@
+package sim
+
+import (
+	"io"
+	"math/rand/v2"
+)
+
+// Time in the simulator is an integer clock. A peer's Tick comes every
+// TickUnit time units (with ±1 jitter, so peers drift), message delays and
+// fsync delays are drawn in time units.
+const TickUnit = 10
+
+// Options shape one schedule. RandomOptions derives them from a seed; a
+// test may also build them by hand.
+type Options struct {
+	Seed uint64
+	// Peers is the initial cluster size (3, 5 or 7). Spares more peers run
+	// blank, for membership changes to add.
+	Peers, Spares int
+	// Ticks is how long the chaos lasts; Settle more ticks follow with the
+	// network healed and every peer up, so that the cluster can converge.
+	Ticks, Settle int
+	// Loss and Dup are the probabilities that a message is dropped or
+	// delivered twice. MaxDelay bounds a message's delay (time units); a
+	// few messages (LongDelay of them) wait up to 10*MaxDelay.
+	Loss, Dup, LongDelay float64
+	MaxDelay             int64
+	// MaxFsync bounds the delay of one write to become durable (time units).
+	MaxFsync int64
+	// CrashEvery, PartitionEvery and ConfigEvery are the mean number of
+	// ticks between crashes, partitions and membership changes; 0 disables.
+	CrashEvery, PartitionEvery, ConfigEvery int
+	// Clients is the number of closed-loop clients proposing and reading.
+	Clients int
+	// ElectionTicks and HeartbeatTicks configure every core.
+	ElectionTicks, HeartbeatTicks int
+	// Faults break the harness on purpose, to prove that the checker sees
+	// it. All false in real runs.
+	Faults Faults
+	// Trace, if set, receives one line per event.
+	Trace io.Writer
+}
+
+// Faults are deliberate harness bugs (test hooks for the checker's tests).
+type Faults struct {
+	// AckBeforeDurable: Persisted and MessagesAfterPersist go out as soon as
+	// a write is handed over; a crash still loses the write.
+	AckBeforeDurable bool
+	// SendBeforePersist: MessagesAfterPersist leave with Messages (the
+	// Ready ordering of step 2 is dropped); Persisted stays honest.
+	SendBeforePersist bool
+	// LocalReads: reads are answered from the contacted peer's state
+	// machine at once, without the core's ReadIndex round.
+	LocalReads bool
+}
+
+// RandomOptions draws a schedule's shape from its seed: 3, 5 or 7 peers,
+// up to 30% loss, duplicates, long delays, crashes, partitions and
+// membership changes (each present in most schedules, absent in some).
+func RandomOptions(seed uint64) Options {
+	r := rand.New(rand.NewPCG(seed, seed^0x5bd1e995))
+	o := Options{
+		Seed:           seed,
+		Peers:          []int{3, 5, 7}[r.IntN(3)],
+		Spares:         2,
+		Ticks:          120,
+		Settle:         40,
+		Loss:           r.Float64() * 0.3,
+		Dup:            r.Float64() * 0.1,
+		LongDelay:      r.Float64() * 0.05,
+		MaxDelay:       int64(1 + r.IntN(TickUnit)),
+		MaxFsync:       int64(1 + r.IntN(TickUnit)),
+		Clients:        1 + r.IntN(3),
+		ElectionTicks:  10,
+		HeartbeatTicks: 2,
+	}
+	if r.IntN(8) != 0 {
+		o.CrashEvery = 10 + r.IntN(40)
+	}
+	if r.IntN(8) != 0 {
+		o.PartitionEvery = 10 + r.IntN(40)
+	}
+	if r.IntN(6) != 0 {
+		o.ConfigEvery = 10 + r.IntN(30)
+	}
+	return o
+}

@@ -1,0 +1,221 @@
+package sim
+
+import (
+	"container/heap"
+	"fmt"
+	"math/rand/v2"
+	"runtime/debug"
+
+	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+// Result is the outcome of one schedule.
+type Result struct {
+	Seed uint64
+	// Hash summarises the whole run (every event and message, and the
+	// final logs): two runs of one seed have the same hash.
+	Hash  uint64
+	Stats Stats
+	// Err is a *Violation, or nil.
+	Err error
+}
+
+// Stats count what a schedule did, to show that it did something.
+type Stats struct {
+	Events, Messages, Dropped        int
+	Committed, Acked, Reads, Configs int // entries committed, proposals acknowledged, reads answered, membership changes done
+	Crashes, Partitions, Leaders     int // crashes, partitions, terms with a leader
+	StepErrors                       int // messages the core refused (ErrInvalidMessage, ErrUnsupported)
+}
+
+// Add sums two Stats.
+func (s Stats) Add(o Stats) Stats {
+	return Stats{
+		Events: s.Events + o.Events, Messages: s.Messages + o.Messages, Dropped: s.Dropped + o.Dropped,
+		Committed: s.Committed + o.Committed, Acked: s.Acked + o.Acked, Reads: s.Reads + o.Reads, Configs: s.Configs + o.Configs,
+		Crashes: s.Crashes + o.Crashes, Partitions: s.Partitions + o.Partitions, Leaders: s.Leaders + o.Leaders,
+		StepErrors: s.StepErrors + o.StepErrors,
+	}
+}
+
+// World is one running schedule: the peers, the network, the clients, the
+// event queue and the checker. It is single-threaded and deterministic.
+type World struct {
+	o     Options
+	rng   *rand.Rand
+	now   int64
+	queue eventQueue
+	evSeq uint64
+	hash  uint64
+	stats Stats
+	chk   *checker
+
+	nodes   []*node
+	byName  map[string]int
+	initial []*rafterpb.Peer
+	blocked [][]bool
+	split   bool // a partition is in force
+	chaos   bool // false once the settle phase began
+
+	clients  []*client
+	admin    *client
+	attempts map[core.RequestID]*attempt
+	nextReq  uint64
+	acked    []ackRec
+}
+
+// Run runs one schedule and checks it; it never panics (a panic of the
+// core is reported as a violation).
+func Run(o Options) (res Result) {
+	w := newWorld(o)
+	defer func() {
+		if r := recover(); r != nil {
+			res = w.result()
+			res.Err = &Violation{Seed: o.Seed, Event: w.stats.Events, At: w.now,
+				What: fmt.Sprintf("panic: %v\n%s", r, debug.Stack())}
+		}
+	}()
+	w.start()
+	end := int64(o.Ticks+o.Settle) * TickUnit
+	for w.queue.Len() > 0 && w.chk.err == nil {
+		e := heap.Pop(&w.queue).(*event)
+		if e.at > end {
+			break
+		}
+		w.now = e.at
+		w.stats.Events++
+		w.hash = mix(w.hash, uint64(e.at), uint64(e.kind), uint64(e.node), uint64(e.cl))
+		if o.Trace != nil {
+			fmt.Fprintf(o.Trace, "%6d %-9s %s\n", e.at, e.kind, w.describe(e))
+		}
+		w.handle(e)
+	}
+	if w.chk.err == nil {
+		w.chk.acksHold(w.acked)
+	}
+	return w.result()
+}
+
+func newWorld(o Options) *World {
+	w := &World{
+		o:        o,
+		rng:      rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)),
+		chk:      newChecker(),
+		byName:   map[string]int{},
+		attempts: map[core.RequestID]*attempt{},
+		chaos:    true,
+	}
+	u := o.Peers + o.Spares
+	w.blocked = make([][]bool, u)
+	for i := range u {
+		id := &rafterpb.Peer{Name: fmt.Sprintf("p%d", i+1)}
+		w.nodes = append(w.nodes, &node{idx: i, id: id, name: id.Name})
+		w.byName[id.Name] = i
+		w.blocked[i] = make([]bool, u)
+		if i < o.Peers {
+			w.initial = append(w.initial, id)
+		}
+	}
+	for i := range o.Clients {
+		w.clients = append(w.clients, &client{idx: i, hint: -1})
+	}
+	w.admin = &client{idx: o.Clients, admin: true, hint: -1}
+	w.clients = append(w.clients, w.admin)
+	return w
+}
+
+func (w *World) start() {
+	for _, n := range w.nodes {
+		w.boot(n)
+	}
+	for _, c := range w.clients[:len(w.clients)-1] {
+		w.after(1+w.rng.Int64N(5*TickUnit), &event{kind: evClient, cl: c.idx})
+	}
+	w.after(1, &event{kind: evConfig})
+	if w.o.CrashEvery > 0 {
+		w.after(w.jitter(w.o.CrashEvery), &event{kind: evCrash})
+	}
+	if w.o.PartitionEvery > 0 {
+		w.after(w.jitter(w.o.PartitionEvery), &event{kind: evPartition})
+	}
+	w.schedule(&event{at: int64(w.o.Ticks) * TickUnit, kind: evEnd})
+}
+
+// jitter draws a delay around mean ticks: uniform in [mean/2, 3*mean/2).
+func (w *World) jitter(mean int) int64 {
+	return int64(mean)*TickUnit/2 + w.rng.Int64N(int64(mean)*TickUnit+1)
+}
+
+func (w *World) handle(e *event) {
+	switch e.kind {
+	case evTick:
+		w.tick(e)
+	case evDeliver:
+		w.deliver(e)
+	case evFsync:
+		w.fsync(e)
+	case evAck:
+		w.earlyAck(e)
+	case evClient:
+		w.clientAct(w.clients[e.cl])
+	case evTimeout:
+		w.timeout(w.clients[e.cl], core.RequestID(e.req))
+	case evCrash:
+		w.chaosCrash()
+	case evRestart:
+		if n := w.nodes[e.node]; !n.up {
+			w.restart(n)
+		}
+	case evPartition:
+		w.partition()
+	case evHeal:
+		w.heal()
+	case evConfig:
+		w.configAct()
+	case evEnd:
+		w.settle()
+	}
+}
+
+// settle ends the chaos: the network heals and every peer comes back.
+func (w *World) settle() {
+	w.chaos = false
+	w.heal()
+	for _, n := range w.nodes {
+		if !n.up {
+			w.restart(n)
+		}
+	}
+}
+
+func (w *World) result() Result {
+	h := w.hash
+	for _, n := range w.nodes {
+		h = mix(h, n.st.meta.GetTerm(), uint64(len(n.st.log)))
+		for _, e := range n.st.log {
+			h = mix(h, entryHash(e))
+		}
+	}
+	w.stats.Committed = len(w.chk.committed)
+	w.stats.Leaders = len(w.chk.leaders)
+	r := Result{Seed: w.o.Seed, Hash: h, Stats: w.stats}
+	if w.chk.err != nil {
+		v := *w.chk.err
+		v.Seed, v.Event, v.At = w.o.Seed, w.stats.Events, w.now
+		r.Err = &v
+	}
+	return r
+}
+
+func (w *World) describe(e *event) string {
+	switch e.kind {
+	case evDeliver:
+		return fmt.Sprintf("%s -> %s term %d %T", e.msg.GetFrom().GetName(), e.msg.GetTo().GetName(), e.msg.GetTerm(), e.msg.GetBody())
+	case evClient, evTimeout:
+		return fmt.Sprintf("client %d req %d", e.cl, e.req)
+	case evTick, evFsync, evAck, evRestart:
+		return fmt.Sprintf("%s inc %d write %d", w.nodes[e.node].name, e.inc, e.wseq)
+	}
+	return ""
+}
