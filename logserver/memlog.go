@@ -9,7 +9,8 @@ import (
 
 // MemLog is an in-memory Log with the same semantics and errors as FileLog,
 // for the deterministic simulator and fast tests. Sync does nothing: a
-// MemLog is "durable" for as long as the value lives.
+// MemLog is "durable" for as long as the value lives. It does not apply
+// Options.MaxEntryBytes (only the 1 GiB record limit).
 type MemLog struct {
 	entries []*rafterpb.Entry // entries[i] has index i+1
 	meta    *rafterpb.Meta
