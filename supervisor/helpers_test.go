@@ -60,10 +60,10 @@ func (r *recorder) since(t *testing.T, mark, n int) []string {
 
 // Messages the test worker understands.
 type (
-	boom     struct{}
-	exitNow  struct{}
-	ping     struct{}
-	pong     struct{ instance int64 }
+	boom    struct{}
+	exitNow struct{}
+	ping    struct{}
+	pong    struct{ instance int64 }
 )
 
 var instances atomic.Int64
@@ -107,8 +107,8 @@ func (w *worker) StartError() error { return w.startErr }
 // workerOpts changes a worker built by child.
 type workerOpts func(*worker)
 
-func panicsAtStart(w *worker)  { w.panicStart = true }
-func panicsAtStop(w *worker)   { w.panicStop = true }
+func panicsAtStart(w *worker) { w.panicStart = true }
+func panicsAtStop(w *worker)  { w.panicStop = true }
 func failsStart(err error) workerOpts {
 	return func(w *worker) { w.startErr = err }
 }
