@@ -157,7 +157,11 @@ func (a *consensusActor) loadLog() (core.Restored, error) {
 // client learns that this peer will not answer.
 func (a *consensusActor) stop(ctx protoactor.Context) {
 	a.stopTimer()
+	if a.core == nil {
+		return // Started failed
+	}
 	a.failPending(ctx)
+	a.core = nil // anything still delivered to this instance is dropped
 }
 
 // drain executes Ready batches until the core has nothing more to say.

@@ -152,6 +152,14 @@ func TestMalformedMessagesAreDroppedAndThePeerKeepsWorking(t *testing.T) {
 		&rafterpb.RaftMessage{From: c.peers[leader], To: c.peers[follower], Term: term + 100}, // no body
 		&rafterpb.RaftMessage{From: &rafterpb.Peer{Name: "stranger"}, To: &rafterpb.Peer{Name: "nobody"},
 			Term: term + 100, Body: &rafterpb.RaftMessage_RequestVote{RequestVote: &rafterpb.RequestVote{}}},
+		// Structurally broken bodies: an empty oneof wrapper, a nil entry.
+		&rafterpb.RaftMessage{From: c.peers[leader], To: c.peers[follower], Term: term,
+			Body: &rafterpb.RaftMessage_AppendEntries{}},
+		&rafterpb.RaftMessage{From: c.peers[follower], To: c.peers[leader], Term: term,
+			Body: &rafterpb.RaftMessage_AppendEntriesReply{}},
+		&rafterpb.RaftMessage{From: &rafterpb.Peer{Name: "stranger"}, To: c.peers[follower], Term: term,
+			Body: &rafterpb.RaftMessage_AppendEntries{AppendEntries: &rafterpb.AppendEntries{
+				PrevLogIndex: 1 << 50, Entries: []*rafterpb.Entry{nil}}}},
 		&rafterpb.LogWritten{Seq: 12345}, // an ack for a write never made
 		&rafterpb.GetLeaderReply{},       // a reply nobody asked for
 		fmt.Errorf("a bare error, as PipeTo delivers"),
@@ -284,5 +292,33 @@ func TestEveryVerdictKeepsTheClusterCorrect(t *testing.T) {
 				assert.Equal(t, c.sm(leader).commands(), c.sm(i).commands(), "p%d", i)
 			}
 		})
+	}
+}
+
+// A proposal pending on a leader that stops has an unknown outcome: the
+// client hears LEADERSHIP_LOST at once instead of waiting for its timeout.
+func TestStoppingLeaderFailsPendingProposals(t *testing.T) {
+	c := newTestCluster(t, 3)
+	leader := c.bootstrap()
+	for i := range c.peers {
+		c.cut[i].Store(i != leader) // nothing reaches the followers
+	}
+	last := c.status(leader).GetLastIndex()
+	done := make(chan *rafterpb.OpReply, 1)
+	go func() {
+		r, err := call[*rafterpb.OpReply](t, c, leader, &rafterpb.OpRequest{Cmd: []byte("orphan")})
+		assert.NoError(t, err)
+		done <- r
+	}()
+	eventually(t, 2*time.Second, "the leader to append the proposal", func() bool {
+		return c.status(leader).GetLastIndex() > last
+	})
+	c.sys.Root().Stop(c.pids[leader])
+	select {
+	case r := <-done:
+		require.NotNil(t, r.GetError())
+		assert.Equal(t, rafterpb.ErrorCode_ERROR_CODE_LEADERSHIP_LOST, r.GetError().GetCode())
+	case <-time.After(2 * time.Second):
+		t.Fatal("the client was not answered when the leader stopped")
 	}
 }
