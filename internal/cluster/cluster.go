@@ -148,9 +148,15 @@ func (c *Cluster) SetConfig(via rafter.Peer, peers []rafter.Peer) {
 // Poll calls f with a 2 s context until it returns true or Patience runs
 // out; it reports whether f succeeded.
 func (c *Cluster) Poll(f func(ctx context.Context) bool) bool {
+	return c.PollEvery(2*time.Second, f)
+}
+
+// PollEvery is Poll with each attempt bounded by attempt: a request that
+// raced with a kill is lost with the actor's mailbox and only times out.
+func (c *Cluster) PollEvery(attempt time.Duration, f func(ctx context.Context) bool) bool {
 	deadline := time.Now().Add(Patience)
 	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), attempt)
 		ok := f(ctx)
 		cancel()
 		if ok {

@@ -23,9 +23,20 @@ type op struct {
 	kind   opKind
 	cmd    string           // opWrite: unique, so it can be found in the log
 	peers  []*rafterpb.Peer // opConfig
+	change changeKind       // opConfig
 	invoke int64
 	tries  int
 }
+
+type changeKind int
+
+const (
+	changeInitial changeKind = iota
+	changeGrow
+	changeShrink
+	changeReplaceLeader
+	changeReplace // replace a member (no leader known)
+)
 
 // attempt is one request to one peer, under a fresh RequestID.
 type attempt struct {
@@ -193,6 +204,14 @@ func (w *World) answerResult(n *node, r core.Result) {
 	}
 	if r.Err == nil {
 		w.stats.Configs++
+		switch a.op.change {
+		case changeGrow:
+			w.stats.Grow++
+		case changeShrink:
+			w.stats.Shrink++
+		case changeReplaceLeader:
+			w.stats.ReplaceLeader++
+		}
 	}
 	c := a.cl
 	if c.curID != r.ID {
@@ -252,8 +271,8 @@ func (w *World) configAct() {
 	if to < 0 {
 		return
 	}
-	if peers := w.nextConfig(); peers != nil {
-		c.cur = &op{kind: opConfig, peers: peers, invoke: w.now}
+	if peers, kind := w.nextConfig(); peers != nil {
+		c.cur = &op{kind: opConfig, peers: peers, change: kind, invoke: w.now}
 		c.next = to
 		w.request(c)
 	}
@@ -293,7 +312,7 @@ func (w *World) configured() int {
 
 // nextConfig picks a change from the configuration of the live peer with
 // the highest commit index; nil if that configuration is not stable.
-func (w *World) nextConfig() []*rafterpb.Peer {
+func (w *World) nextConfig() ([]*rafterpb.Peer, changeKind) {
 	var cur *rafterpb.Config
 	var best uint64
 	for _, n := range w.nodes {
@@ -304,7 +323,7 @@ func (w *World) nextConfig() []*rafterpb.Peer {
 		}
 	}
 	if cur.GetState() != rafterpb.ConfigState_CONFIG_STATE_STABLE {
-		return nil
+		return nil, 0
 	}
 	old := cur.GetOldServers()
 	var spares []*rafterpb.Peer
@@ -320,16 +339,16 @@ func (w *World) nextConfig() []*rafterpb.Peer {
 	}
 	switch k := w.rng.IntN(3); {
 	case k == 0 && len(old) <= 5 && len(spares) >= 2: // grow 3→5, 5→7
-		return append(clonePeers(old), shuffle(spares)[:2]...)
+		return append(clonePeers(old), shuffle(spares)[:2]...), changeGrow
 	case k == 1 && len(old) >= 5: // shrink 5→3, 7→5
-		return shuffle(old)[:len(old)-2]
+		return shuffle(old)[:len(old)-2], changeShrink
 	default: // replace the leader (or, without one, some member)
 		if len(spares) == 0 {
-			return nil
+			return nil, 0
 		}
-		gone := w.rng.IntN(len(old))
+		gone, kind := w.rng.IntN(len(old)), changeReplace
 		if l := w.leaderNode(); l >= 0 && config.Contains(old, w.nodes[l].id) {
-			gone = 0
+			gone, kind = 0, changeReplaceLeader
 			for i, p := range old {
 				if p.GetName() == w.nodes[l].name {
 					gone = i
@@ -338,7 +357,7 @@ func (w *World) nextConfig() []*rafterpb.Peer {
 		}
 		out := clonePeers(old)
 		out[gone] = shuffle(spares)[0]
-		return out
+		return out, kind
 	}
 }
 

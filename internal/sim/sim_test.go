@@ -48,7 +48,8 @@ func TestSimulation(t *testing.T) {
 	}
 	t.Logf("%d schedules in %v, %d failed; totals %+v", seeds, time.Since(start).Round(time.Millisecond), failed, total)
 	// The schedules must have exercised the protocol, or passing means nothing.
-	if total.Committed == 0 || total.Acked == 0 || total.Reads == 0 || total.Configs <= seeds {
+	if total.Committed == 0 || total.Acked == 0 || total.Reads == 0 || total.Grow == 0 || total.Shrink == 0 ||
+		total.ReplaceLeader == 0 || total.Crashes == 0 || total.Partitions == 0 {
 		t.Errorf("schedules did too little: %+v", total)
 	}
 }

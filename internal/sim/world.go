@@ -24,7 +24,8 @@ type Result struct {
 // Stats count what a schedule did, to show that it did something.
 type Stats struct {
 	Events, Messages, Dropped        int
-	Committed, Acked, Reads, Configs int // entries committed, proposals acknowledged, reads answered, membership changes done
+	Committed, Acked, Reads, Configs int // entries committed, proposals acknowledged, reads answered, SetConfigs done
+	Grow, Shrink, ReplaceLeader      int // membership changes done, by kind
 	Crashes, Partitions, Leaders     int // crashes, partitions, terms with a leader
 	StepErrors                       int // messages the core refused (ErrInvalidMessage, ErrUnsupported)
 }
@@ -34,6 +35,7 @@ func (s Stats) Add(o Stats) Stats {
 	return Stats{
 		Events: s.Events + o.Events, Messages: s.Messages + o.Messages, Dropped: s.Dropped + o.Dropped,
 		Committed: s.Committed + o.Committed, Acked: s.Acked + o.Acked, Reads: s.Reads + o.Reads, Configs: s.Configs + o.Configs,
+		Grow: s.Grow + o.Grow, Shrink: s.Shrink + o.Shrink, ReplaceLeader: s.ReplaceLeader + o.ReplaceLeader,
 		Crashes: s.Crashes + o.Crashes, Partitions: s.Partitions + o.Partitions, Leaders: s.Leaders + o.Leaders,
 		StepErrors: s.StepErrors + o.StepErrors,
 	}
