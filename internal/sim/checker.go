@@ -15,8 +15,7 @@ type Violation struct {
 }
 
 func (v *Violation) Error() string {
-	return fmt.Sprintf("sim: seed %d: invariant violated at event %d, time %d: %s (replay: go test ./internal/sim -run TestSimulation -sim.seed=%d -v)",
-		v.Seed, v.Event, v.At, v.What, v.Seed)
+	return fmt.Sprintf("sim: seed %d: invariant violated at event %d, time %d: %s", v.Seed, v.Event, v.At, v.What)
 }
 
 // checker holds the global knowledge the invariants are checked against.

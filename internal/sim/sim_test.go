@@ -42,7 +42,7 @@ func TestSimulation(t *testing.T) {
 		if r.Err != nil {
 			failed++
 			if failed <= 5 {
-				t.Errorf("%v", r.Err)
+				t.Errorf("%v\nreplay: go test ./internal/sim -run TestSimulation -sim.seed=%d -v", r.Err, r.Seed)
 			}
 		}
 	}
