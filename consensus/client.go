@@ -99,7 +99,12 @@ func (a *consensusActor) forward(ctx protoactor.Context, p *pendingRequest, lead
 		f.Hops++
 		hops = f.Hops
 	}
-	if int(hops) > limit || p.sender == nil {
+	if p.sender == nil {
+		// Nobody would hear the leader's answer.
+		a.logger.Debug("consensus: not forwarding a request without a sender", "request", p.req)
+		return
+	}
+	if int(hops) > limit {
 		a.reply(ctx, p.sender, errorReply(p.req, &rafterpb.Error{
 			Code:    rafterpb.ErrorCode_ERROR_CODE_REDIRECT,
 			Message: fmt.Sprintf("consensus: not the leader; forwarded %d times already", hops-1),
