@@ -31,6 +31,12 @@ func TestPeersInThreeSystemsOverTheWire(t *testing.T) {
 		systems[i] = sys
 		peers[i] = &rafterpb.Peer{Name: fmt.Sprintf("w%d", i), Node: sys.Address()}
 	}
+	// All Systems exist before any traffic: protoactor's Remote.Start
+	// writes gRPC's global logger, which races with the log reads of
+	// connections already open (see the report on package actor).
+	client, err := actor.NewSystem(actor.Options{Logger: testLogger(), ListenAddr: "127.0.0.1:0"})
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, client.Shutdown()) })
 	pids := make([]*protoactor.PID, n)
 	for i, sys := range systems {
 		logPID, err := sys.SpawnNamed(logserver.Props(t.TempDir(), logserver.DefaultOptions()), peers[i].Name+"/log")
@@ -45,9 +51,6 @@ func TestPeersInThreeSystemsOverTheWire(t *testing.T) {
 		}), peers[i].Name+"/consensus")
 		require.NoError(t, err)
 	}
-	client, err := actor.NewSystem(actor.Options{Logger: testLogger(), ListenAddr: "127.0.0.1:0"})
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, client.Shutdown()) })
 	// The client addresses peer i by name and node, as package rafter does.
 	remotePID := func(i int) *protoactor.PID { return client.PIDOf(peers[i].Name+"/consensus", peers[i].Node) }
 	call := func(i int, req any) (any, error) {
