@@ -322,3 +322,44 @@ func TestStoppingLeaderFailsPendingProposals(t *testing.T) {
 		t.Fatal("the client was not answered when the leader stopped")
 	}
 }
+
+// Many clients at once, through every peer: every acknowledged command is
+// applied exactly once, in the same order everywhere.
+func TestConcurrentClientsThroughEveryPeer(t *testing.T) {
+	c := newTestCluster(t, 3)
+	c.bootstrap()
+	const clients, each = 8, 40
+	var wg sync.WaitGroup
+	for g := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				cmd := fmt.Sprintf("g%d-%d", g, i)
+				r, err := call[*rafterpb.OpReply](t, c, (g+i)%3, &rafterpb.OpRequest{Cmd: []byte(cmd)})
+				if !assert.NoError(t, err, cmd) || !assert.Nil(t, r.GetError(), cmd) {
+					return
+				}
+				assert.Equal(t, "ok:"+cmd, string(r.GetResult()))
+			}
+		}()
+	}
+	wg.Wait()
+	eventually(t, 10*time.Second, "every peer to apply every command", func() bool {
+		for i := range c.peers {
+			if len(c.sm(i).commands()) < clients*each {
+				return false
+			}
+		}
+		return true
+	})
+	seen := map[string]bool{}
+	for _, cmd := range c.sm(0).commands() {
+		assert.False(t, seen[cmd], "%s applied twice", cmd)
+		seen[cmd] = true
+	}
+	assert.Len(t, seen, clients*each)
+	for i := range c.peers {
+		assert.Equal(t, c.sm(0).commands(), c.sm(i).commands(), "p%d", i)
+	}
+}
