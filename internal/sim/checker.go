@@ -90,8 +90,13 @@ func (c *checker) leader(peer string, term uint64, view []entryRec) {
 }
 
 // logWrite checks a peer's view after a write that starts at index from:
-// log matching, and committed entries unchanged.
-func (c *checker) logWrite(peer string, view []entryRec, from uint64) {
+// log matching, and the entries the peer itself knows to be committed (up
+// to commit) unchanged. Beyond its own commit index a peer may hold
+// entries that differ from the committed ones (a stale leader appends in
+// its old term, a follower keeps an old uncommitted suffix): Raft
+// truncates them later, and leader completeness plus the commit check keep
+// them from ever counting.
+func (c *checker) logWrite(peer string, view []entryRec, from, commit uint64) {
 	for i := from; i <= uint64(len(view)); i++ {
 		rec := view[i-1]
 		key := [2]uint64{i, rec.e.GetTerm()}
@@ -101,7 +106,7 @@ func (c *checker) logWrite(peer string, view []entryRec, from uint64) {
 			c.fail("log matching: %s holds index %d term %d with a different prefix or entry", peer, i, rec.e.GetTerm())
 			return
 		}
-		if i <= uint64(len(c.committed)) && c.committed[i-1].hash != rec.hash {
+		if i <= commit && c.committed[i-1].hash != rec.hash {
 			c.fail("committed entry %d changed on %s (term %d, committed term %d)", i, peer, rec.e.GetTerm(), c.committed[i-1].e.GetTerm())
 			return
 		}

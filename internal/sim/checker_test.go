@@ -34,10 +34,10 @@ func TestCheckerElectionSafety(t *testing.T) {
 
 func TestCheckerLogMatching(t *testing.T) {
 	c := newChecker()
-	c.logWrite("p1", view(ent(1, 1, "a"), ent(2, 1, "b")), 1)
-	c.logWrite("p2", view(ent(1, 1, "a"), ent(2, 1, "b"), ent(3, 2, "c")), 1)
+	c.logWrite("p1", view(ent(1, 1, "a"), ent(2, 1, "b")), 1, 0)
+	c.logWrite("p2", view(ent(1, 1, "a"), ent(2, 1, "b"), ent(3, 2, "c")), 1, 0)
 	require.Nil(t, c.err)
-	c.logWrite("p3", view(ent(1, 1, "x"), ent(2, 1, "b")), 1) // same (2, 1), other prefix
+	c.logWrite("p3", view(ent(1, 1, "x"), ent(2, 1, "b")), 1, 0) // same (2, 1), other prefix
 	require.NotNil(t, c.err)
 	assert.Contains(t, c.err.What, "log matching")
 }
@@ -46,7 +46,9 @@ func TestCheckerCommittedNeverChanges(t *testing.T) {
 	c := newChecker()
 	v := view(ent(1, 1, "a"), ent(2, 1, "b"))
 	c.commit("p1", 1, v, 1, 2, 10)
-	c.logWrite("p2", view(ent(1, 1, "a"), ent(2, 2, "z")), 2)
+	c.logWrite("p2", view(ent(1, 1, "a"), ent(2, 2, "z")), 2, 1) // beyond p2's commit: allowed
+	require.Nil(t, c.err)
+	c.logWrite("p1", view(ent(1, 1, "a"), ent(2, 2, "z")), 2, 2) // p1 knew 2 committed
 	require.NotNil(t, c.err)
 	assert.Contains(t, c.err.What, "committed entry 2 changed")
 

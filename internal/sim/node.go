@@ -154,7 +154,7 @@ func (w *World) handOver(n *node, rd core.Ready) *write {
 		return nil
 	}
 	if len(entries) > 0 {
-		w.chk.logWrite(n.name, n.st.view, entries[0].GetIndex())
+		w.chk.logWrite(n.name, n.st.view, entries[0].GetIndex(), n.commitSeen)
 	}
 	n.wseq++
 	wr := &write{seq: n.wseq, meta: meta, entries: entries}
