@@ -6,6 +6,8 @@ import (
 	"hash/fnv"
 	"time"
 
+	protoactor "github.com/asynkron/protoactor-go/actor"
+
 	"github.com/rafter-go/rafter/consensus"
 	"github.com/rafter-go/rafter/consensus/core"
 	"github.com/rafter-go/rafter/logserver"
@@ -55,7 +57,9 @@ func (s *System) StartNode(me Peer, opts Options) error {
 		s.mu.Unlock()
 		return fmt.Errorf("rafter: start %s: %w: system shut down", me, ErrStopped)
 	}
+	var oldSup *protoactor.PID
 	if old, ok := s.nodes[me.Name]; ok {
+		oldSup = old.sup
 		select {
 		case <-old.done: // failed earlier: StartNode may bring it back
 		default:
@@ -65,6 +69,17 @@ func (s *System) StartNode(me Peer, opts Options) error {
 	}
 	s.nodes[me.Name] = n
 	s.mu.Unlock()
+	if oldSup != nil {
+		// OnStop runs on the failed supervisor's goroutine just before it
+		// terminates: wait until its name is free.
+		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+		err := s.actors.StopAndWait(ctx, oldSup)
+		cancel()
+		if err != nil {
+			s.forget(n)
+			return fmt.Errorf("rafter: start %s: %w: the failed peer did not go away: %w", me, ErrStopped, err)
+		}
+	}
 
 	spec, err := s.peerSpec(n, opts)
 	if err != nil {
@@ -171,6 +186,10 @@ func (s *System) stopNode(name string) error {
 	if !ok {
 		s.mu.Unlock()
 		return fmt.Errorf("%w: not started", ErrStopped)
+	}
+	if n.sup == nil {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: still starting", ErrStopped)
 	}
 	n.stopping = true
 	sup := n.sup
