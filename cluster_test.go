@@ -34,6 +34,22 @@ func TestClusterOverRemote(t *testing.T) {
 	}
 	require.NotEqual(t, c.Client(), c.Systems[0])
 	checkCluster(t, c)
+
+	// Kill is location transparent too: the client System stops the
+	// remote leader's consensus actor, its supervisor restarts the pair,
+	// and the cluster goes on.
+	leader := c.WaitLeader()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	before, err := c.Client().Status(ctx, leader)
+	require.NoError(t, err)
+	require.NoError(t, c.Client().Kill(leader, rafter.ActorConsensus))
+	require.True(t, c.Poll(func(ctx context.Context) bool {
+		_, err = c.Client().Op(ctx, leader, []byte("after kill"))
+		return err == nil
+	}), "no write after killing the remote leader's consensus actor: %v", err)
+	last := c.WaitConverged()
+	assert.Greater(t, last.GetTerm(), before.Term, "the killed leader's restart made a new term")
 }
 
 // checkCluster: initial SetConfig, a leader within 2 election timeouts,
