@@ -51,8 +51,9 @@ func (w *World) boot(n *node) {
 		Seed:           int64(w.rng.Uint64()),
 		MaxMsgEntries:  1 + w.rng.IntN(8),
 		MaxInflight:    1 + w.rng.IntN(4),
-		PreVote:        true,
-		CheckQuorum:    true,
+		MaxMsgBytes:    w.o.MaxMsgBytes,
+		PreVote:        w.o.PreVote,
+		CheckQuorum:    w.o.CheckQuorum,
 	}
 	c, err := core.New(cfg, core.Restored{Meta: meta, Entries: entries})
 	if err != nil {

@@ -32,8 +32,12 @@ type Options struct {
 	CrashEvery, PartitionEvery, ConfigEvery int
 	// Clients is the number of closed-loop clients proposing and reading.
 	Clients int
-	// ElectionTicks and HeartbeatTicks configure every core.
+	// ElectionTicks and HeartbeatTicks configure every core; so do PreVote
+	// and CheckQuorum (the core must be safe with and without them) and
+	// MaxMsgBytes (0: the core's default).
 	ElectionTicks, HeartbeatTicks int
+	PreVote, CheckQuorum          bool
+	MaxMsgBytes                   uint64
 	// Faults break the harness on purpose, to prove that the checker sees
 	// it. All false in real runs.
 	Faults Faults
@@ -73,6 +77,11 @@ func RandomOptions(seed uint64) Options {
 		Clients:        1 + r.IntN(3),
 		ElectionTicks:  10,
 		HeartbeatTicks: 2,
+		PreVote:        r.IntN(5) != 0,
+		CheckQuorum:    r.IntN(5) != 0,
+	}
+	if r.IntN(4) == 0 {
+		o.MaxMsgBytes = uint64(1 + r.IntN(64)) // a few entries per message at most
 	}
 	if r.IntN(8) != 0 {
 		o.CrashEvery = 10 + r.IntN(40)

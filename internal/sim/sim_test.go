@@ -9,10 +9,11 @@ import (
 )
 
 var (
-	flagSeeds = flag.Int("sim.seeds", 0, "number of seeded schedules TestSimulation runs (default 2000, 200 with -short)")
-	flagFirst = flag.Uint64("sim.first", 1, "first seed of TestSimulation")
-	flagSeed  = flag.Uint64("sim.seed", 0, "replay this one seed (with its trace under -v)")
-	flagTicks = flag.Int("sim.ticks", 0, "override the chaos duration of each schedule, in ticks")
+	flagSeeds  = flag.Int("sim.seeds", 0, "number of seeded schedules TestSimulation runs (default 2000, 200 with -short)")
+	flagFirst  = flag.Uint64("sim.first", 1, "first seed of TestSimulation")
+	flagSeed   = flag.Uint64("sim.seed", 0, "replay this one seed (with its trace under -v)")
+	flagTicks  = flag.Int("sim.ticks", 0, "override the chaos duration of each schedule, in ticks")
+	flagSettle = flag.Int("sim.settle", 0, "override the settle duration of each schedule, in ticks")
 )
 
 // TestSimulation runs many seeded schedules (3, 5 and 7 peers, loss up to
@@ -46,6 +47,13 @@ func TestSimulation(t *testing.T) {
 			}
 		}
 	}
+	var stuck []uint64
+	for _, r := range results {
+		if r.Stats.Unconverged > 0 && len(stuck) < 20 {
+			stuck = append(stuck, r.Seed)
+		}
+	}
+	t.Logf("unconverged (no leader with an entry of its term committed after the settle phase), first seeds: %v", stuck)
 	t.Logf("%d schedules in %v, %d failed; totals %+v", seeds, time.Since(start).Round(time.Millisecond), failed, total)
 	// The schedules must have exercised the protocol, or passing means nothing.
 	if total.Committed == 0 || total.Acked == 0 || total.Reads == 0 || total.Grow == 0 || total.Shrink == 0 ||
@@ -55,10 +63,7 @@ func TestSimulation(t *testing.T) {
 }
 
 func replay(t *testing.T, seed uint64) {
-	o := RandomOptions(seed)
-	if *flagTicks > 0 {
-		o.Ticks = *flagTicks
-	}
+	o := flagOptions(seed)
 	if testing.Verbose() {
 		o.Trace = traceWriter{t}
 	}
@@ -77,6 +82,19 @@ func (w traceWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// flagOptions is RandomOptions(seed) with the -sim.ticks and -sim.settle
+// overrides.
+func flagOptions(seed uint64) Options {
+	o := RandomOptions(seed)
+	if *flagTicks > 0 {
+		o.Ticks = *flagTicks
+	}
+	if *flagSettle > 0 {
+		o.Settle = *flagSettle
+	}
+	return o
+}
+
 // runSeeds runs seeds first..first+n-1 on GOMAXPROCS workers.
 func runSeeds(first uint64, n int) []Result {
 	results := make([]Result, n)
@@ -87,10 +105,7 @@ func runSeeds(first uint64, n int) []Result {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				o := RandomOptions(first + uint64(i))
-				if *flagTicks > 0 {
-					o.Ticks = *flagTicks
-				}
+				o := flagOptions(first + uint64(i))
 				results[i] = Run(o)
 			}
 		}()

@@ -28,6 +28,10 @@ type Stats struct {
 	Grow, Shrink, ReplaceLeader      int // membership changes done, by kind
 	Crashes, Partitions, Leaders     int // crashes, partitions, terms with a leader
 	StepErrors                       int // messages the core refused (ErrInvalidMessage, ErrUnsupported)
+	// Unconverged is 1 if, at the end of the settle phase (network healed,
+	// every peer up), no leader had committed an entry of its own term: a
+	// liveness problem (not a safety violation).
+	Unconverged int
 }
 
 // Add sums two Stats.
@@ -37,7 +41,7 @@ func (s Stats) Add(o Stats) Stats {
 		Committed: s.Committed + o.Committed, Acked: s.Acked + o.Acked, Reads: s.Reads + o.Reads, Configs: s.Configs + o.Configs,
 		Grow: s.Grow + o.Grow, Shrink: s.Shrink + o.Shrink, ReplaceLeader: s.ReplaceLeader + o.ReplaceLeader,
 		Crashes: s.Crashes + o.Crashes, Partitions: s.Partitions + o.Partitions, Leaders: s.Leaders + o.Leaders,
-		StepErrors: s.StepErrors + o.StepErrors,
+		StepErrors: s.StepErrors + o.StepErrors, Unconverged: s.Unconverged + o.Unconverged,
 	}
 }
 
@@ -95,6 +99,12 @@ func Run(o Options) (res Result) {
 	}
 	if w.chk.err == nil {
 		w.chk.acksHold(w.acked)
+	}
+	if !w.converged() {
+		w.stats.Unconverged = 1
+	}
+	if o.Trace != nil {
+		w.dumpStatus()
 	}
 	return w.result()
 }
@@ -177,18 +187,50 @@ func (w *World) handle(e *event) {
 		w.configAct()
 	case evEnd:
 		w.settle()
+		if w.o.Trace != nil {
+			w.dumpStatus()
+		}
 	}
 }
 
-// settle ends the chaos: the network heals and every peer comes back.
+// settle ends the chaos: the network heals (no partition, no loss) and
+// every peer comes back.
 func (w *World) settle() {
 	w.chaos = false
+	w.o.Loss = 0
 	w.heal()
 	for _, n := range w.nodes {
 		if !n.up {
 			w.restart(n)
 		}
 	}
+}
+
+// dumpStatus writes every peer's status to the trace.
+func (w *World) dumpStatus() {
+	for _, n := range w.nodes {
+		if !n.up {
+			fmt.Fprintf(w.o.Trace, "status %s: down\n", n.name)
+			continue
+		}
+		st := n.core.Status()
+		fmt.Fprintf(w.o.Trace, "status %s: %v term %d voted %v leader %v commit %d last %d/%d applied %d config %v\n",
+			n.name, st.Role, st.Term, st.VotedFor.GetName(), st.Leader.GetName(), st.CommitIndex,
+			st.LastIndex, st.LastTerm, n.sm.applied, st.Config)
+	}
+}
+
+// converged reports whether a live leader has committed an entry of its
+// own term.
+func (w *World) converged() bool {
+	l := w.leaderNode()
+	if l < 0 {
+		return false
+	}
+	n := w.nodes[l]
+	st := n.core.Status()
+	return st.CommitIndex > 0 && st.CommitIndex <= uint64(len(n.st.view)) &&
+		n.st.view[st.CommitIndex-1].e.GetTerm() == st.Term
 }
 
 func (w *World) result() Result {
@@ -213,7 +255,21 @@ func (w *World) result() Result {
 func (w *World) describe(e *event) string {
 	switch e.kind {
 	case evDeliver:
-		return fmt.Sprintf("%s -> %s term %d %T", e.msg.GetFrom().GetName(), e.msg.GetTo().GetName(), e.msg.GetTerm(), e.msg.GetBody())
+		m := e.msg
+		s := fmt.Sprintf("%s -> %s term %d ", m.GetFrom().GetName(), m.GetTo().GetName(), m.GetTerm())
+		switch b := m.GetBody().(type) {
+		case *rafterpb.RaftMessage_RequestVote:
+			return s + fmt.Sprintf("RequestVote last %d/%d pre %v", b.RequestVote.GetLastLogIndex(), b.RequestVote.GetLastLogTerm(), b.RequestVote.GetPreVote())
+		case *rafterpb.RaftMessage_Vote:
+			return s + fmt.Sprintf("Vote granted %v pre %v", b.Vote.GetGranted(), b.Vote.GetPreVote())
+		case *rafterpb.RaftMessage_AppendEntries:
+			a := b.AppendEntries
+			return s + fmt.Sprintf("AppendEntries prev %d/%d n %d commit %d clock %d", a.GetPrevLogIndex(), a.GetPrevLogTerm(), len(a.GetEntries()), a.GetCommitIndex(), a.GetSendClock())
+		case *rafterpb.RaftMessage_AppendEntriesReply:
+			r := b.AppendEntriesReply
+			return s + fmt.Sprintf("AppendEntriesReply ok %v index %d hint %d/%d clock %d", r.GetSuccess(), r.GetIndex(), r.GetRejectHintIndex(), r.GetRejectHintTerm(), r.GetSendClock())
+		}
+		return s + fmt.Sprintf("%T", m.GetBody())
 	case evClient, evTimeout:
 		return fmt.Sprintf("client %d req %d", e.cl, e.req)
 	case evTick, evFsync, evAck, evRestart:
