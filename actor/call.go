@@ -17,7 +17,8 @@ import (
 //     context.Canceled (indeterminate: the request may have been handled);
 //   - the target does not exist, or its node cannot be reached: wraps
 //     ErrNoProcess;
-//   - a reply that is an error value: that error, wrapped;
+//   - a reply that is an error value: that error, wrapped (local only: a Go
+//     error is not a protobuf message and cannot cross nodes);
 //   - a reply of another type than R: wraps ErrUnexpectedReply;
 //   - the System is shut down: wraps ErrStopped.
 //

@@ -59,6 +59,10 @@ func startRemote(as *protoactor.ActorSystem, opts Options, logger *slog.Logger) 
 	}()
 	orderAfterGRPCLogReads()
 	r.Start()
+	if err := awaitServing(host, port); err != nil {
+		// Only the ordering of gRPC's logger is at stake; the node works.
+		logger.Warn("actor: remote does not answer its own address", "error", err)
+	}
 	return r, addr, false, nil
 }
 
