@@ -19,6 +19,7 @@ func (w *World) send(n *node, m *rafterpb.RaftMessage) {
 		w.chk.fail("%s sends a message to unknown peer %v", n.name, m.GetTo())
 		return
 	}
+	w.checkDurableBeforeSend(n, m)
 	w.stats.Messages++
 	w.hash = mix(w.hash, msgHash(m))
 	copies := 1
@@ -37,6 +38,36 @@ func (w *World) send(n *node, m *rafterpb.RaftMessage) {
 		// A copy per delivery: the receiver owns what it gets, as after
 		// decoding from the wire.
 		w.after(d, &event{kind: evDeliver, node: to, msg: proto.CloneOf(m)})
+	}
+}
+
+// checkDurableBeforeSend: a granted vote and a successful AppendEntries
+// reply may leave only once what they promise is durable (Raft §5.2,
+// §5.3; DESIGN.md §3, "fsync before acknowledging").
+func (w *World) checkDurableBeforeSend(n *node, m *rafterpb.RaftMessage) {
+	switch b := m.GetBody().(type) {
+	case *rafterpb.RaftMessage_Vote:
+		if !b.Vote.GetGranted() || b.Vote.GetPreVote() {
+			return
+		}
+		d := n.st.meta
+		if d.GetTerm() < m.GetTerm() || (d.GetTerm() == m.GetTerm() && d.GetVotedFor().GetName() != m.GetTo().GetName()) {
+			w.chk.fail("%s grants its vote in term %d to %s before the vote is durable (durable: term %d, vote %v)",
+				n.name, m.GetTerm(), m.GetTo().GetName(), d.GetTerm(), d.GetVotedFor().GetName())
+		}
+	case *rafterpb.RaftMessage_AppendEntriesReply:
+		r := b.AppendEntriesReply
+		if !r.GetSuccess() || r.GetIndex() == 0 {
+			return
+		}
+		i := r.GetIndex()
+		// Only the length: a later write (still pending) may already have
+		// replaced index i in the view; the reply speaks of the log as it
+		// was when the reply was made.
+		if i > uint64(len(n.st.log)) {
+			w.chk.fail("%s acknowledges index %d to %s before it is durable (durable last index %d)",
+				n.name, i, m.GetTo().GetName(), len(n.st.log))
+		}
 	}
 }
 
