@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/rafter-go/rafter"
+	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+// clusterOptions says how to build the cluster of one run.
+type clusterOptions struct {
+	transport   string // "local" or "remote"
+	dir         string // data root; one subdirectory per peer
+	stats       bool   // ask the leader's log server for its batch stats
+	maxAppend   int    // Options.MaxAppendEntries (0: default)
+	maxInflight int    // Options.MaxInflight (0: default)
+}
+
+// cluster is a running 3-peer cluster and the System clients call from.
+type cluster struct {
+	systems []*rafter.System
+	peers   []rafter.Peer
+	leader  rafter.Peer
+	client  *rafter.System // the leader's System
+	probe   *actor.System  // asks the leader's log server for stats; nil if off
+}
+
+// startCluster starts three peers, sets the configuration and waits until
+// a leader has applied an Op of its own term.
+func startCluster(ctx context.Context, o clusterOptions) (cl *cluster, err error) {
+	cl = &cluster{}
+	defer func() {
+		if err != nil {
+			cl.close()
+		}
+	}()
+	listen := ""
+	if o.transport == "remote" || o.stats {
+		listen = "127.0.0.1:0"
+	}
+	switch o.transport {
+	case "local":
+		sys, err := rafter.NewSystem(rafter.SystemOptions{ListenAddr: listen})
+		if err != nil {
+			return cl, err
+		}
+		cl.systems = []*rafter.System{sys, sys, sys}
+		cl.peers = []rafter.Peer{{Name: "p0"}, {Name: "p1"}, {Name: "p2"}}
+	case "remote":
+		for i := range 3 {
+			sys, err := rafter.NewSystem(rafter.SystemOptions{ListenAddr: listen})
+			if err != nil {
+				return cl, err
+			}
+			cl.systems = append(cl.systems, sys)
+			cl.peers = append(cl.peers, rafter.Peer{Name: fmt.Sprintf("p%d", i), Node: sys.Address()})
+		}
+	default:
+		return cl, fmt.Errorf("bench: unknown transport %q (want local or remote)", o.transport)
+	}
+	for i, p := range cl.peers {
+		opts := rafter.DefaultOptions()
+		opts.DataDir = filepath.Join(o.dir, p.Name)
+		opts.StateMachine = func() rafter.StateMachine { return newKV() }
+		if o.maxAppend > 0 {
+			opts.MaxAppendEntries = o.maxAppend
+		}
+		if o.maxInflight > 0 {
+			opts.MaxInflight = o.maxInflight
+		}
+		if err := cl.systems[i].StartNode(p, opts); err != nil {
+			return cl, err
+		}
+	}
+	if err := cl.systems[0].SetConfig(ctx, cl.peers[0], cl.peers); err != nil {
+		return cl, err
+	}
+	if err := cl.awaitLeader(ctx); err != nil {
+		return cl, err
+	}
+	if o.stats {
+		if cl.probe, err = actor.NewSystem(actor.Options{ListenAddr: "127.0.0.1:0"}); err != nil {
+			return cl, err
+		}
+		if _, err := cl.logStats(ctx); err != nil {
+			return cl, fmt.Errorf("bench: log stats of %s: %w", cl.leader, err)
+		}
+	}
+	return cl, nil
+}
+
+// awaitLeader polls until some peer reports itself leader and has applied
+// an Op (so it has committed an entry of its term, as the baseline's
+// Barrier does), and remembers it and its System.
+func (cl *cluster) awaitLeader(ctx context.Context) error {
+	for {
+		for i, p := range cl.peers {
+			st, err := cl.systems[i].Status(ctx, p)
+			if err != nil || st.Role != rafter.Leader {
+				continue
+			}
+			octx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err = cl.systems[i].Op(octx, p, makeCmd("warm", 1))
+			cancel()
+			if err == nil {
+				cl.leader, cl.client = p, cl.systems[i]
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("bench: no leader: %w", ctx.Err())
+		case <-time.After(10 * time.Millisecond): // poll interval
+		}
+	}
+}
+
+// logStats asks the leader's log server "<name>/log" for its counters.
+// The System does not expose its actor system, so the probe asks over the
+// network: the peers' System listens on 127.0.0.1 for this.
+func (cl *cluster) logStats(ctx context.Context) (*rafterpb.LogStatsReply, error) {
+	if cl.probe == nil {
+		return nil, errors.New("bench: stats are off")
+	}
+	pid := cl.probe.PIDOf(cl.leader.Name+"/log", cl.client.Address())
+	return actor.Call[*rafterpb.LogStatsReply](ctx, cl.probe, pid, &rafterpb.LogGetStats{})
+}
+
+// close shuts every System down; a System shared by the peers once.
+func (cl *cluster) close() {
+	if cl.probe != nil {
+		_ = cl.probe.Shutdown()
+	}
+	seen := map[*rafter.System]bool{}
+	for _, s := range cl.systems {
+		if !seen[s] {
+			seen[s] = true
+			_ = s.Shutdown()
+		}
+	}
+}

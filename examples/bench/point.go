@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// point is one measured configuration.
+type point struct {
+	transport   string
+	op          string // "write" or "read"
+	clients     int
+	size        int
+	warmup      time.Duration
+	duration    time.Duration
+	stats       bool
+	maxAppend   int
+	maxInflight int
+	cpuprofile  string
+}
+
+// startTimeout bounds starting the cluster and electing a leader.
+const startTimeout = 60 * time.Second
+
+// prefillClients is how many goroutines write every key once before a
+// read point, so that reads return values of the point's size.
+const prefillClients = 64
+
+// runPointHere runs one point in this process with data under dir.
+func runPointHere(p point, dir string) (Result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	cl, err := startCluster(ctx, clusterOptions{transport: p.transport, dir: dir, stats: p.stats,
+		maxAppend: p.maxAppend, maxInflight: p.maxInflight})
+	if err != nil {
+		return Result{}, fmt.Errorf("bench: start cluster: %w", err)
+	}
+	defer cl.close()
+	var op opFn
+	switch p.op {
+	case "write":
+		op = func(ctx context.Context, gid, seq int) error {
+			_, err := cl.client.Op(ctx, cl.leader, makeCmd(keyFor(gid, seq), p.size))
+			return err
+		}
+	case "read":
+		if err := prefill(ctx, cl, p.size); err != nil {
+			return Result{}, err
+		}
+		op = func(ctx context.Context, gid, seq int) error {
+			v, err := cl.client.ReadOp(ctx, cl.leader, []byte(keyFor(gid, seq)))
+			if err == nil && len(v) != p.size {
+				return fmt.Errorf("bench: read %d bytes, want %d", len(v), p.size)
+			}
+			return err
+		}
+	default:
+		return Result{}, fmt.Errorf("bench: unknown op %q (want write or read)", p.op)
+	}
+	stats := func() (uint64, uint64, uint64, bool) {
+		if !p.stats {
+			return 0, 0, 0, false
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		st, err := cl.logStats(sctx)
+		if err != nil {
+			return 0, 0, 0, false
+		}
+		return st.GetSyncs(), st.GetWrites(), st.GetEntries(), true
+	}
+	res, err := runLoad(op, stats, loadOptions{clients: p.clients, warmup: p.warmup,
+		duration: p.duration, cpuprofile: p.cpuprofile})
+	if err != nil {
+		return Result{}, err
+	}
+	fillPoint(&res, p)
+	return res, nil
+}
+
+// fillPoint labels a Result with its point.
+func fillPoint(r *Result, p point) {
+	r.System, r.Store, r.Transport, r.Op = "rafter-go", "logserver", p.transport, p.op
+	r.Clients, r.Size = p.clients, p.size
+	if p.maxAppend > 0 || p.maxInflight > 0 {
+		r.Note = fmt.Sprintf("maxappend=%d inflight=%d", p.maxAppend, p.maxInflight)
+	}
+}
+
+// prefill writes every key once with a value of size bytes.
+func prefill(ctx context.Context, cl *cluster, size int) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, prefillClients)
+	for g := range prefillClients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := g; k < keySpace; k += prefillClients {
+				key := fmt.Sprintf("k%d", k)
+				if _, err := cl.client.Op(ctx, cl.leader, makeCmd(key, size)); err != nil {
+					errs <- fmt.Errorf("bench: prefill %s: %w", key, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
