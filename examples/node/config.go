@@ -1,0 +1,156 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rafter-go/rafter"
+)
+
+// config is the node's command line, checked.
+type config struct {
+	Name      string
+	Listen    string // protoactor remote listen host:port
+	Advertise string // what the other nodes dial; this peer's Node
+	DataDir   string
+	Peers     []rafter.Peer // the whole cluster, this node included
+	Redis     string        // RESP listen host:port
+	Bootstrap bool
+	Table     string
+
+	Heartbeat       time.Duration
+	ElectionTimeout time.Duration
+	OpTimeout       time.Duration
+	ShutdownGrace   time.Duration
+	MaxRequestBytes int
+	LogLevel        slog.Level
+}
+
+// self is this node's peer.
+func (c config) self() rafter.Peer { return rafter.Peer{Name: c.Name, Node: c.Advertise} }
+
+var errUsage = errors.New("node: bad command line")
+
+// parseFlags parses args (without the program name). Usage text and
+// errors go to out.
+func parseFlags(args []string, out io.Writer) (config, error) {
+	var c config
+	var peers, level string
+	fs := flag.NewFlagSet("node", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(out, "usage: node -name a -peers a@127.0.0.1:7001,b@127.0.0.1:7002,c@127.0.0.1:7003 -redis 127.0.0.1:6381 [-bootstrap]\n\n"+
+			"One rafter peer per process; a Redis (RESP2) front end on -redis.\n"+
+			"Give -bootstrap to exactly one member of a fresh cluster: it sends the\n"+
+			"initial configuration (the -peers list). On a restart it is harmless.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.Name, "name", "", "this peer's name; must appear in -peers (required)")
+	fs.StringVar(&peers, "peers", "", "the whole cluster, this node included: comma-separated name@host:port (required)")
+	fs.StringVar(&c.Listen, "listen", "", "host:port the peer-to-peer (protoactor remote) listener binds (default: -advertise)")
+	fs.StringVar(&c.Advertise, "advertise", "", "host:port other peers dial to reach this one (default: this node's address in -peers)")
+	fs.StringVar(&c.DataDir, "data", "", "data directory of this peer (default: data/<name>)")
+	fs.StringVar(&c.Redis, "redis", "127.0.0.1:6379", "host:port of the Redis protocol (RESP2) listener; port 0 picks one")
+	fs.BoolVar(&c.Bootstrap, "bootstrap", false, "send the initial configuration (-peers); give it to ONE member of a fresh cluster")
+	fs.StringVar(&c.Table, "table", "default", "kvsm table the Redis commands use (created once the cluster has a leader)")
+	fs.DurationVar(&c.Heartbeat, "heartbeat", rafter.DefaultOptions().HeartbeatInterval, "leader heartbeat interval")
+	fs.DurationVar(&c.ElectionTimeout, "election-timeout", rafter.DefaultOptions().ElectionTimeoutMin, "minimum election timeout (timeouts are drawn from [t, 2t))")
+	fs.DurationVar(&c.OpTimeout, "op-timeout", 5*time.Second, "deadline of one Redis command's Raft round trip")
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "on SIGTERM, how long commands in flight may take to finish")
+	fs.IntVar(&c.MaxRequestBytes, "max-request-bytes", 1<<20, "largest total argument size of one Redis request")
+	fs.StringVar(&level, "log-level", "info", "log level on stderr: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return config{}, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return config{}, fmt.Errorf("%w: -log-level: %w", errUsage, err)
+	}
+	if err := c.fill(peers); err != nil {
+		return config{}, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return c, nil
+}
+
+// fill parses -peers and derives the defaults that depend on it.
+func (c *config) fill(peers string) error {
+	if c.Name == "" {
+		return errors.New("-name is required")
+	}
+	ps, err := parsePeers(peers)
+	if err != nil {
+		return err
+	}
+	c.Peers = ps
+	var mine string
+	for _, p := range ps {
+		if p.Name == c.Name {
+			mine = p.Node
+		}
+	}
+	if mine == "" {
+		return fmt.Errorf("-name %q is not in -peers %q", c.Name, peers)
+	}
+	if c.Advertise == "" {
+		c.Advertise = mine
+	}
+	if c.Advertise != mine {
+		// The other peers know this one by its address in -peers; a
+		// different advertised address would make it a stranger.
+		return fmt.Errorf("-advertise %q differs from this node's address in -peers %q", c.Advertise, mine)
+	}
+	if c.Listen == "" {
+		c.Listen = c.Advertise
+	}
+	if c.DataDir == "" {
+		c.DataDir = filepath.Join("data", c.Name)
+	}
+	switch {
+	case c.OpTimeout <= 0:
+		return errors.New("-op-timeout must be positive")
+	case c.ShutdownGrace < 0:
+		return errors.New("-shutdown-grace may not be negative")
+	case c.MaxRequestBytes < 1:
+		return errors.New("-max-request-bytes must be positive")
+	case c.Table == "":
+		return errors.New("-table may not be empty")
+	}
+	return nil
+}
+
+// parsePeers parses "a@host:port,b@host:port".
+func parsePeers(s string) ([]rafter.Peer, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, errors.New("-peers is required")
+	}
+	seen := map[string]bool{}
+	var out []rafter.Peer
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		name, addr, ok := strings.Cut(item, "@")
+		if !ok || name == "" || addr == "" {
+			return nil, fmt.Errorf("-peers: %q is not name@host:port", item)
+		}
+		if strings.Contains(name, "/") {
+			return nil, fmt.Errorf("-peers: name %q may not contain '/'", name)
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return nil, fmt.Errorf("-peers: %q: %w", item, err)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("-peers: name %q appears twice", name)
+		}
+		seen[name] = true
+		out = append(out, rafter.Peer{Name: name, Node: addr})
+	}
+	return out, nil
+}

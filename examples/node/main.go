@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/rafter-go/rafter"
+	"github.com/rafter-go/rafter/kvsm"
+)
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout, logger); err != nil {
+		logger.Error("node failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the peer and its Redis front end, serves until ctx is done
+// (SIGTERM or SIGINT), then stops both: no new connections, commands in
+// flight get up to cfg.ShutdownGrace, the peer stops (its log server
+// flushes and closes its files), the System shuts down. nil means a clean
+// stop. Once serving it prints one line to stdout:
+//
+//	ready name=a raft=127.0.0.1:7001 redis=127.0.0.1:6381
+func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger) error {
+	sys, err := rafter.NewSystem(rafter.SystemOptions{
+		ListenAddr:    cfg.Listen,
+		AdvertiseAddr: cfg.Advertise,
+		Logger:        logger,
+	})
+	if err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	defer sys.Shutdown()
+	self := cfg.self()
+	opts := rafter.DefaultOptions()
+	opts.DataDir = cfg.DataDir
+	opts.StateMachine = kvsm.Factory()
+	opts.HeartbeatInterval = cfg.Heartbeat
+	opts.ElectionTimeoutMin = cfg.ElectionTimeout
+	opts.ElectionTimeoutMax = 0
+	if err := sys.StartNode(self, opts); err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Redis)
+	if err != nil {
+		_ = sys.StopNode(self)
+		return fmt.Errorf("node: redis listener: %w", err)
+	}
+	srv := newServer(cfg, sys, ln, logger)
+	bg, cancelBG := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if cfg.Bootstrap {
+			bootstrap(bg, sys, cfg, logger)
+		}
+		ensureTable(bg, srv.kv, cfg, logger)
+	}()
+	go srv.serve()
+	logger.Info("node: serving", "peer", self.String(), "data", cfg.DataDir, "redis", ln.Addr().String(), "bootstrap", cfg.Bootstrap)
+	fmt.Fprintf(stdout, "ready name=%s raft=%s redis=%s\n", self.Name, sys.Address(), ln.Addr())
+
+	<-ctx.Done()
+	logger.Info("node: shutting down", "reason", context.Cause(ctx))
+	start := time.Now()
+	cancelBG()
+	<-done
+	srv.close(cfg.ShutdownGrace)
+	if err := sys.StopNode(self); err != nil {
+		return fmt.Errorf("node: stop: %w", err)
+	}
+	if err := sys.Shutdown(); err != nil {
+		return fmt.Errorf("node: shutdown: %w", err)
+	}
+	logger.Info("node: stopped", "took", time.Since(start))
+	return nil
+}
+
+// attempt bounds one try of a background step, retried with backoff.
+const (
+	attemptTimeout = 5 * time.Second
+	backoffMin     = 100 * time.Millisecond
+	backoffMax     = time.Second
+)
+
+// bootstrap sends the initial configuration until it is committed. It is
+// idempotent: on a peer that already has this configuration SetConfig
+// answers ErrNotModified, which counts as done, so -bootstrap may stay on
+// the command line across restarts.
+func bootstrap(ctx context.Context, sys *rafter.System, cfg config, logger *slog.Logger) {
+	retry(ctx, logger, "bootstrap", func(ctx context.Context) (bool, error) {
+		err := sys.SetConfig(ctx, cfg.self(), cfg.Peers)
+		switch {
+		case err == nil:
+			logger.Info("node: initial configuration committed", "peers", fmt.Sprint(cfg.Peers))
+			return true, nil
+		case errors.Is(err, rafter.ErrNotModified):
+			logger.Info("node: configuration already in place", "peers", fmt.Sprint(cfg.Peers))
+			return true, nil
+		case errors.Is(err, rafter.ErrInvalidInitialConfig):
+			// A different configuration exists: a person must decide.
+			logger.Error("node: -bootstrap refused: this peer already has another configuration", "err", err)
+			return true, nil
+		}
+		return false, err
+	})
+}
+
+// ensureTable creates the table the Redis commands use. Every node runs
+// it (not only the bootstrapping one), so the table exists as soon as the
+// cluster has a leader; ErrTableExists counts as done.
+func ensureTable(ctx context.Context, kv *kvsm.Client, cfg config, logger *slog.Logger) {
+	retry(ctx, logger, "create table", func(ctx context.Context) (bool, error) {
+		err := kv.NewTable(ctx, cfg.Table)
+		switch {
+		case err == nil:
+			logger.Info("node: table created", "table", cfg.Table)
+			return true, nil
+		case errors.Is(err, kvsm.ErrTableExists):
+			logger.Debug("node: table exists", "table", cfg.Table)
+			return true, nil
+		}
+		return false, err
+	})
+}
+
+// retry runs f with a per-attempt deadline until it reports done or ctx
+// ends, backing off between attempts.
+func retry(ctx context.Context, logger *slog.Logger, what string, f func(context.Context) (bool, error)) {
+	wait := backoffMin
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		ok, err := f(actx)
+		cancel()
+		if ok || ctx.Err() != nil {
+			return
+		}
+		logger.Debug("node: "+what+" failed; retrying", "attempt", attempt, "err", err, "in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, backoffMax)
+	}
+}
