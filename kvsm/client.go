@@ -1,0 +1,207 @@
+package kvsm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/rafter-go/rafter"
+	"github.com/rafter-go/rafter/kvsm/kvsmpb"
+)
+
+// Client is a typed client of a kvsm cluster: it encodes each call as a
+// kvsmpb.Command (sent with System.Op, so it is committed before it
+// answers) or a kvsmpb.Query (sent with System.ReadOp, so the read is
+// linearizable), through one peer, which forwards to the leader. A Client
+// is safe for concurrent use.
+//
+// Errors: the kvsm results ErrNoSuchTable, ErrTableExists and ErrMalformed
+// come wrapped together with the *rafter.ApplyError (or *rafter.ReadError)
+// that carried them; rafter's errors pass through wrapped, so
+// errors.Is(err, rafter.ErrTimeout) and rafter.Definite(err) work.
+type Client struct {
+	sys *rafter.System
+	via rafter.Peer
+}
+
+// NewClient returns a Client calling through peer via of sys.
+func NewClient(sys *rafter.System, via rafter.Peer) *Client {
+	return &Client{sys: sys, via: via}
+}
+
+// Via returns the peer the client calls through.
+func (c *Client) Via() rafter.Peer { return c.via }
+
+// NewTable creates an empty table; ErrTableExists if it exists.
+func (c *Client) NewTable(ctx context.Context, table string) error {
+	_, err := c.op(ctx, "new table "+table, &kvsmpb.Command{Op: &kvsmpb.Command_NewTable{
+		NewTable: &kvsmpb.NewTable{Table: table}}})
+	return err
+}
+
+// DeleteTable removes a table and its keys; ErrNoSuchTable if missing.
+func (c *Client) DeleteTable(ctx context.Context, table string) error {
+	_, err := c.op(ctx, "delete table "+table, &kvsmpb.Command{Op: &kvsmpb.Command_DeleteTable{
+		DeleteTable: &kvsmpb.DeleteTable{Table: table}}})
+	return err
+}
+
+// ListTables returns the table names, sorted (linearizable read).
+func (c *Client) ListTables(ctx context.Context) ([]string, error) {
+	r, err := c.read(ctx, "list tables", &kvsmpb.Query{Q: &kvsmpb.Query_ListTables{ListTables: &kvsmpb.ListTables{}}})
+	if err != nil {
+		return nil, err
+	}
+	n, ok := r.GetResult().(*kvsmpb.Result_Names)
+	if !ok {
+		return nil, unexpected("list tables", r)
+	}
+	return n.Names.GetNames(), nil
+}
+
+// ListKeys returns the keys of table, sorted (linearizable read).
+func (c *Client) ListKeys(ctx context.Context, table string) ([]string, error) {
+	what := "list keys " + table
+	r, err := c.read(ctx, what, &kvsmpb.Query{Q: &kvsmpb.Query_ListKeys{ListKeys: &kvsmpb.ListKeys{Table: table}}})
+	if err != nil {
+		return nil, err
+	}
+	n, ok := r.GetResult().(*kvsmpb.Result_Names)
+	if !ok {
+		return nil, unexpected(what, r)
+	}
+	return n.Names.GetNames(), nil
+}
+
+// Put sets key in table to value.
+func (c *Client) Put(ctx context.Context, table, key string, value []byte) error {
+	_, err := c.op(ctx, "put "+table+"/"+key, &kvsmpb.Command{Op: &kvsmpb.Command_Put{
+		Put: &kvsmpb.Put{Table: table, Key: key, Value: value}}})
+	return err
+}
+
+// Get reads key in table (linearizable: through ReadOp). found is false if
+// the key does not exist.
+func (c *Client) Get(ctx context.Context, table, key string) (value []byte, found bool, err error) {
+	what := "get " + table + "/" + key
+	r, err := c.read(ctx, what, &kvsmpb.Query{Q: &kvsmpb.Query_Get{Get: &kvsmpb.Get{Table: table, Key: key}}})
+	if err != nil {
+		return nil, false, err
+	}
+	g, ok := r.GetResult().(*kvsmpb.Result_Get)
+	if !ok {
+		return nil, false, unexpected(what, r)
+	}
+	return g.Get.GetValue(), g.Get.GetFound(), nil
+}
+
+// Delete removes key from table and reports whether it existed.
+func (c *Client) Delete(ctx context.Context, table, key string) (existed bool, err error) {
+	what := "delete " + table + "/" + key
+	r, err := c.op(ctx, what, &kvsmpb.Command{Op: &kvsmpb.Command_Delete{
+		Delete: &kvsmpb.Delete{Table: table, Key: key}}})
+	if err != nil {
+		return false, err
+	}
+	d, ok := r.GetResult().(*kvsmpb.Result_Delete)
+	if !ok {
+		return false, unexpected(what, r)
+	}
+	return d.Delete.GetExisted(), nil
+}
+
+// CAS sets key to value if its current value equals expected; a nil
+// expected means the key must be absent (an empty non-nil expected matches
+// an empty value). current is the key's value after the command: value if
+// swapped, else the value that did not match (nil if the key is absent).
+func (c *Client) CAS(ctx context.Context, table, key string, expected, value []byte) (swapped bool, current []byte, err error) {
+	what := "cas " + table + "/" + key
+	r, err := c.op(ctx, what, &kvsmpb.Command{Op: &kvsmpb.Command_Cas{Cas: &kvsmpb.CompareAndSet{
+		Table: table, Key: key, ExpectAbsent: expected == nil, Expected: expected, Value: value}}})
+	if err != nil {
+		return false, nil, err
+	}
+	x, ok := r.GetResult().(*kvsmpb.Result_Cas)
+	if !ok {
+		return false, nil, unexpected(what, r)
+	}
+	if !x.Cas.GetCurrentFound() {
+		return x.Cas.GetSwapped(), nil, nil
+	}
+	cur := x.Cas.GetCurrent()
+	if cur == nil {
+		cur = []byte{} // found but empty: distinct from absent
+	}
+	return x.Cas.GetSwapped(), cur, nil
+}
+
+// Append appends value to key's value, creating the key if absent, and
+// returns the new value.
+func (c *Client) Append(ctx context.Context, table, key string, value []byte) (newValue []byte, err error) {
+	what := "append " + table + "/" + key
+	r, err := c.op(ctx, what, &kvsmpb.Command{Op: &kvsmpb.Command_Append{
+		Append: &kvsmpb.Append{Table: table, Key: key, Value: value}}})
+	if err != nil {
+		return nil, err
+	}
+	a, ok := r.GetResult().(*kvsmpb.Result_Append)
+	if !ok {
+		return nil, unexpected(what, r)
+	}
+	return a.Append.GetValue(), nil
+}
+
+// op sends a Command with System.Op and decodes its Result.
+func (c *Client) op(ctx context.Context, what string, cmd *kvsmpb.Command) (*kvsmpb.Result, error) {
+	b, err := proto.Marshal(cmd)
+	if err != nil { // for example a key that is not UTF-8
+		return nil, fmt.Errorf("kvsm: %s: %w: %w", what, ErrMalformed, err)
+	}
+	res, err := c.sys.Op(ctx, c.via, b)
+	return decode(what, res, err, func(e error) bool {
+		var ae *rafter.ApplyError
+		return errors.As(e, &ae)
+	})
+}
+
+// read sends a Query with System.ReadOp and decodes its Result.
+func (c *Client) read(ctx context.Context, what string, q *kvsmpb.Query) (*kvsmpb.Result, error) {
+	b, err := proto.Marshal(q)
+	if err != nil {
+		return nil, fmt.Errorf("kvsm: %s: %w: %w", what, ErrMalformed, err)
+	}
+	res, err := c.sys.ReadOp(ctx, c.via, b)
+	return decode(what, res, err, func(e error) bool {
+		var re *rafter.ReadError
+		return errors.As(e, &re)
+	})
+}
+
+// decode turns rafter's answer into a Result or an error. isResult says
+// whether err is the state machine's own error (then res holds the
+// Result that explains it); any other error is rafter's and passes through.
+func decode(what string, res []byte, err error, isResult func(error) bool) (*kvsmpb.Result, error) {
+	if err != nil && !isResult(err) {
+		return nil, fmt.Errorf("kvsm: %s: %w", what, err)
+	}
+	var r kvsmpb.Result
+	if uerr := proto.Unmarshal(res, &r); uerr != nil {
+		return nil, fmt.Errorf("kvsm: %s: %w: result: %v", what, ErrMalformed, uerr)
+	}
+	if kerr := errorOf(&r); kerr != nil {
+		if err != nil {
+			return nil, fmt.Errorf("kvsm: %s: %w (%w)", what, kerr, err)
+		}
+		return nil, fmt.Errorf("kvsm: %s: %w", what, kerr)
+	}
+	if err != nil { // an error without an error code: not a kvsm Result
+		return nil, fmt.Errorf("kvsm: %s: %w: %w", what, ErrMalformed, err)
+	}
+	return &r, nil
+}
+
+func unexpected(what string, r *kvsmpb.Result) error {
+	return fmt.Errorf("kvsm: %s: %w: unexpected result %T", what, ErrMalformed, r.GetResult())
+}

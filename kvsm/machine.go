@@ -1,0 +1,251 @@
+package kvsm
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/rafter-go/rafter"
+	"github.com/rafter-go/rafter/kvsm/kvsmpb"
+)
+
+// Machine is the key-value state machine: named tables of string keys and
+// byte values. It implements rafter.StateMachine (Apply for Commands, Read
+// for Queries, both protobuf-encoded) and the optional Snapshot / Restore.
+//
+// rafter: rafter_backend_ets keeps one ets table per table plus a table of
+// table names; here a map of maps, and every listing is sorted so replies
+// and snapshots do not depend on Go's map order.
+type Machine struct {
+	// mu guards the state. rafter calls Apply and Read from one goroutine,
+	// but Snapshot may run elsewhere (compaction) and tests read directly.
+	mu      sync.Mutex
+	tables  map[string]map[string][]byte
+	applied uint64 // index of the last Apply
+}
+
+// New returns an empty Machine.
+func New() *Machine {
+	return &Machine{tables: make(map[string]map[string][]byte)}
+}
+
+// Factory returns a constructor for rafter.Options.StateMachine: a fresh
+// empty Machine per start and restart of the peer.
+func Factory() func() rafter.StateMachine {
+	return func() rafter.StateMachine { return New() }
+}
+
+var _ rafter.StateMachine = (*Machine)(nil)
+
+// Apply decodes cmd as a kvsmpb.Command, applies it and returns the encoded
+// kvsmpb.Result. A command that fails (a missing table, an existing table,
+// malformed bytes, an unknown operation) leaves the state unchanged and
+// returns the Result with its code and an error wrapping ErrNoSuchTable,
+// ErrTableExists or ErrMalformed: rafter returns both to the Op caller as a
+// *rafter.ApplyError. Apply never panics on input and is deterministic.
+func (m *Machine) Apply(index uint64, cmd []byte) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.applied = index
+	var c kvsmpb.Command
+	if err := proto.Unmarshal(cmd, &c); err != nil {
+		return failed(fmt.Errorf("%w: not a command: %v", ErrMalformed, err))
+	}
+	res, err := m.apply(&c)
+	if err != nil {
+		return failed(err)
+	}
+	return encode(res), nil
+}
+
+func (m *Machine) apply(c *kvsmpb.Command) (*kvsmpb.Result, error) {
+	switch op := c.GetOp().(type) {
+	case *kvsmpb.Command_NewTable:
+		return m.newTable(op.NewTable.GetTable())
+	case *kvsmpb.Command_DeleteTable:
+		return m.deleteTable(op.DeleteTable.GetTable())
+	case *kvsmpb.Command_Put:
+		return m.put(op.Put)
+	case *kvsmpb.Command_Delete:
+		return m.delete(op.Delete)
+	case *kvsmpb.Command_Cas:
+		return m.cas(op.Cas)
+	case *kvsmpb.Command_Append:
+		return m.append(op.Append)
+	}
+	// A oneof number this version does not know decodes as no op at all.
+	return nil, fmt.Errorf("%w: unknown command", ErrMalformed)
+}
+
+// Read decodes query as a kvsmpb.Query and answers it with an encoded
+// kvsmpb.Result, as Apply does, without changing the state.
+func (m *Machine) Read(query []byte) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var q kvsmpb.Query
+	if err := proto.Unmarshal(query, &q); err != nil {
+		return failed(fmt.Errorf("%w: not a query: %v", ErrMalformed, err))
+	}
+	res, err := m.read(&q)
+	if err != nil {
+		return failed(err)
+	}
+	return encode(res), nil
+}
+
+func (m *Machine) read(q *kvsmpb.Query) (*kvsmpb.Result, error) {
+	switch op := q.GetQ().(type) {
+	case *kvsmpb.Query_Get:
+		t, err := m.table(op.Get.GetTable())
+		if err != nil {
+			return nil, err
+		}
+		v, ok := t[op.Get.GetKey()]
+		return &kvsmpb.Result{Result: &kvsmpb.Result_Get{Get: &kvsmpb.GetResult{Found: ok, Value: v}}}, nil
+	case *kvsmpb.Query_ListTables:
+		return names(sortedKeys(m.tables)), nil
+	case *kvsmpb.Query_ListKeys:
+		t, err := m.table(op.ListKeys.GetTable())
+		if err != nil {
+			return nil, err
+		}
+		return names(sortedKeys(t)), nil
+	}
+	return nil, fmt.Errorf("%w: unknown query", ErrMalformed)
+}
+
+// AppliedIndex returns the index of the last command applied (or restored).
+func (m *Machine) AppliedIndex() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.applied
+}
+
+func (m *Machine) newTable(name string) (*kvsmpb.Result, error) {
+	if err := checkTable(name); err != nil {
+		return nil, err
+	}
+	if _, ok := m.tables[name]; ok {
+		return nil, fmt.Errorf("%w: %q", ErrTableExists, name)
+	}
+	m.tables[name] = make(map[string][]byte)
+	return done(), nil
+}
+
+func (m *Machine) deleteTable(name string) (*kvsmpb.Result, error) {
+	if _, err := m.table(name); err != nil {
+		return nil, err
+	}
+	delete(m.tables, name)
+	return done(), nil
+}
+
+func (m *Machine) put(p *kvsmpb.Put) (*kvsmpb.Result, error) {
+	t, err := m.table(p.GetTable())
+	if err != nil {
+		return nil, err
+	}
+	t[p.GetKey()] = clone(p.GetValue())
+	return done(), nil
+}
+
+func (m *Machine) delete(d *kvsmpb.Delete) (*kvsmpb.Result, error) {
+	t, err := m.table(d.GetTable())
+	if err != nil {
+		return nil, err
+	}
+	_, ok := t[d.GetKey()]
+	delete(t, d.GetKey())
+	return &kvsmpb.Result{Result: &kvsmpb.Result_Delete{Delete: &kvsmpb.DeleteResult{Existed: ok}}}, nil
+}
+
+func (m *Machine) cas(c *kvsmpb.CompareAndSet) (*kvsmpb.Result, error) {
+	t, err := m.table(c.GetTable())
+	if err != nil {
+		return nil, err
+	}
+	cur, ok := t[c.GetKey()]
+	match := !ok && c.GetExpectAbsent() || ok && !c.GetExpectAbsent() && bytes.Equal(cur, c.GetExpected())
+	r := &kvsmpb.CasResult{Swapped: match, CurrentFound: ok, Current: cur}
+	if match {
+		t[c.GetKey()] = clone(c.GetValue())
+		r.CurrentFound, r.Current = true, t[c.GetKey()]
+	}
+	return &kvsmpb.Result{Result: &kvsmpb.Result_Cas{Cas: r}}, nil
+}
+
+func (m *Machine) append(a *kvsmpb.Append) (*kvsmpb.Result, error) {
+	t, err := m.table(a.GetTable())
+	if err != nil {
+		return nil, err
+	}
+	// A fresh slice every time: a stored value is never aliased by a
+	// result that was already encoded or by an earlier snapshot.
+	old := t[a.GetKey()]
+	v := make([]byte, 0, len(old)+len(a.GetValue()))
+	v = append(append(v, old...), a.GetValue()...)
+	t[a.GetKey()] = v
+	return &kvsmpb.Result{Result: &kvsmpb.Result_Append{Append: &kvsmpb.AppendResult{Value: v}}}, nil
+}
+
+// table returns the named table or ErrNoSuchTable.
+func (m *Machine) table(name string) (map[string][]byte, error) {
+	if err := checkTable(name); err != nil {
+		return nil, err
+	}
+	t, ok := m.tables[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNoSuchTable, name)
+	}
+	return t, nil
+}
+
+func checkTable(name string) error {
+	if name == "" {
+		return fmt.Errorf("%w: empty table name", ErrMalformed)
+	}
+	return nil
+}
+
+func done() *kvsmpb.Result { return &kvsmpb.Result{Result: &kvsmpb.Result_Done{Done: &kvsmpb.Done{}}} }
+
+func names(ns []string) *kvsmpb.Result {
+	return &kvsmpb.Result{Result: &kvsmpb.Result_Names{Names: &kvsmpb.NamesResult{Names: ns}}}
+}
+
+// failed encodes err as a Result and returns it with err.
+func failed(err error) ([]byte, error) {
+	// proto3 strings must be UTF-8; the detail may quote raw input.
+	detail := strings.ToValidUTF8(err.Error(), "\uFFFD")
+	return encode(&kvsmpb.Result{Code: codeOf(err), Detail: detail}), err
+}
+
+// encode marshals a Result. Results hold only strings, bytes and bools,
+// so marshalling cannot fail; Deterministic keeps the bytes stable.
+func encode(r *kvsmpb.Result) []byte {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(r)
+	if err != nil {
+		panic(fmt.Sprintf("kvsm: encode result: %v", err)) // broken invariant
+	}
+	return b
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return bytes.Clone(b)
+}
