@@ -41,7 +41,9 @@ func Call[R any](ctx context.Context, s *System, to *protoactor.PID, request any
 	}
 	box, self := s.newReplyBox()
 	defer s.release(self)
-	s.actors.Root.RequestWithCustomSender(to, request, self)
+	if !s.send(func() { s.actors.Root.RequestWithCustomSender(to, request, self) }) {
+		return zero, fmt.Errorf("actor: call %v: %w", to, ErrStopped)
+	}
 	select {
 	case msg := <-box.ch:
 		return decodeReply[R](to, msg)
@@ -72,8 +74,20 @@ func decodeReply[R any](to *protoactor.PID, msg any) (R, error) {
 // gen_server:cast. Delivery is at-most-once; a missing target is a dead
 // letter. After Shutdown, Cast drops msg.
 func (s *System) Cast(to *protoactor.PID, msg any) {
-	if s.stopped.Load() || to == nil {
+	if to == nil {
 		return
 	}
-	s.actors.Root.Send(to, msg)
+	s.send(func() { s.actors.Root.Send(to, msg) })
+}
+
+// send runs f unless the System is stopped, holding off Shutdown while f
+// runs. It reports whether f ran.
+func (s *System) send(f func()) bool {
+	s.sendMu.RLock()
+	defer s.sendMu.RUnlock()
+	if s.stopped.Load() {
+		return false
+	}
+	f()
+	return true
 }

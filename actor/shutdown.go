@@ -49,7 +49,9 @@ func (s *System) Shutdown() error {
 }
 
 func (s *System) shutdown() error {
+	s.sendMu.Lock() // waits for Call and Cast sends in progress
 	s.stopped.Store(true)
+	s.sendMu.Unlock()
 	s.mu.Lock()
 	named := s.named
 	s.named = nil

@@ -23,6 +23,12 @@ type System struct {
 	remote  *remote.Remote // nil when local-only
 	address string         // advertised host:port, "" when local-only
 
+	// stopped is set by Shutdown under sendMu's write lock; Call and Cast
+	// check it and send under the read lock, so no send of ours reaches
+	// protoactor's remote once Shutdown has begun stopping it (a send to a
+	// new address then would panic inside protoactor: its endpoint
+	// supervisor is gone).
+	sendMu  sync.RWMutex
 	stopped atomic.Bool
 	mu      sync.Mutex        // guards named
 	named   []*protoactor.PID // spawned by SpawnNamed, in spawn order
