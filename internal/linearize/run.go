@@ -1,0 +1,237 @@
+package linearize
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/rafter-go/rafter"
+	"github.com/rafter-go/rafter/internal/cluster"
+	"github.com/rafter-go/rafter/kvsm"
+	"github.com/rafter-go/rafter/kvsm/kvsmpb"
+)
+
+// Table is the kvsm table the clients use.
+const Table = "lin"
+
+// Config describes one run.
+type Config struct {
+	// Seed drives the nemesis schedule and the clients' choices.
+	Seed int64
+	// Duration is how long the clients run.
+	Duration time.Duration
+	// Clients is the number of concurrent clients (5–10 in the tests).
+	Clients int
+	// Keys is the number of keys; more keys make porcupine's partitions
+	// smaller and faster to check.
+	Keys int
+	// Faults is what the nemesis injects (0: none).
+	Faults Faults
+	// OpTimeout bounds each client call; when it expires the outcome is
+	// unknown.
+	OpTimeout time.Duration
+	// LocalReads is a deliberately broken read path for testing the
+	// checker: Get reads the via peer's own state machine directly (no
+	// ReadOp, no quorum round), as a serializable read would. It is not
+	// linearizable.
+	LocalReads bool
+	// Logf receives progress lines (t.Logf).
+	Logf func(string, ...any)
+}
+
+// Run starts a 3-peer kvsm cluster (data dirs under t.TempDir()), runs the
+// clients and the nemesis for cfg.Duration, and returns the history and
+// the nemesis events. Errors of the setup fail t.
+func Run(t testing.TB, cfg Config) (*History, []string) {
+	t.Helper()
+	part := &partition{}
+	reg := &machines{m: make(map[int]*kvsm.Machine)}
+	c := cluster.Start(t, cluster.Config{
+		N:           3,
+		Interceptor: part.intercept,
+		Options: func(i int, o *rafter.Options) {
+			o.StateMachine = func() rafter.StateMachine { return reg.fresh(i) }
+			o.Seed = cfg.Seed + int64(i) + 1
+		},
+	})
+	c.Configure()
+	c.WaitLeader()
+	var last error
+	ok := c.Poll(func(ctx context.Context) bool {
+		last = kvsm.NewClient(c.Client(), c.Peers[0]).NewTable(ctx, Table)
+		return last == nil || errors.Is(last, kvsm.ErrTableExists)
+	})
+	if !ok {
+		t.Fatalf("linearize: create table: %v", last)
+	}
+
+	h := NewHistory()
+	r := &runner{cfg: cfg, c: c, h: h, reg: reg}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Duration)
+	defer cancel()
+	nem := &nemesis{rng: rand.New(rand.NewSource(cfg.Seed)), faults: cfg.Faults, c: c, part: part,
+		logf: cfg.Logf, kills: make(map[string][]time.Time)}
+	var wg sync.WaitGroup
+	wg.Go(func() { nem.run(ctx) })
+	for i := range cfg.Clients {
+		rng := rand.New(rand.NewSource(cfg.Seed*1_000_003 + int64(i)))
+		wg.Go(func() { r.client(ctx, rng) })
+	}
+	wg.Wait()
+	part.set()
+	nem.revive() // every peer up again, so the cleanup stops them cleanly
+	return h, nem.Events
+}
+
+// machines records each peer's current state machine, for LocalReads.
+type machines struct {
+	mu sync.Mutex
+	m  map[int]*kvsm.Machine
+}
+
+func (ms *machines) fresh(i int) *kvsm.Machine {
+	m := kvsm.New()
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	ms.m[i] = m
+	return m
+}
+
+func (ms *machines) get(i int) *kvsm.Machine {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return ms.m[i]
+}
+
+type runner struct {
+	cfg Config
+	c   *cluster.Cluster
+	h   *History
+	reg *machines
+	ids atomic.Int64 // porcupine client ids, dense from 0
+	seq atomic.Int64 // unique write values
+}
+
+// client issues operations until ctx ends. It calls through one peer and
+// moves to another after a failure; after an unknown outcome it takes a
+// new client id (its open-ended write overlaps what it does next).
+func (r *runner) client(ctx context.Context, rng *rand.Rand) {
+	id := int(r.ids.Add(1) - 1)
+	via := rng.Intn(len(r.c.Peers))
+	seen := make(map[string]*string) // last value seen per key, for CAS
+	for ctx.Err() == nil {
+		in := r.pick(rng, seen)
+		op := r.do(id, via, in)
+		switch op.Result {
+		case OK:
+			switch {
+			case in.Kind == Get && op.Output.Found, in.Kind == Append:
+				v := op.Output.Value
+				seen[in.Key] = &v
+			case in.Kind == Get:
+				seen[in.Key] = nil
+			}
+		case Unknown:
+			id = int(r.ids.Add(1) - 1)
+			via = rng.Intn(len(r.c.Peers))
+		case Failed:
+			via = rng.Intn(len(r.c.Peers))
+		}
+	}
+}
+
+// pick draws an operation: 40% get, 20% each put, append, cas.
+func (r *runner) pick(rng *rand.Rand, seen map[string]*string) Input {
+	key := fmt.Sprintf("k%d", rng.Intn(r.cfg.Keys))
+	val := fmt.Sprintf("%d", r.seq.Add(1))
+	switch n := rng.Intn(10); {
+	case n < 4:
+		return Input{Kind: Get, Key: key}
+	case n < 6:
+		return Input{Kind: Put, Key: key, Value: val}
+	case n < 8:
+		return Input{Kind: Append, Key: key, Value: val + ";"}
+	default:
+		in := Input{Kind: CAS, Key: key, Value: val}
+		if v := seen[key]; v != nil {
+			in.Expected = *v
+		} else {
+			in.ExpectAbsent = true
+		}
+		return in
+	}
+}
+
+// do runs one operation and records it.
+func (r *runner) do(id, via int, in Input) Op {
+	peer := r.c.Peers[via]
+	kv := kvsm.NewClient(r.c.SystemOf(peer), peer)
+	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.OpTimeout)
+	defer cancel()
+	op := Op{Client: id, Input: in, Call: r.h.Now()}
+	var err error
+	switch in.Kind {
+	case Get:
+		if r.cfg.LocalReads {
+			op.Output, err = r.localGet(via, in.Key)
+		} else {
+			var v []byte
+			v, op.Output.Found, err = kv.Get(ctx, Table, in.Key)
+			op.Output.Value = string(v)
+		}
+	case Put:
+		err = kv.Put(ctx, Table, in.Key, []byte(in.Value))
+	case Append:
+		var v []byte
+		v, err = kv.Append(ctx, Table, in.Key, []byte(in.Value))
+		op.Output.Value = string(v)
+	case CAS:
+		var exp []byte
+		if !in.ExpectAbsent {
+			exp = []byte(in.Expected)
+		}
+		var cur []byte
+		op.Output.Swapped, cur, err = kv.CAS(ctx, Table, in.Key, exp, []byte(in.Value))
+		op.Output.CurrentFound, op.Output.Current = cur != nil, string(cur)
+	}
+	op.Return = r.h.Now()
+	switch {
+	case err == nil:
+		op.Result = OK
+	case errors.Is(err, kvsm.ErrNoSuchTable), errors.Is(err, kvsm.ErrTableExists), errors.Is(err, kvsm.ErrMalformed):
+		// A kvsm error result cannot happen in this workload: the
+		// harness is broken, and the test fails on it.
+		op.Result, op.Err = Unknown, err.Error()
+		r.h.unexpected(err)
+	case rafter.Definite(err):
+		op.Result, op.Err = Failed, err.Error()
+	default:
+		op.Result, op.Err = Unknown, err.Error()
+	}
+	r.h.Add(op)
+	return op
+}
+
+// localGet is the broken read path: the via peer's own state, no quorum.
+func (r *runner) localGet(via int, key string) (Output, error) {
+	m := r.reg.get(via)
+	q, _ := proto.Marshal(&kvsmpb.Query{Q: &kvsmpb.Query_Get{Get: &kvsmpb.Get{Table: Table, Key: key}}})
+	b, err := m.Read(q)
+	if err != nil {
+		// The peer has not yet applied the table's creation: a stale
+		// state, which is what this path is for. Report the key absent.
+		return Output{}, nil
+	}
+	var res kvsmpb.Result
+	if err := proto.Unmarshal(b, &res); err != nil {
+		return Output{}, fmt.Errorf("linearize: local read: %w", err)
+	}
+	return Output{Found: res.GetGet().GetFound(), Value: string(res.GetGet().GetValue())}, nil
+}
