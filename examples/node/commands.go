@@ -69,17 +69,20 @@ func unknownCommand(args [][]byte) string {
 	return b.String()
 }
 
-// clip keeps error texts short and on one line.
+// clip keeps error texts short and on one line: control bytes become
+// spaces (a CR or LF would end the reply early).
 func clip(b []byte) string {
 	if len(b) > 64 {
 		b = b[:64]
 	}
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return ' '
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c < ' ' || c == 0x7f {
+			c = ' '
 		}
-		return r
-	}, string(b))
+		out[i] = c
+	}
+	return string(out)
 }
 
 func cmdGet(ctx context.Context, s *server, w *writer, args [][]byte) {
