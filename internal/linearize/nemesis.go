@@ -88,8 +88,9 @@ func (n *nemesis) run(ctx context.Context) {
 		}
 		n.part.set()
 		n.revive()
+		at := time.Since(start)
 		if ev := n.act(); ev != "" {
-			ev = fmt.Sprintf("%6.2fs %s", time.Since(start).Seconds(), ev)
+			ev = fmt.Sprintf("%6.2fs %s (%v)", at.Seconds(), ev, (time.Since(start) - at).Round(time.Millisecond))
 			n.Events = append(n.Events, ev)
 			n.logf("nemesis: %s", ev)
 		}

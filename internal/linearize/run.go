@@ -21,6 +21,9 @@ import (
 // Table is the kvsm table the clients use.
 const Table = "lin"
 
+// failureBackoff is how long a client waits after a definite failure.
+const failureBackoff = 20 * time.Millisecond
+
 // Config describes one run.
 type Config struct {
 	// Seed drives the nemesis schedule and the clients' choices.
@@ -78,6 +81,7 @@ func Run(t testing.TB, cfg Config) (*History, []string) {
 	defer cancel()
 	nem := &nemesis{rng: rand.New(rand.NewSource(cfg.Seed)), faults: cfg.Faults, c: c, part: part,
 		logf: cfg.Logf, kills: make(map[string][]time.Time)}
+	begin := time.Now()
 	var wg sync.WaitGroup
 	wg.Go(func() { nem.run(ctx) })
 	for i := range cfg.Clients {
@@ -87,6 +91,7 @@ func Run(t testing.TB, cfg Config) (*History, []string) {
 	wg.Wait()
 	part.set()
 	nem.revive() // every peer up again, so the cleanup stops them cleanly
+	cfg.Logf("run: clients and nemesis done after %v", time.Since(begin).Round(time.Millisecond))
 	return h, nem.Events
 }
 
@@ -142,7 +147,11 @@ func (r *runner) client(ctx context.Context, rng *rand.Rand) {
 			id = int(r.ids.Add(1) - 1)
 			via = rng.Intn(len(r.c.Peers))
 		case Failed:
+			// Most definite failures are "no leader" during an election:
+			// back off a little instead of spinning (pacing, not
+			// synchronisation: the next call's outcome decides).
 			via = rng.Intn(len(r.c.Peers))
+			time.Sleep(failureBackoff)
 		}
 	}
 }
