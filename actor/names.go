@@ -12,12 +12,16 @@ import (
 // ErrNameTaken and protoactor.ErrNameExists, and nothing is spawned. After
 // the holder has fully stopped the name can be used again.
 //
+// The actor gets an unbounded mailbox wrapped in SafeMailbox (a mailbox set
+// in props is replaced), so that messages sent to a name that is being
+// re-spawned are held instead of crashing their sender.
+//
 // Shutdown stops the actors spawned here, last spawned first.
 func (s *System) SpawnNamed(props *protoactor.Props, name string) (*protoactor.PID, error) {
 	if s.stopped.Load() {
 		return nil, fmt.Errorf("actor: spawn %q: %w", name, ErrStopped)
 	}
-	pid, err := s.actors.Root.SpawnNamed(props, name)
+	pid, err := s.actors.Root.SpawnNamed(props.Clone(protoactor.WithMailbox(SafeMailbox(nil))), name)
 	if errors.Is(err, protoactor.ErrNameExists) {
 		return nil, fmt.Errorf("actor: spawn %q: %w (%w)", name, ErrNameTaken, err)
 	}

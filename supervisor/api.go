@@ -59,7 +59,7 @@ func Start(ctx context.Context, parent protoactor.SpawnerContext, name string, s
 	}
 	inc := newIncarnation(name)
 	inc.swallowStartPanic = parent.Self() == nil
-	pid, err := spawnNamed(parent, inc.props(Props(spec)), name)
+	pid, err := spawnNamed(parent, inc.props(Props(spec), nil), name)
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: start %q: %w", name, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
+
+	"github.com/rafter-go/rafter/actor"
 )
 
 // incarnation is one run of one child, from spawn to stop. Its receiver
@@ -42,9 +44,16 @@ func newIncarnation(name string) *incarnation {
 	return &incarnation{name: name, started: make(chan error, 1), exited: make(chan struct{})}
 }
 
-// props returns a copy of p that reports to inc.
-func (inc *incarnation) props(p *protoactor.Props) *protoactor.Props {
-	return p.Clone(protoactor.WithReceiverMiddleware(inc.middleware))
+// props returns a copy of p that reports to inc. The copy gets
+// actor.SafeMailbox: a child is re-spawned under the same name while others
+// keep sending to it, and protoactor's spawner makes the name reachable
+// before the mailbox can take messages (see actor.SafeMailbox). mailbox is
+// the child's own mailbox producer (nil: protoactor's unbounded default).
+func (inc *incarnation) props(p *protoactor.Props, mailbox protoactor.MailboxProducer) *protoactor.Props {
+	return p.Clone(
+		protoactor.WithReceiverMiddleware(inc.middleware),
+		protoactor.WithMailbox(actor.SafeMailbox(mailbox)),
+	)
 }
 
 func (inc *incarnation) middleware(next protoactor.ReceiverFunc) protoactor.ReceiverFunc {

@@ -85,6 +85,11 @@ type ChildSpec struct {
 	// restart, so the child starts from fresh state (and a fresh mailbox).
 	// A nested supervisor is a child whose Props come from Props(spec).
 	Props *protoactor.Props
+	// Mailbox is the child's mailbox producer; nil means protoactor's
+	// unbounded mailbox. It replaces any mailbox set in Props, because the
+	// supervisor wraps it in actor.SafeMailbox (a restarted child's name is
+	// reachable before its mailbox is ready; see actor.SafeMailbox).
+	Mailbox protoactor.MailboxProducer
 	// Restart is Permanent (the zero value), Transient or Temporary.
 	Restart Restart
 }

@@ -130,7 +130,7 @@ func (s *supervisor) failStart(err error) {
 // Terminated is still to come).
 func (s *supervisor) startChild(c *child) error {
 	inc := newIncarnation(c.spec.Name)
-	pid, err := spawnNamed(s.ctx, inc.props(c.spec.Props), c.spec.Name)
+	pid, err := spawnNamed(s.ctx, inc.props(c.spec.Props, c.spec.Mailbox), c.spec.Name)
 	if err != nil {
 		return &StartError{Supervisor: s.self, Child: c.spec.Name, Cause: err}
 	}
