@@ -47,9 +47,9 @@ func TestRespawnWhileOthersSendDoesNotCrashSenders(t *testing.T) {
 			}
 		}()
 	}
-	// Stop the child 300 times (a normal exit: a Permanent child is
+	// Stop the child 100 times (a normal exit: a Permanent child is
 	// re-spawned under the same name each time).
-	for i := 0; i < 300; i++ {
+	for i := 0; i < 100; i++ {
 		sys.Root.Stop(sys.NewLocalPID("respawn/c"))
 		before := received.Load()
 		eventually(t, func() bool { return received.Load() > before }, "child receives after restart %d", i)
