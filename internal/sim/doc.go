@@ -64,7 +64,13 @@
 //	go test ./internal/sim -run TestSimulation -sim.seeds=100000   # a soak
 //	go test ./internal/sim -run TestSimulation -sim.seeds=5000 -sim.first=70001
 //	go test ./internal/sim -run TestSimulation -sim.seed=434 -v    # replay one seed, with its trace
-//	go test ./internal/sim -run TestSimulation -sim.ticks=1000     # longer schedules
+//	go test ./internal/sim -run TestSimulation -sim.ticks=1000     # longer chaos phases
+//	go test ./internal/sim -run TestSimulation -sim.settle=100     # longer settle phases
+//
+// Under -v, TestSimulation prints one line per seed (its hash, events and
+// commits), the seeds whose cluster did not converge in the settle phase
+// (a liveness statistic, not a failure: schedules without PreVote and
+// CheckQuorum can livelock with disruptive removed peers), and totals.
 //
 // A failing schedule prints its seed and the replay command. Bugs found in
 // the core are written down in FINDINGS.md.

@@ -83,6 +83,12 @@ func RandomOptions(seed uint64) Options {
 	if r.IntN(4) == 0 {
 		o.MaxMsgBytes = uint64(1 + r.IntN(64)) // a few entries per message at most
 	}
+	if r.IntN(4) == 0 {
+		// Stormy: short election timeouts and delays of up to three ticks,
+		// so that messages of old terms arrive in new ones.
+		o.ElectionTicks, o.HeartbeatTicks = 3+r.IntN(4), 1
+		o.MaxDelay = int64(1 + r.IntN(3*TickUnit))
+	}
 	if r.IntN(8) != 0 {
 		o.CrashEvery = 10 + r.IntN(40)
 	}
