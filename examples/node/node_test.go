@@ -278,7 +278,7 @@ func TestThreeProcessesWithRedisCLI(t *testing.T) {
 		}
 	})
 
-	t.Run("sigterm", func(t *testing.T) {
+	stopAll := func(t *testing.T, procs []*proc) {
 		for _, p := range procs {
 			require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 		}
@@ -298,6 +298,32 @@ func TestThreeProcessesWithRedisCLI(t *testing.T) {
 				t.Errorf("%s did not exit within 30s of SIGTERM", p.name)
 			}
 		}
+	}
+	t.Run("sigterm", func(t *testing.T) { stopAll(t, procs) })
+	if t.Failed() {
+		return
+	}
+
+	// The same command lines again, on the same data directories: the
+	// data is back, and -bootstrap on a configured peer is harmless.
+	t.Run("restart", func(t *testing.T) {
+		var again []*proc
+		for i, n := range names {
+			again = append(again, startNode(t, bin, dir, n, peers, i == 0))
+		}
+		for _, p := range again {
+			eventually(t, 30*time.Second, p.name+" serves reads after the restart", func() bool {
+				return cli(t, p, "GET", "user:1") == "ann"
+			})
+			assert.Equal(t, "you", cli(t, p, "GET", "lock"))
+		}
+		eventually(t, 30*time.Second, "a's -bootstrap finds the configuration in place", func() bool {
+			log, _ := os.ReadFile(again[0].stderr)
+			return bytes.Contains(log, []byte("node: configuration already in place"))
+		})
+		assert.Equal(t, "OK", cli(t, again[2], "SET", "after", "restart"))
+		assert.Equal(t, "restart", cli(t, again[1], "GET", "after"))
+		stopAll(t, again)
 	})
 }
 

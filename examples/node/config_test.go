@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rafter-go/rafter"
+)
+
+const testPeers = "a@127.0.0.1:7001,b@127.0.0.1:7002,c@127.0.0.1:7003"
+
+func TestParseFlagsDefaults(t *testing.T) {
+	c, err := parseFlags([]string{"-name", "b", "-peers", testPeers}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, rafter.Peer{Name: "b", Node: "127.0.0.1:7002"}, c.self())
+	assert.Equal(t, "127.0.0.1:7002", c.Listen, "-listen defaults to the advertised address")
+	assert.Equal(t, filepath.Join("data", "b"), c.DataDir)
+	assert.Len(t, c.Peers, 3)
+	assert.False(t, c.Bootstrap)
+	assert.Equal(t, "default", c.Table)
+}
+
+func TestParseFlagsListenAll(t *testing.T) {
+	c, err := parseFlags([]string{"-name", "a", "-peers", testPeers, "-listen", "0.0.0.0:7001",
+		"-advertise", "127.0.0.1:7001", "-bootstrap", "-log-level", "debug"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "0.0.0.0:7001", c.Listen)
+	assert.True(t, c.Bootstrap)
+}
+
+func TestParseFlagsErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no name", []string{"-peers", testPeers}, "-name is required"},
+		{"no peers", []string{"-name", "a"}, "-peers is required"},
+		{"name not in peers", []string{"-name", "d", "-peers", testPeers}, "is not in -peers"},
+		{"bad peer", []string{"-name", "a", "-peers", "a@127.0.0.1:1,b"}, "is not name@host:port"},
+		{"peer without port", []string{"-name", "a", "-peers", "a@127.0.0.1"}, "missing port"},
+		{"duplicate peer", []string{"-name", "a", "-peers", "a@h:1,a@h:2"}, "appears twice"},
+		{"slash in name", []string{"-name", "a/b", "-peers", "a/b@h:1"}, "may not contain '/'"},
+		{"advertise differs", []string{"-name", "a", "-peers", testPeers, "-advertise", "10.0.0.1:7001"}, "differs from"},
+		{"bad level", []string{"-name", "a", "-peers", testPeers, "-log-level", "loud"}, "-log-level"},
+		{"zero op timeout", []string{"-name", "a", "-peers", testPeers, "-op-timeout", "0s"}, "-op-timeout"},
+		{"extra args", []string{"-name", "a", "-peers", testPeers, "extra"}, "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseFlags(tt.args, io.Discard)
+			require.ErrorIs(t, err, errUsage)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	_, err := parseFlags([]string{"-h"}, io.Discard)
+	assert.True(t, errors.Is(err, flag.ErrHelp))
+}
