@@ -30,6 +30,7 @@ type config struct {
 	OpTimeout       time.Duration
 	ShutdownGrace   time.Duration
 	MaxRequestBytes int
+	MaxClients      int
 	LogLevel        slog.Level
 }
 
@@ -65,6 +66,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.DurationVar(&c.OpTimeout, "op-timeout", 5*time.Second, "deadline of one Redis command's Raft round trip")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "on SIGTERM, how long commands in flight may take to finish")
 	fs.IntVar(&c.MaxRequestBytes, "max-request-bytes", 1<<20, "largest total argument size of one Redis request")
+	fs.IntVar(&c.MaxClients, "max-clients", 10000, "most Redis connections served at once; more are refused with an error reply")
 	fs.StringVar(&level, "log-level", "info", "log level on stderr: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return config{}, fmt.Errorf("%w: %w", errUsage, err)
@@ -121,6 +123,8 @@ func (c *config) fill(peers string) error {
 		return errors.New("-shutdown-grace may not be negative")
 	case c.MaxRequestBytes < 1:
 		return errors.New("-max-request-bytes must be positive")
+	case c.MaxClients < 1:
+		return errors.New("-max-clients must be positive")
 	case c.Table == "":
 		return errors.New("-table may not be empty")
 	}

@@ -158,7 +158,7 @@ func testServer(t *testing.T) *server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	cfg := config{Table: "default", OpTimeout: time.Second, MaxRequestBytes: 64, ShutdownGrace: time.Second}
+	cfg := config{Table: "default", OpTimeout: time.Second, MaxRequestBytes: 64, MaxClients: 3, ShutdownGrace: time.Second}
 	s := newServer(cfg, nil, ln, slog.New(slog.DiscardHandler))
 	go s.serve()
 	t.Cleanup(func() { s.close(time.Second) })
@@ -210,6 +210,29 @@ func TestServerReplies(t *testing.T) {
 			assert.Equal(t, tt.want, roundTrip(t, s, tt.in, true))
 		})
 	}
+}
+
+// TestServerMaxClients: a connection over -max-clients gets Redis's error
+// and is closed; the others keep working.
+func TestServerMaxClients(t *testing.T) {
+	s := testServer(t)
+	var held []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", s.ln.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = c.Write([]byte("PING\r\n"))
+		require.NoError(t, err)
+		line, err := bufio.NewReader(c).ReadString('\n')
+		require.NoError(t, err)
+		require.Equal(t, "+PONG\r\n", line)
+		held = append(held, c)
+	}
+	// Nothing is sent: unread request bytes would turn the close into a reset.
+	assert.Equal(t, "-ERR max number of clients reached\r\n", roundTrip(t, s, "", false))
+	held[0].Close()
+	assert.Eventually(t, func() bool { return s.clients() < 3 }, 5*time.Second, 10*time.Millisecond)
+	assert.Equal(t, "+PONG\r\n", roundTrip(t, s, "PING\r\n", true))
 }
 
 // TestServerClose: close ends idle connections at once and refuses new

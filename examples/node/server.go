@@ -61,23 +61,40 @@ func (s *server) serve() {
 			s.log.Error("redis: accept failed; no more connections", "err", err)
 			return
 		}
-		if !s.track(c) {
+		switch s.track(c) {
+		case tracked:
+			go s.serveConn(c)
+		case tooMany:
+			// As Redis: an error reply, then close.
+			_, _ = c.Write([]byte("-ERR max number of clients reached\r\n"))
+			c.Close()
+		case closing:
 			c.Close()
 			return
 		}
-		go s.serveConn(c)
 	}
 }
 
-func (s *server) track(c net.Conn) bool {
+type trackResult int
+
+const (
+	tracked trackResult = iota
+	tooMany
+	closing
+)
+
+func (s *server) track(c net.Conn) trackResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing {
-		return false
+	switch {
+	case s.closing:
+		return closing
+	case len(s.conns) >= s.cfg.MaxClients:
+		return tooMany
 	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
-	return true
+	return tracked
 }
 
 func (s *server) untrack(c net.Conn) {
