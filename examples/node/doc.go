@@ -34,9 +34,8 @@
 // on that member's command line across restarts; a peer holding a
 // different configuration refuses it and logs why. -heartbeat,
 // -election-timeout, -op-timeout (one command's Raft round trip),
-// -shutdown-grace, -max-request-bytes, -max-clients and -log-level (slog to
-// stderr)
-// tune the rest.
+// -shutdown-grace, -max-request-bytes, -max-clients and -log-level (slog
+// to stderr) tune the rest.
 //
 // Once it serves, a node prints one line to stdout, for scripts:
 //
