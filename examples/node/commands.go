@@ -18,28 +18,23 @@ type command struct {
 	run   func(ctx context.Context, s *server, w *writer, args [][]byte)
 }
 
-// commands is filled in init: the handlers refer back to the table
-// (COMMAND lists it).
-var commands map[string]command
-
-func init() {
-	commands = map[string]command{
-		"get":     {arity: 2, run: cmdGet},
-		"set":     {arity: -3, write: true, run: cmdSet},
-		"setnx":   {arity: 3, write: true, run: cmdSetNX},
-		"del":     {arity: -2, write: true, run: cmdDel},
-		"append":  {arity: 3, write: true, run: cmdAppend},
-		"exists":  {arity: -2, run: cmdExists},
-		"keys":    {arity: 2, run: cmdKeys},
-		"cas":     {arity: -4, write: true, run: cmdCAS},
-		"ping":    {arity: -1, run: cmdPing},
-		"echo":    {arity: 2, run: cmdEcho},
-		"info":    {arity: -1, run: cmdInfo},
-		"config":  {arity: -2, run: cmdConfig},
-		"command": {arity: -1, run: cmdCommand},
-		// QUIT is handled by the connection loop: it closes after the reply.
-		"quit": {arity: -1, run: func(_ context.Context, _ *server, w *writer, _ [][]byte) { w.simple("OK") }},
-	}
+// commands are the commands the node knows, by lower-case name.
+var commands = map[string]command{
+	"get":     {arity: 2, run: cmdGet},
+	"set":     {arity: -3, write: true, run: cmdSet},
+	"setnx":   {arity: 3, write: true, run: cmdSetNX},
+	"del":     {arity: -2, write: true, run: cmdDel},
+	"append":  {arity: 3, write: true, run: cmdAppend},
+	"exists":  {arity: -2, run: cmdExists},
+	"keys":    {arity: 2, run: cmdKeys},
+	"cas":     {arity: -4, write: true, run: cmdCAS},
+	"ping":    {arity: -1, run: cmdPing},
+	"echo":    {arity: 2, run: cmdEcho},
+	"info":    {arity: -1, run: cmdInfo},
+	"config":  {arity: -2, run: cmdConfig},
+	"command": {arity: -1, run: cmdCommand},
+	// QUIT is handled by the connection loop: it closes after the reply.
+	"quit": {arity: -1, run: func(_ context.Context, _ *server, w *writer, _ [][]byte) { w.simple("OK") }},
 }
 
 // exec runs one request and writes its reply.
@@ -212,10 +207,7 @@ func cmdCAS(ctx context.Context, s *server, w *writer, args [][]byte) {
 	}
 	w.arrayHeader(2)
 	w.integer(b2i(swapped))
-	if swapped {
-		current = args[2]
-	}
-	if current == nil && !swapped {
+	if current == nil { // kvsm: nil only when the key is absent
 		w.null()
 		return
 	}
