@@ -149,6 +149,9 @@ func (w *World) handOver(n *node, rd core.Ready) *write {
 		}
 		n.viewMeta = meta
 	}
+	if len(rd.Entries) > 0 && n.core.Status().Role == core.Leader {
+		w.checkAppendOnly(n, rd.Entries)
+	}
 	entries, err := n.st.handOver(meta, rd.Entries)
 	if err != nil {
 		w.chk.fail("%s: %v", n.name, err)
@@ -171,6 +174,19 @@ func (w *World) handOver(n *node, rd core.Ready) *write {
 	return wr
 }
 
+// checkAppendOnly: a leader never overwrites or deletes entries of its own
+// log (Raft Figure 3, Leader Append-Only).
+func (w *World) checkAppendOnly(n *node, es []*rafterpb.Entry) {
+	for _, e := range es {
+		i := e.GetIndex()
+		if i >= 1 && i <= uint64(len(n.st.view)) && n.st.view[i-1].hash != entryHash(e) {
+			w.chk.fail("leader %s overwrites its entry %d (term %d) with term %d",
+				n.name, i, n.st.view[i-1].e.GetTerm(), e.GetTerm())
+			return
+		}
+	}
+}
+
 // holdAfterPersist keeps MessagesAfterPersist until the write they depend
 // on (this Ready's, else the latest pending one) is durable.
 func (w *World) holdAfterPersist(n *node, wr *write, msgs []*rafterpb.RaftMessage) {
@@ -189,25 +205,44 @@ func (w *World) holdAfterPersist(n *node, wr *write, msgs []*rafterpb.RaftMessag
 	wr.after = append(wr.after, msgs...)
 }
 
-// fsync: the oldest pending write is durable now; acknowledge it.
+// fsync: the oldest pending write is durable now; acknowledge it. With
+// Options.GroupCommit every pending write whose fsync is due completes in
+// the same step and one Persisted covers them all, as a log server that
+// shares one fsync among several appends does.
 func (w *World) fsync(e *event) {
 	n := w.nodes[e.node]
 	if !n.up || n.inc != e.inc {
 		return
 	}
-	if len(n.st.pending) == 0 || n.st.pending[0].seq != e.wseq {
+	if len(n.st.pending) == 0 || e.wseq < n.st.pending[0].seq {
+		return // completed already, with an earlier write of its group
+	}
+	if n.st.pending[0].seq != e.wseq {
 		w.chk.fail("%s: harness bug: fsync of write %d out of order", n.name, e.wseq)
 		return
 	}
-	wr := n.st.pending[0]
-	n.st.pending = n.st.pending[1:]
-	n.st.makeDurable(wr)
-	if wr.meta != nil {
-		w.chk.durableVote(n.name, wr.meta)
+	k := 1
+	if w.o.GroupCommit {
+		for k < len(n.st.pending) && n.st.pending[k].doneAt <= w.now {
+			k++
+		}
 	}
-	if !wr.acked {
-		w.acknowledge(n, wr)
+	if k > 1 {
+		w.stats.GroupCommits++
 	}
+	group := n.st.pending[:k:k]
+	n.st.pending = n.st.pending[k:]
+	var todo []*write
+	for _, wr := range group {
+		n.st.makeDurable(wr)
+		if wr.meta != nil {
+			w.chk.durableVote(n.name, wr.meta)
+		}
+		if !wr.acked {
+			todo = append(todo, wr)
+		}
+	}
+	w.acknowledge(n, todo...)
 }
 
 // earlyAck is Faults.AckBeforeDurable: acknowledge a write still pending.
@@ -221,15 +256,21 @@ func (w *World) earlyAck(e *event) {
 	}
 }
 
-// acknowledge sends the write's held messages and tells the core.
-func (w *World) acknowledge(n *node, wr *write) {
-	wr.acked = true
-	for _, m := range wr.after {
-		w.send(n, m)
+// acknowledge sends the writes' held messages and tells the core, with one
+// Persisted for the last entry of the last write that has entries.
+func (w *World) acknowledge(n *node, ws ...*write) {
+	var last *rafterpb.Entry
+	for _, wr := range ws {
+		wr.acked = true
+		for _, m := range wr.after {
+			w.send(n, m)
+		}
+		wr.after = nil
+		if k := len(wr.entries); k > 0 {
+			last = wr.entries[k-1]
+		}
 	}
-	wr.after = nil
-	if k := len(wr.entries); k > 0 {
-		last := wr.entries[k-1]
+	if last != nil {
 		n.core.Persisted(last.GetIndex(), last.GetTerm())
 	}
 	w.drive(n)

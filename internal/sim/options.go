@@ -26,7 +26,10 @@ type Options struct {
 	Loss, Dup, LongDelay float64
 	MaxDelay             int64
 	// MaxFsync bounds the delay of one write to become durable (time units).
-	MaxFsync int64
+	// With GroupCommit, writes whose fsyncs are due together are
+	// acknowledged together, by one Persisted.
+	MaxFsync    int64
+	GroupCommit bool
 	// CrashEvery, PartitionEvery and ConfigEvery are the mean number of
 	// ticks between crashes, partitions and membership changes; 0 disables.
 	CrashEvery, PartitionEvery, ConfigEvery int
@@ -74,6 +77,7 @@ func RandomOptions(seed uint64) Options {
 		LongDelay:      r.Float64() * 0.05,
 		MaxDelay:       int64(1 + r.IntN(TickUnit)),
 		MaxFsync:       int64(1 + r.IntN(TickUnit)),
+		GroupCommit:    r.IntN(2) == 0,
 		Clients:        1 + r.IntN(3),
 		ElectionTicks:  10,
 		HeartbeatTicks: 2,

@@ -28,6 +28,7 @@ type Stats struct {
 	Grow, Shrink, ReplaceLeader      int // membership changes done, by kind
 	Crashes, Partitions, Leaders     int // crashes, partitions, terms with a leader
 	StepErrors                       int // messages the core refused (ErrInvalidMessage, ErrUnsupported)
+	GroupCommits                     int // fsyncs that acknowledged several writes at once
 	// Unconverged is 1 if, at the end of the settle phase (network healed,
 	// every peer up), no leader had committed an entry of its own term: a
 	// liveness problem (not a safety violation).
@@ -41,7 +42,7 @@ func (s Stats) Add(o Stats) Stats {
 		Committed: s.Committed + o.Committed, Acked: s.Acked + o.Acked, Reads: s.Reads + o.Reads, Configs: s.Configs + o.Configs,
 		Grow: s.Grow + o.Grow, Shrink: s.Shrink + o.Shrink, ReplaceLeader: s.ReplaceLeader + o.ReplaceLeader,
 		Crashes: s.Crashes + o.Crashes, Partitions: s.Partitions + o.Partitions, Leaders: s.Leaders + o.Leaders,
-		StepErrors: s.StepErrors + o.StepErrors, Unconverged: s.Unconverged + o.Unconverged,
+		StepErrors: s.StepErrors + o.StepErrors, GroupCommits: s.GroupCommits + o.GroupCommits, Unconverged: s.Unconverged + o.Unconverged,
 	}
 }
 
