@@ -19,6 +19,11 @@ func TestCheckerCatchesFaults(t *testing.T) {
 		// Votes and AppendEntries successes leave before their write is
 		// durable (api.go step 2 ignored).
 		{"send before persist", Faults{SendBeforePersist: true}},
+		// The same two with the durable-before-send check off: the
+		// end-to-end invariants (leader completeness, committed entries,
+		// state machines, acknowledged writes) must catch them on their own.
+		{"ack before durable, end to end", Faults{AckBeforeDurable: true, NoSendCheck: true}},
+		{"send before persist, end to end", Faults{SendBeforePersist: true, NoSendCheck: true}},
 		// Reads served from a peer's local state machine (no ReadIndex).
 		{"local reads", Faults{LocalReads: true}},
 	}

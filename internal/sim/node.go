@@ -298,15 +298,24 @@ func (w *World) observe(n *node) {
 
 // crash stops a peer: the core, the state machine and every write not yet
 // durable are lost, except a random prefix of the pending writes that made
-// it to the disk unacknowledged.
+// it to the disk unacknowledged, and possibly a torn part of the next one.
 func (w *World) crash(n *node) {
 	keep := w.rng.IntN(len(n.st.pending) + 1)
-	for _, wr := range n.st.pending[:keep] {
-		if wr.meta != nil {
+	var torn *write
+	if keep < len(n.st.pending) && w.rng.IntN(2) == 0 {
+		next := n.st.pending[keep]
+		k := w.rng.IntN(len(next.entries) + 1)
+		torn = &write{entries: next.entries[:k]}
+		if k > 0 || w.rng.IntN(2) == 0 {
+			torn.meta = next.meta // metadata before entries
+		}
+	}
+	for _, wr := range append(n.st.pending[:keep:keep], torn) {
+		if wr != nil && wr.meta != nil {
 			w.chk.durableVote(n.name, wr.meta)
 		}
 	}
-	n.st.crash(keep)
+	n.st.crash(keep, torn)
 	n.up, n.core = false, nil
 	n.inc++
 	w.stats.Crashes++

@@ -59,6 +59,10 @@ type Faults struct {
 	// LocalReads: reads are answered from the contacted peer's state
 	// machine at once, without the core's ReadIndex round.
 	LocalReads bool
+	// NoSendCheck turns the durable-before-send check off (a checker
+	// switch, not a fault), so that a test can show the end-to-end
+	// invariants catch a durability fault on their own.
+	NoSendCheck bool
 }
 
 // RandomOptions draws a schedule's shape from its seed: 3, 5 or 7 peers,

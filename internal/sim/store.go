@@ -89,10 +89,18 @@ func (s *store) makeDurable(w *write) {
 }
 
 // crash keeps the first keep pending writes (they reached the disk without
-// being acknowledged, which a real disk may do) and loses the rest.
-func (s *store) crash(keep int) {
+// being acknowledged, which a real disk may do) and, of the next one, its
+// metadata and its first torn entries (a write torn by the crash: the log
+// server truncates the torn record and keeps what precedes it). Everything
+// else pending is lost. The metadata of a torn write survives before its
+// entries: a log server must make the term durable before entries of that
+// term, or it could restore entries newer than its term.
+func (s *store) crash(keep int, torn *write) {
 	for _, w := range s.pending[:keep] {
 		s.makeDurable(w)
+	}
+	if torn != nil {
+		s.makeDurable(torn)
 	}
 	s.pending = nil
 	s.view = s.view[:0]
