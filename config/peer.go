@@ -83,15 +83,13 @@ func keySet(peers []*rafterpb.Peer) map[string]bool {
 
 // union returns a then the peers of b not in a, without duplicates, keeping
 // first occurrences in order (rafter uses sets:from_list, whose order is
-// unspecified; a stable order keeps the core deterministic).
+// unspecified; a stable order keeps the core deterministic). Server lists
+// are short, so a linear scan beats a map.
 func union(a, b []*rafterpb.Peer) []*rafterpb.Peer {
-	seen := make(map[string]bool, len(a)+len(b))
 	out := make([]*rafterpb.Peer, 0, len(a)+len(b))
 	for _, list := range [][]*rafterpb.Peer{a, b} {
 		for _, p := range list {
-			k := PeerKey(p)
-			if !seen[k] {
-				seen[k] = true
+			if !Contains(out, p) {
 				out = append(out, p)
 			}
 		}

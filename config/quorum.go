@@ -59,8 +59,10 @@ func groupQuorum(me *rafterpb.Peer, servers []*rafterpb.Peer, votes map[string]b
 // Quorum with an implicit local vote implies.
 func QuorumMax(me *rafterpb.Peer, c *rafterpb.Config, match map[string]uint64) uint64 {
 	var meDefault uint64
-	for _, p := range Voters(c) {
-		meDefault = max(meDefault, match[PeerKey(p)])
+	if _, ok := match[PeerKey(me)]; !ok {
+		for _, p := range Voters(c) {
+			meDefault = max(meDefault, match[PeerKey(p)])
+		}
 	}
 	switch c.GetState() {
 	case rafterpb.ConfigState_CONFIG_STATE_STABLE, rafterpb.ConfigState_CONFIG_STATE_STAGING:

@@ -3,7 +3,6 @@ package sim
 import (
 	"github.com/rafter-go/rafter/consensus/core"
 	"github.com/rafter-go/rafter/rafterpb"
-	"google.golang.org/protobuf/proto"
 )
 
 // send puts a message on the simulated network: it may be dropped (Loss,
@@ -39,7 +38,7 @@ func (w *World) send(n *node, m *rafterpb.RaftMessage) {
 		}
 		// A copy per delivery: the receiver owns what it gets, as after
 		// decoding from the wire.
-		w.after(d, &event{kind: evDeliver, node: to, msg: proto.CloneOf(m)})
+		w.after(d, &event{kind: evDeliver, node: to, msg: cloneMsg(m)})
 	}
 }
 

@@ -36,14 +36,7 @@ type counter struct {
 
 // boot starts a peer from its durable state (blank the first time).
 func (w *World) boot(n *node) {
-	entries := make([]*rafterpb.Entry, len(n.st.log))
-	for i, e := range n.st.log {
-		entries[i] = proto.CloneOf(e)
-	}
-	var meta *rafterpb.Meta
-	if n.st.meta != nil {
-		meta = proto.CloneOf(n.st.meta)
-	}
+	entries, meta := cloneEntries(n.st.log), cloneMeta(n.st.meta)
 	cfg := core.Config{
 		ID:             n.id,
 		ElectionTicks:  w.o.ElectionTicks,
@@ -138,7 +131,7 @@ func (w *World) handOver(n *node, rd core.Ready) *write {
 	}
 	var meta *rafterpb.Meta
 	if rd.Meta != nil {
-		meta = proto.CloneOf(rd.Meta)
+		meta = cloneMeta(rd.Meta)
 		old := n.viewMeta
 		switch {
 		case meta.GetTerm() < old.GetTerm():

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/rafter-go/rafter/rafterpb"
-	"google.golang.org/protobuf/proto"
 )
 
 // write is one Ready's hand-over to the log server (api.go step 1): the
@@ -59,7 +58,7 @@ func (s *store) handOver(meta *rafterpb.Meta, entries []*rafterpb.Entry) ([]*raf
 		if meta != nil && e.GetTerm() > meta.GetTerm() {
 			return nil, fmt.Errorf("entry %d has term %d above the metadata term %d", e.GetIndex(), e.GetTerm(), meta.GetTerm())
 		}
-		out[i] = proto.CloneOf(e) // the core may reuse its own objects
+		out[i] = cloneEntry(e) // the core may reuse its own objects
 	}
 	s.view = s.view[:first-1]
 	for _, e := range out {
