@@ -167,8 +167,10 @@ var (
 	// ErrConfigInProgress: another configuration change is running. Definite.
 	ErrConfigInProgress = errors.New("core: configuration change in progress")
 	// ErrInvalidInitialConfig: a blank peer got an initial configuration that
-	// conflicts with one it already accepted, or that does not include it.
-	// Definite.
+	// conflicts with one it already accepted, or that does not include it,
+	// or after it has seen that a cluster exists (a stored term other than
+	// its own campaign's, an AppendEntries, a RequestVote from a peer with
+	// a log). Definite.
 	ErrInvalidInitialConfig = errors.New("core: invalid initial configuration")
 	// ErrLeadershipLost: the leader stepped down while the request was
 	// pending. Unknown outcome: the entry may still commit.

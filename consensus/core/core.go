@@ -51,6 +51,9 @@ type Core struct {
 	// pendingInit is rafter's init_config: a blank peer was given its initial
 	// configuration and campaigns to log it.
 	pendingInit *initConfig
+	// clusterSeen: this peer has evidence that a cluster already exists
+	// (see sawCluster); while blank, it refuses initial configurations.
+	clusterSeen bool
 
 	// Outbox, drained by Ready.
 	msgs      []*rafterpb.RaftMessage
@@ -84,6 +87,13 @@ func New(cfg Config, r Restored) (*Core, error) {
 		c.votedFor = v
 	}
 	c.commit, c.applied = r.Applied, r.Applied
+	// A stored term means this peer heard from other peers before the
+	// restart, possibly from a cluster it was added to (internal/sim
+	// FINDINGS.md 1), unless the term is that of its own campaign for an
+	// initial configuration (it voted for itself): such a peer is asked
+	// again when that bootstrap was cut short by a crash, and refusing
+	// would leave the cluster unable to start.
+	c.clusterSeen = c.term > 0 && !c.isMe(c.votedFor)
 	c.refreshConfig()
 	c.becomeFollower(c.term, nil)
 	return c, nil

@@ -36,9 +36,10 @@
 //   - Commit through config.QuorumMax, of current-term entries only
 //     (§5.4.2), with the leader's own entry counted once Persisted
 //     (commit.go); a no-op entry on election (leader.go).
-//   - rafter's initial configuration on blank peers and joint consensus
-//     (transitional, then stable), one change at a time (config_change.go,
-//     commit.go).
+//   - rafter's initial configuration on blank peers (refused by a blank
+//     peer that has seen a cluster, which would otherwise start a second
+//     one) and joint consensus (transitional, then stable), one change at
+//     a time (config_change.go, commit.go).
 //   - ReadIndex reads confirmed by a send_clock quorum round, answered only
 //     after the leader committed an entry of its term (read.go).
 //

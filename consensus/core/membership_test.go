@@ -106,6 +106,132 @@ func TestMembership_6_InitialConfigRefusedByNewerTerm(t *testing.T) {
 	assert.Equal(t, rafterpb.ConfigState_CONFIG_STATE_BLANK, st.Config.GetState())
 }
 
+// internal/sim FINDINGS.md 1 (rafter-divergence): d was added to a running
+// cluster but has not received any entry yet; it is blank, yet it has seen
+// the leader's AppendEntries. An initial configuration sent through it must
+// not start a second cluster (with rafter's rule, d campaigns with the blank
+// e and commits a different entry 1): d redirects to the leader instead.
+func TestMembership_6_BlankMemberRefusesInitialConfig(t *testing.T) {
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{})
+	n.add("d", netOpt{})
+	n.add("e", netOpt{})
+	n.elect("a")
+	// d gets only empty AppendEntries (probes), never an entry.
+	n.filter = func(m *rafterpb.RaftMessage) bool {
+		return m.GetTo().GetName() == "d" && len(m.GetAppendEntries().GetEntries()) > 0
+	}
+	require.NoError(t, changeConfig(t, n, "a", 1, "a", "b", "c", "d").Err)
+	d := n.core("d")
+	require.Equal(t, uint64(0), d.Status().LastIndex, "d holds no entry")
+	require.Equal(t, "a", n.leaderOf("d"), "d has seen the leader")
+
+	d.SetConfig(2, peers("d", "e"))
+	for range 5 {
+		n.tick("d", "e")
+	}
+	r, ok := n.result("d", 2)
+	require.True(t, ok, "SetConfig through d has no result")
+	assert.ErrorIs(t, r.Err, ErrNotLeader)
+	assert.Equal(t, "a", r.Leader.GetName(), "the shell forwards to the leader")
+	assert.Equal(t, Follower, d.Status().Role)
+	assert.Equal(t, uint64(0), n.core("e").Status().LastIndex, "no second cluster")
+
+	// Once d gets the entries, its entry 1 is the cluster's.
+	n.filter = nil
+	for i := 0; d.Status().CommitIndex < n.core("a").Status().CommitIndex; i++ {
+		require.Less(t, i, 20, "d does not catch up")
+		n.tick("a")
+	}
+	assert.Equal(t, n.core("a").log.entry(1), d.log.entry(1))
+	assert.Equal(t, []string{"a", "b", "c", "d"}, serverNames(d.Status().Config.GetOldServers()))
+}
+
+// A blank peer that restarts with a stored term refuses an initial
+// configuration (it knows no leader to redirect to), unless the term is
+// that of its own bootstrap campaign, cut short by the restart.
+func TestMembership_6_BlankWithTermRefusesInitialConfig(t *testing.T) {
+	tests := []struct {
+		name   string
+		meta   *rafterpb.Meta
+		refuse bool
+	}{
+		{"term heard from others", &rafterpb.Meta{Term: 3}, true},
+		{"voted for another", &rafterpb.Meta{Term: 3, VotedFor: peer("a")}, true},
+		{"own campaign", &rafterpb.Meta{Term: 3, VotedFor: peer("d")}, false},
+		{"never heard", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := New(testConfig("d", 1), Restored{Meta: tt.meta})
+			require.NoError(t, err)
+			d.SetConfig(1, peers("d", "e"))
+			rd := d.Ready()
+			st := d.Status()
+			if !tt.refuse {
+				assert.Empty(t, rd.Results)
+				assert.Equal(t, Candidate, st.Role)
+				return
+			}
+			require.Len(t, rd.Results, 1)
+			assert.ErrorIs(t, rd.Results[0].Err, ErrInvalidInitialConfig)
+			assert.Empty(t, rd.Messages)
+			assert.Empty(t, rd.MessagesAfterPersist)
+			assert.Equal(t, Follower, st.Role)
+			assert.Equal(t, uint64(3), st.Term)
+			assert.Equal(t, rafterpb.ConfigState_CONFIG_STATE_BLANK, st.Config.GetState())
+		})
+	}
+}
+
+// Which RequestVotes show a cluster: one from a candidate with a log does
+// (it ends a pending initial configuration, which could otherwise win an
+// election later); one from a blank candidate with its own initial
+// configuration does not (rafter's conflicting-configuration rules apply).
+func TestMembership_6_RequestVoteShowsCluster(t *testing.T) {
+	rv := func(term, lastIndex uint64) *rafterpb.RaftMessage {
+		return &rafterpb.RaftMessage{From: peer("c"), To: peer("b"), Term: term,
+			Body: &rafterpb.RaftMessage_RequestVote{RequestVote: &rafterpb.RequestVote{
+				LastLogIndex: lastIndex, LastLogTerm: min(lastIndex, 1)}}}
+	}
+	tests := []struct {
+		name      string
+		lastIndex uint64
+		wantInit  bool
+	}{
+		{"candidate with a log", 1, false},
+		{"blank candidate", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := New(testConfig("b", 1), Restored{})
+			require.NoError(t, err)
+			b.SetConfig(1, peers("a", "b", "c"))
+			require.Equal(t, Candidate, b.Status().Role)
+			require.NoError(t, b.Step(rv(b.Status().Term, tt.lastIndex)))
+			rd := b.Ready()
+			st := b.Status()
+			if tt.wantInit {
+				assert.Empty(t, rd.Results)
+				assert.Equal(t, Candidate, st.Role)
+				assert.Equal(t, rafterpb.ConfigState_CONFIG_STATE_STABLE, st.Config.GetState())
+				return
+			}
+			require.Len(t, rd.Results, 1)
+			assert.ErrorIs(t, rd.Results[0].Err, ErrInvalidInitialConfig)
+			assert.Equal(t, Follower, st.Role)
+			assert.Equal(t, rafterpb.ConfigState_CONFIG_STATE_BLANK, st.Config.GetState())
+			for range 40 {
+				b.Tick()
+			}
+			assert.Equal(t, Follower, b.Status().Role, "no campaign without a configuration")
+			b.SetConfig(2, peers("a", "b", "c"))
+			rd = b.Ready()
+			require.Len(t, rd.Results, 1)
+			assert.ErrorIs(t, rd.Results[0].Err, ErrInvalidInitialConfig)
+		})
+	}
+}
+
 // changeConfig runs SetConfig on the leader and settles the network.
 func changeConfig(t *testing.T, n *network, leader string, id RequestID, names ...string) Result {
 	n.core(leader).SetConfig(id, peers(names...))

@@ -14,6 +14,9 @@ func (c *Core) Step(m *rafterpb.RaftMessage) error {
 	if err := c.validate(m); err != nil {
 		return err
 	}
+	if showsCluster(m) {
+		c.sawCluster()
+	}
 	switch {
 	case m.GetTerm() > c.term:
 		if !c.stepNewerTerm(m) {
