@@ -261,6 +261,9 @@ func (w *World) configAct() {
 	if !booted {
 		c.cur = &op{kind: opConfig, peers: w.initial, invoke: w.now}
 		c.next = w.rng.IntN(len(w.initial))
+		if w.o.BootstrapAll && w.now == 1 {
+			w.bootstrapOthers(c.next)
+		}
 		w.request(c)
 		return
 	}
@@ -275,6 +278,25 @@ func (w *World) configAct() {
 		c.cur = &op{kind: opConfig, peers: peers, change: kind, invoke: w.now}
 		c.next = to
 		w.request(c)
+	}
+}
+
+// bootstrapOthers gives the initial configuration to the initial peers
+// other than skip (which gets the admin's own request), all at once, as an
+// operator who starts every peer with the same list does. Their answers are
+// checked and otherwise ignored.
+func (w *World) bootstrapOthers(skip int) {
+	for i := range w.initial {
+		if i == skip || !w.nodes[i].up {
+			continue
+		}
+		w.nextReq++
+		id := core.RequestID(w.nextReq)
+		o := &op{kind: opConfig, peers: w.initial, invoke: w.now}
+		w.attempts[id] = &attempt{op: o, node: i, cl: w.admin}
+		n := w.nodes[i]
+		n.core.SetConfig(id, clonePeers(w.initial))
+		w.drive(n)
 	}
 }
 

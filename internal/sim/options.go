@@ -33,6 +33,9 @@ type Options struct {
 	// CrashEvery, PartitionEvery and ConfigEvery are the mean number of
 	// ticks between crashes, partitions and membership changes; 0 disables.
 	CrashEvery, PartitionEvery, ConfigEvery int
+	// BootstrapAll gives the initial configuration to every initial peer at
+	// once, not to one.
+	BootstrapAll bool
 	// Clients is the number of closed-loop clients proposing and reading.
 	Clients int
 	// ElectionTicks and HeartbeatTicks configure every core; so do PreVote
@@ -82,6 +85,7 @@ func RandomOptions(seed uint64) Options {
 		MaxDelay:       int64(1 + r.IntN(TickUnit)),
 		MaxFsync:       int64(1 + r.IntN(TickUnit)),
 		GroupCommit:    r.IntN(2) == 0,
+		BootstrapAll:   r.IntN(3) == 0,
 		Clients:        1 + r.IntN(3),
 		ElectionTicks:  10,
 		HeartbeatTicks: 2,
