@@ -5,6 +5,7 @@ package netns
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,8 +16,8 @@ import (
 
 // checkData reads everything back through every node: the workload's keys
 // (added to the history as reads, so porcupine checks them too) and every
-// acknowledged probe write, which must be there with its value. It also
-// checks that every node applied the same log prefix.
+// acknowledged probe write, which must be there with its value. With the
+// traffic stopped, every node must have applied the same index.
 func (r *run) checkData() {
 	var applied []string
 	for _, h := range r.cl.Hosts {
@@ -24,10 +25,20 @@ func (r *run) checkData() {
 		if err != nil {
 			r.t.Fatalf("netns: INFO %s: %v", h, err)
 		}
+		r.final = max(r.final, infoUint(inf, "applied_index"))
 		applied = append(applied, fmt.Sprintf("%s applied %s commit %s last %s term %s",
 			h, inf["applied_index"], inf["commit_index"], inf["last_index"], inf["term"]))
 	}
 	r.log.Figure("final: %s", strings.Join(applied, "; "))
+	for _, h := range r.cl.Hosts {
+		inf, err := r.cl.Info(h, time.Second)
+		if err != nil {
+			r.t.Fatalf("netns: INFO %s: %v", h, err)
+		}
+		if a := infoUint(inf, "applied_index"); a != r.final {
+			r.t.Errorf("netns: %s applied %d, another node %d, with no traffic", h, a, r.final)
+		}
+	}
 
 	var acked []Probe
 	unacked := 0
@@ -38,53 +49,41 @@ func (r *run) checkData() {
 			unacked++
 		}
 	}
-	lost := 0
 	for i, h := range r.cl.Hosts {
-		conn, err := r.cl.Dial(h, 2*time.Second)
-		if err != nil {
-			r.t.Fatalf("netns: dial %s: %v", h, err)
-		}
-		cmds := make([][]string, len(r.w.Keys))
-		for j, k := range r.w.Keys {
-			cmds[j] = []string{"GET", k}
-		}
-		call := r.w.Hist.Now()
-		reps, err := conn.Pipeline(10*time.Second, cmds)
-		ret := r.w.Hist.Now()
-		if err != nil {
-			r.t.Fatalf("netns: final reads via %s: %v", h, err)
-		}
-		for j, rep := range reps {
-			out, res := classify(Get, rep, nil)
-			if res != OK {
-				r.t.Errorf("netns: final GET %s via %s: %v", r.w.Keys[j], h, rep)
-				continue
-			}
-			r.w.Hist.Add(Op{Client: 1000 + i, Input: Input{Kind: Get, Key: r.w.Keys[j]}, Output: out,
-				Call: call, Return: ret, Result: OK, Note: h + " final"})
-		}
-		for start := 0; start < len(acked); start += 200 {
-			batch := acked[start:min(start+200, len(acked))]
-			cmds := make([][]string, len(batch))
-			for j, p := range batch {
-				cmds[j] = []string{"GET", p.Key}
-			}
-			reps, err := conn.Pipeline(10*time.Second, cmds)
-			if err != nil {
-				r.t.Fatalf("netns: reading probes back via %s: %v", h, err)
-			}
-			for j, rep := range reps {
-				if rep.Kind != '$' || rep.Nil || rep.Str != batch[j].Value {
+		r.finalReads(i, h)
+	}
+	// Every acknowledged probe through every node, over several
+	// connections at once: each GET is a linearizable read (a quorum
+	// round), so one connection at a time would take long.
+	const streams = 4
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	lost := 0
+	for _, h := range r.cl.Hosts {
+		for s := 0; s < streams; s++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var mine []Probe
+				for j := s; j < len(acked); j += streams {
+					mine = append(mine, acked[j])
+				}
+				bad, err := r.readBack(h, mine)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					r.t.Errorf("netns: reading probes back via %s: %v", h, err)
+				}
+				for _, b := range bad {
 					lost++
 					if lost <= 5 {
-						r.t.Errorf("netns: acknowledged write %s=%s (acked %s via %s) reads back via %s as %v",
-							batch[j].Key, batch[j].Value, r.log.at(batch[j].Ret), batch[j].Host, h, rep)
+						r.t.Errorf("netns: %s", b)
 					}
 				}
-			}
+			}()
 		}
-		conn.Close()
 	}
+	wg.Wait()
 	r.log.Figure("acknowledged writes: %d probe keys read back via each of %d nodes, %d missing or wrong (%d probes unacknowledged)",
 		len(acked), len(r.cl.Hosts), lost, unacked)
 }
@@ -152,4 +151,110 @@ func (r *run) stopAll() {
 		}()
 	}
 	wg.Wait()
+}
+
+// restartIntact starts every node again on its data dir after the clean
+// stop: each must come back with its whole log (last_index at least what
+// was applied before SIGTERM), which shows the stop flushed and closed its
+// files; then stops them again (exit 0 again).
+func (r *run) restartIntact() {
+	for _, h := range r.cl.Hosts {
+		if err := r.cl.Start(h); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, h := range r.cl.Hosts {
+		var inf map[string]string
+		err := Poll(10*time.Second, 20*time.Millisecond, func() error {
+			var err error
+			inf, err = r.cl.Info(h, 500*time.Millisecond)
+			return err
+		})
+		if err != nil {
+			r.t.Fatalf("netns: INFO on restarted %s: %v", h, err)
+		}
+		last := infoUint(inf, "last_index")
+		got = append(got, fmt.Sprintf("%s %d", h, last))
+		if last < r.final {
+			r.t.Errorf("netns: %s restarted after SIGTERM with last_index %d < %d applied before the stop", h, last, r.final)
+		}
+	}
+	r.event("restarted all after SIGTERM: last_index %s (applied before the stop: %d)", strings.Join(got, ", "), r.final)
+	r.stopAll()
+}
+
+// finalReads GETs every workload key through host and adds the reads to
+// the history (client 1000+i), so porcupine checks the final state too.
+func (r *run) finalReads(i int, h string) {
+	conn, err := r.cl.Dial(h, 2*time.Second)
+	if err != nil {
+		r.t.Fatalf("netns: dial %s: %v", h, err)
+	}
+	defer conn.Close()
+	cmds := make([][]string, len(r.w.Keys))
+	for j, k := range r.w.Keys {
+		cmds[j] = []string{"GET", k}
+	}
+	call := r.w.Hist.Now()
+	reps, err := conn.Pipeline(10*time.Second, cmds)
+	ret := r.w.Hist.Now()
+	if err != nil {
+		r.t.Fatalf("netns: final reads via %s: %v", h, err)
+	}
+	for j, rep := range reps {
+		out, res := classify(Get, rep, nil)
+		if res != OK {
+			r.t.Errorf("netns: final GET %s via %s: %v", r.w.Keys[j], h, rep)
+			continue
+		}
+		r.w.Hist.Add(Op{Client: 1000 + i, Input: Input{Kind: Get, Key: r.w.Keys[j]}, Output: out,
+			Call: call, Return: ret, Result: OK, Note: h + " final"})
+	}
+}
+
+// readBack GETs probes through host, pipelined in batches; it returns a
+// description of each probe that is missing or has another value.
+func (r *run) readBack(h string, probes []Probe) ([]string, error) {
+	conn, err := r.cl.Dial(h, 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	var bad []string
+	for start := 0; start < len(probes); start += 100 {
+		batch := probes[start:min(start+100, len(probes))]
+		cmds := make([][]string, len(batch))
+		for j, p := range batch {
+			cmds[j] = []string{"GET", p.Key}
+		}
+		reps, err := conn.Pipeline(20*time.Second, cmds)
+		if err != nil {
+			return bad, err
+		}
+		for j, rep := range reps {
+			if p := batch[j]; rep.Kind != '$' || rep.Nil || rep.Str != p.Value {
+				bad = append(bad, fmt.Sprintf("acknowledged write %s=%s (acked at %s via %s) reads back via %s as %v",
+					p.Key, p.Value, r.log.at(p.Ret), p.Host, h, rep))
+			}
+		}
+	}
+	return bad, nil
+}
+
+// checkLogs fails on a data race report or a panic in any node's log
+// (the nodes may be built with -race: NETNS_RACE=1 scripts/netns-test.sh).
+func (r *run) checkLogs() {
+	for _, h := range append(append([]string(nil), r.cl.Hosts...), "hub") {
+		b, err := os.ReadFile(filepath.Join(r.cl.Dir, h+".log"))
+		if err != nil {
+			continue
+		}
+		for _, sign := range []string{"WARNING: DATA RACE", "panic:", "fatal error:"} {
+			if n := strings.Count(string(b), sign); n > 0 {
+				r.t.Errorf("netns: %s's log has %d × %q (see %s)", h, n, sign, filepath.Join(r.cl.Dir, h+".log"))
+				r.log.Figure("%s: %d × %q in its log", h, n, sign)
+			}
+		}
+	}
 }

@@ -140,4 +140,6 @@ func TestNetnsFaults(t *testing.T) {
 	r.checkData()
 	r.checkLinearizable()
 	r.stopAll()
+	r.restartIntact()
+	r.checkLogs()
 }

@@ -18,6 +18,7 @@ type run struct {
 	w     *Workload
 	log   *RunLog
 	bound time.Duration // writes must be served within this of a fault's end
+	final uint64        // the highest applied index at the end (checkData)
 }
 
 func (r *run) event(format string, args ...any) {
@@ -119,10 +120,10 @@ func (r *run) steady() {
 func (r *run) killLeader() {
 	l := r.leader()
 	p := r.cl.Proc(l)
-	t0 := time.Now()
 	if err := p.Signal(syscall.SIGKILL); err != nil {
 		r.t.Fatal(err)
 	}
+	t0 := time.Now() // a fault's clock starts once it is in effect
 	r.event("SIGKILL leader %s (pid %d)", l, p.PID())
 	if exited, _ := p.Wait(5 * time.Second); !exited {
 		r.t.Fatalf("netns: %s survived SIGKILL", l)
@@ -145,19 +146,19 @@ func (r *run) killLeader() {
 func (r *run) pauseLeader() {
 	l := r.leader()
 	p := r.cl.Proc(l)
-	t0 := time.Now()
 	if err := p.Signal(syscall.SIGSTOP); err != nil {
 		r.t.Fatal(err)
 	}
+	t0 := time.Now()
 	r.event("SIGSTOP leader %s (pid %d)", l, p.PID())
 	nl := r.leader(r.others(l)...)
 	r.event("new leader %s elected while %s is paused", nl, l)
 	r.awaitWrites("SIGSTOP of leader "+l+": failover", t0, r.bound)
 	r.hold(time.Second)
-	t1 := time.Now()
 	if err := p.Signal(syscall.SIGCONT); err != nil {
 		r.t.Fatal(err)
 	}
+	t1 := time.Now()
 	r.event("SIGCONT %s (paused %v)", l, t1.Sub(t0).Round(time.Millisecond))
 	r.awaitWrites("SIGCONT of old leader "+l, t1, r.bound)
 	err := Poll(r.bound, 20*time.Millisecond, func() error {
@@ -181,19 +182,19 @@ func (r *run) pauseLeader() {
 // cutLeader: take the leader's link down at the bridge, then restore it.
 func (r *run) cutLeader() {
 	l := r.leader()
-	t0 := time.Now()
 	if err := r.cl.Net.SetLink(l, false); err != nil {
 		r.t.Fatal(err)
 	}
+	t0 := time.Now()
 	r.event("link of leader %s down", l)
 	nl := r.leader(r.others(l)...)
 	r.event("new leader %s elected while %s is cut off", nl, l)
 	r.awaitWrites("link cut of leader "+l+": failover", t0, r.bound)
 	r.hold(time.Second)
-	t1 := time.Now()
 	if err := r.cl.Net.SetLink(l, true); err != nil {
 		r.t.Fatal(err)
 	}
+	t1 := time.Now()
 	r.event("link of %s up (down %v)", l, t1.Sub(t0).Round(time.Millisecond))
 	r.awaitWrites("link of "+l+" restored", t1, r.bound)
 	r.steady()
