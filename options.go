@@ -37,10 +37,12 @@ type Options struct {
 	// quorum for this long steps down. Default: 500 ms.
 	ElectionTimeoutMin time.Duration
 
-	// ElectionTimeoutMax is the upper bound of the election timeout. The
-	// core draws timeouts from [min, 2·min) (etcd's rule), so the only
-	// accepted values are 0, meaning 2 × ElectionTimeoutMin, and exactly
-	// 2 × ElectionTimeoutMin. Default: 1 s (2 × the default minimum).
+	// ElectionTimeoutMax is the (exclusive) upper bound of the election
+	// timeout. 0 means 2 × ElectionTimeoutMin (etcd's rule); any other
+	// value must be greater than ElectionTimeoutMin. A wider range makes
+	// split votes rarer in large clusters but elections slower (Raft
+	// §9.3). It is rounded to the peer's tick, and kept at least one tick
+	// above the minimum. Default: 1 s (2 × the default minimum).
 	ElectionTimeoutMax time.Duration
 
 	// MaxAppendEntries bounds the number of entries in one AppendEntries
@@ -141,9 +143,10 @@ func (o Options) Validate() error {
 	case o.ElectionTimeoutMin <= o.HeartbeatInterval:
 		return bad("ElectionTimeoutMin", o.ElectionTimeoutMin,
 			"must be greater than HeartbeatInterval (%v), or followers campaign against a live leader", o.HeartbeatInterval)
-	case o.ElectionTimeoutMax != 0 && o.ElectionTimeoutMax != 2*o.ElectionTimeoutMin:
+	case o.ElectionTimeoutMax != 0 && o.ElectionTimeoutMax <= o.ElectionTimeoutMin:
 		return bad("ElectionTimeoutMax", o.ElectionTimeoutMax,
-			"must be 0 or 2 × ElectionTimeoutMin (%v): timeouts are drawn from [min, 2·min)", 2*o.ElectionTimeoutMin)
+			"must be 0 (2 × ElectionTimeoutMin) or greater than ElectionTimeoutMin (%v): timeouts are drawn from [min, max)",
+			o.ElectionTimeoutMin)
 	case o.MaxAppendEntries < 1:
 		return bad("MaxAppendEntries", o.MaxAppendEntries, "must be at least 1")
 	case o.MaxAppendBytes < 1 || o.MaxAppendBytes > maxAppendBytesLimit:
@@ -172,4 +175,15 @@ func (o Options) ticks() (tick time.Duration, heartbeatTicks, electionTicks int)
 		electionTicks = h + 1 // the core needs HeartbeatTicks < ElectionTicks
 	}
 	return tick, h, electionTicks
+}
+
+// electionTicksMax maps ElectionTimeoutMax to core.Config.ElectionTicksMax
+// for the tick and ElectionTicks that ticks returned: 0 stays 0 (the core's
+// 2 × ElectionTicks), anything else is rounded to whole ticks and kept
+// above electionTicks, as the core requires.
+func (o Options) electionTicksMax(tick time.Duration, electionTicks int) int {
+	if o.ElectionTimeoutMax == 0 {
+		return 0
+	}
+	return max(int((o.ElectionTimeoutMax+tick/2)/tick), electionTicks+1)
 }

@@ -50,7 +50,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"ElectionTimeoutMin", func(o *Options) { o.ElectionTimeoutMin = o.HeartbeatInterval }},
 		{"ElectionTimeoutMin", func(o *Options) { o.ElectionTimeoutMin = o.HeartbeatInterval / 2 }},
 		{"ElectionTimeoutMax", func(o *Options) { o.ElectionTimeoutMax = o.ElectionTimeoutMin }},
-		{"ElectionTimeoutMax", func(o *Options) { o.ElectionTimeoutMax = 3 * o.ElectionTimeoutMin }},
+		{"ElectionTimeoutMax", func(o *Options) { o.ElectionTimeoutMax = o.ElectionTimeoutMin - time.Millisecond }},
 		{"MaxAppendEntries", func(o *Options) { o.MaxAppendEntries = 0 }},
 		{"MaxAppendBytes", func(o *Options) { o.MaxAppendBytes = 0 }},
 		{"MaxAppendBytes", func(o *Options) { o.MaxAppendBytes = 1 << 30 }},
@@ -78,6 +78,31 @@ func TestElectionTimeoutMaxZeroMeansTwiceMin(t *testing.T) {
 	o := validOptions()
 	o.ElectionTimeoutMax = 0
 	require.NoError(t, o.Validate())
+}
+
+// Any ElectionTimeoutMax above the minimum is valid; it becomes the core's
+// ElectionTicksMax in ticks, at least one tick above ElectionTicks (0: the
+// core's 2 × ElectionTicks).
+func TestElectionTimeoutMaxMapsToCoreTicks(t *testing.T) {
+	tests := []struct {
+		max  time.Duration
+		want int
+	}{
+		{0, 0},
+		{time.Second, 20},
+		{1500 * time.Millisecond, 30},
+		{5 * time.Second, 100},
+		{510 * time.Millisecond, 11}, // rounds to 10 ticks: kept above the minimum
+		{560 * time.Millisecond, 11},
+	}
+	for _, tt := range tests {
+		o := validOptions()
+		o.HeartbeatInterval, o.ElectionTimeoutMin, o.ElectionTimeoutMax = 50*time.Millisecond, 500*time.Millisecond, tt.max
+		require.NoError(t, o.Validate(), "max %v", tt.max)
+		tick, _, el := o.ticks()
+		require.Equal(t, 10, el)
+		assert.Equal(t, tt.want, o.electionTicksMax(tick, el), "max %v", tt.max)
+	}
 }
 
 // The core counts in ticks (core.Config): the tick must divide the

@@ -33,8 +33,13 @@ type Config struct {
 	// ID is the local peer.
 	ID *rafterpb.Peer
 	// ElectionTicks is the minimum election timeout; each timeout is drawn
-	// uniformly from [ElectionTicks, 2*ElectionTicks) using Seed.
+	// uniformly from [ElectionTicks, ElectionTicksMax) using Seed.
 	ElectionTicks int
+	// ElectionTicksMax is the exclusive upper bound of the election
+	// timeout: 0 means 2*ElectionTicks (etcd's rule), any other value must
+	// be greater than ElectionTicks. A wider range makes split votes rarer
+	// in large clusters, at the cost of a slower election (Raft §9.3).
+	ElectionTicksMax int
 	// HeartbeatTicks is the leader's heartbeat period (< ElectionTicks).
 	HeartbeatTicks int
 	// Seed seeds the election jitter; a run with the same inputs and seed

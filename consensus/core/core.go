@@ -107,6 +107,13 @@ func checkConfig(cfg *Config) error {
 		return fmt.Errorf("%w: need 0 < HeartbeatTicks (%d) < ElectionTicks (%d)",
 			ErrInvalidConfig, cfg.HeartbeatTicks, cfg.ElectionTicks)
 	}
+	switch {
+	case cfg.ElectionTicksMax == 0:
+		cfg.ElectionTicksMax = 2 * cfg.ElectionTicks
+	case cfg.ElectionTicksMax <= cfg.ElectionTicks:
+		return fmt.Errorf("%w: need ElectionTicksMax (%d) > ElectionTicks (%d), or 0",
+			ErrInvalidConfig, cfg.ElectionTicksMax, cfg.ElectionTicks)
+	}
 	if cfg.MaxMsgEntries < 0 || cfg.MaxInflight < 0 {
 		return fmt.Errorf("%w: negative limit", ErrInvalidConfig)
 	}

@@ -26,8 +26,8 @@
 //
 // What the core implements (Raft paper and thesis sections, rafter origins):
 //
-//   - Elections with timeouts drawn from [ElectionTicks, 2*ElectionTicks)
-//     (§5.2), PreVote (thesis §9.6) and CheckQuorum with a leader lease for
+//   - Elections with timeouts drawn from [ElectionTicks, ElectionTicksMax)
+//     (§5.2; ElectionTicksMax defaults to 2*ElectionTicks), PreVote (thesis §9.6) and CheckQuorum with a leader lease for
 //     votes (thesis §6.2, §4.2.3); voting per §5.4.1 (election.go).
 //   - Replication with batching and pipelining: per-follower progress in
 //     probe or replicate mode, a bounded in-flight window, and a fast

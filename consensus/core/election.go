@@ -23,8 +23,10 @@ func (c *Core) promotable() bool { return config.HasVote(c.id, c.conf) }
 
 func (c *Core) resetElectionTimer() {
 	c.electionElapsed = 0
-	// Raft §5.2: randomized timeouts in [ElectionTicks, 2*ElectionTicks).
-	c.randomizedTimeout = c.cfg.ElectionTicks + c.rand.IntN(c.cfg.ElectionTicks)
+	// Raft §5.2: randomized timeouts in [ElectionTicks, ElectionTicksMax)
+	// (checkConfig made a zero ElectionTicksMax 2*ElectionTicks, so the
+	// draws of older configurations are unchanged).
+	c.randomizedTimeout = c.cfg.ElectionTicks + c.rand.IntN(c.cfg.ElectionTicksMax-c.cfg.ElectionTicks)
 }
 
 // campaign starts an election, through a pre-vote round when PreVote is on

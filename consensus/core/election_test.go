@@ -33,21 +33,7 @@ func TestElection_5_2_LeaderIsElected(t *testing.T) {
 // seeded source: they vary, and the same seed gives the same draws.
 func TestElection_5_2_RandomizedTimeouts(t *testing.T) {
 	draws := func(seed int64) []int {
-		cfg := testConfig("a", seed)
-		c, err := New(cfg, configured("a", "b", "c"))
-		require.NoError(t, err)
-		var out []int
-		ticks, term := 0, c.Status().Term
-		for len(out) < 50 {
-			c.Tick()
-			ticks++
-			c.Ready()
-			if st := c.Status(); st.Term != term {
-				out = append(out, ticks)
-				ticks, term = 0, st.Term
-			}
-		}
-		return out
+		return timeoutDraws(t, testConfig("a", seed))
 	}
 	a := draws(7)
 	distinct := map[int]bool{}
@@ -59,6 +45,55 @@ func TestElection_5_2_RandomizedTimeouts(t *testing.T) {
 	assert.Greater(t, len(distinct), 3, "timeouts are not randomized: %v", a)
 	assert.Equal(t, a, draws(7), "same seed, same timeouts")
 	assert.NotEqual(t, a, draws(8), "different seeds, different timeouts")
+}
+
+// Reference: Raft §5.2 (and §9.3 on the width of the range). With
+// ElectionTicksMax the timeouts cover [ElectionTicks, ElectionTicksMax);
+// 0 is 2*ElectionTicks, draw for draw.
+func TestElection_5_2_ElectionTicksMax(t *testing.T) {
+	for _, hi := range []int{11, 13, 40} {
+		cfg := testConfig("a", 7)
+		cfg.ElectionTicksMax = hi
+		seen, past2E := map[int]bool{}, false
+		for _, d := range timeoutDraws(t, cfg) {
+			require.GreaterOrEqual(t, d, 10, "max %d", hi)
+			require.Less(t, d, hi, "max %d", hi)
+			seen[d], past2E = true, past2E || d >= 20
+		}
+		if hi <= 13 {
+			assert.Len(t, seen, hi-10, "max %d: every value of the range is drawn", hi)
+		} else {
+			assert.True(t, past2E, "max %d: timeouts past 2*ElectionTicks", hi)
+		}
+	}
+	double := testConfig("a", 7)
+	double.ElectionTicksMax = 20
+	assert.Equal(t, timeoutDraws(t, testConfig("a", 7)), timeoutDraws(t, double), "0 means 2*ElectionTicks")
+	for _, bad := range []int{10, 9, -1} {
+		cfg := testConfig("a", 7)
+		cfg.ElectionTicksMax = bad
+		_, err := New(cfg, Restored{})
+		assert.ErrorIs(t, err, ErrInvalidConfig, "ElectionTicksMax %d", bad)
+	}
+}
+
+// timeoutDraws runs a lone follower of a 3-peer cluster (it never wins)
+// and returns the ticks between its campaigns: 50 election timeouts.
+func timeoutDraws(t *testing.T, cfg Config) []int {
+	c, err := New(cfg, configured("a", "b", "c"))
+	require.NoError(t, err)
+	var out []int
+	ticks, term := 0, c.Status().Term
+	for len(out) < 50 {
+		c.Tick()
+		ticks++
+		c.Ready()
+		if st := c.Status(); st.Term != term {
+			out = append(out, ticks)
+			ticks, term = 0, st.Term
+		}
+	}
+	return out
 }
 
 // Reference: Raft §5.2. Two candidates split the vote in one term; neither
