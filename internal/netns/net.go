@@ -168,9 +168,13 @@ func (n *Net) SetLink(host string, up bool) error {
 }
 
 // Command returns a command that runs name in host's namespace (ip netns
-// exec execs it, so the process's PID is the program's own).
+// exec execs it, so the process's PID is the program's own). The process
+// is SIGKILLed if the test process dies first (a go test timeout runs no
+// cleanup); SweepStale then removes the namespaces.
 func (n *Net) Command(host, name string, args ...string) *exec.Cmd {
-	return exec.Command("ip", append([]string{"netns", "exec", n.NSName(host), name}, args...)...)
+	cmd := exec.Command("ip", append([]string{"netns", "exec", n.NSName(host), name}, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	return cmd
 }
 
 // DialHub opens a TCP connection from the hub namespace: the socket is
