@@ -38,15 +38,16 @@ type counter struct {
 func (w *World) boot(n *node) {
 	entries, meta := cloneEntries(n.st.log), cloneMeta(n.st.meta)
 	cfg := core.Config{
-		ID:             n.id,
-		ElectionTicks:  w.o.ElectionTicks,
-		HeartbeatTicks: w.o.HeartbeatTicks,
-		Seed:           int64(w.rng.Uint64()),
-		MaxMsgEntries:  1 + w.rng.IntN(8),
-		MaxInflight:    1 + w.rng.IntN(4),
-		MaxMsgBytes:    w.o.MaxMsgBytes,
-		PreVote:        w.o.PreVote,
-		CheckQuorum:    w.o.CheckQuorum,
+		ID:               n.id,
+		ElectionTicks:    w.o.ElectionTicks,
+		ElectionTicksMax: w.o.ElectionTicksMax,
+		HeartbeatTicks:   w.o.HeartbeatTicks,
+		Seed:             int64(w.rng.Uint64()),
+		MaxMsgEntries:    1 + w.rng.IntN(8),
+		MaxInflight:      1 + w.rng.IntN(4),
+		MaxMsgBytes:      w.o.MaxMsgBytes,
+		PreVote:          w.o.PreVote,
+		CheckQuorum:      w.o.CheckQuorum,
 	}
 	c, err := core.New(cfg, core.Restored{Meta: meta, Entries: entries})
 	if err != nil {

@@ -41,9 +41,11 @@ type Options struct {
 	// ElectionTicks and HeartbeatTicks configure every core; so do PreVote
 	// and CheckQuorum (the core must be safe with and without them) and
 	// MaxMsgBytes (0: the core's default).
-	ElectionTicks, HeartbeatTicks int
-	PreVote, CheckQuorum          bool
-	MaxMsgBytes                   uint64
+	// ElectionTicksMax (0: the core's default, 2*ElectionTicks) is the
+	// exclusive bound of the election timeout draws.
+	ElectionTicks, HeartbeatTicks, ElectionTicksMax int
+	PreVote, CheckQuorum                            bool
+	MaxMsgBytes                                     uint64
 	// Faults break the harness on purpose, to prove that the checker sees
 	// it. All false in real runs.
 	Faults Faults
@@ -100,6 +102,9 @@ func RandomOptions(seed uint64) Options {
 		// so that messages of old terms arrive in new ones.
 		o.ElectionTicks, o.HeartbeatTicks = 3+r.IntN(4), 1
 		o.MaxDelay = int64(1 + r.IntN(3*TickUnit))
+	}
+	if r.IntN(4) == 0 {
+		o.ElectionTicksMax = o.ElectionTicks + 1 + r.IntN(3*o.ElectionTicks) // narrow to wide
 	}
 	if r.IntN(8) != 0 {
 		o.CrashEvery = 10 + r.IntN(40)
