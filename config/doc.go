@@ -20,7 +20,8 @@
 // Peers are identified by PeerKey ("name@node"); the vote and match maps
 // given to Quorum and QuorumMax are keyed by it. The consensus core
 // (consensus/core) uses Quorum to count votes and read confirmations, and
-// QuorumMax as its commit rule. Nothing here does I/O or keeps state.
+// QuorumMaxFunc (QuorumMax without the map, and without allocating) as its
+// commit rule. Nothing here does I/O or keeps state.
 //
 // Example:
 //

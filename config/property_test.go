@@ -103,6 +103,18 @@ func TestPropQuorumMaxIsBruteForce(t *testing.T) {
 		if got := QuorumMax(me, c, match); got != want {
 			t.Fatalf("QuorumMax(%v, %v, %v) = %d, brute force %d", me.Name, c, match, got, want)
 		}
+		// QuorumMaxFunc, with scratch space of any capacity holding garbage.
+		scratch := make([]uint64, rapid.IntRange(0, len(universe)).Draw(t, "scratch"))
+		for i := range scratch {
+			scratch[i] = 99
+		}
+		lookup := func(p *rafterpb.Peer) (uint64, bool) {
+			v, ok := match[PeerKey(p)]
+			return v, ok
+		}
+		if got := QuorumMaxFunc(me, c, lookup, scratch[:0]); got != want {
+			t.Fatalf("QuorumMaxFunc(%v, %v, %v) = %d, brute force %d", me.Name, c, match, got, want)
+		}
 	})
 }
 

@@ -58,38 +58,64 @@ func groupQuorum(me *rafterpb.Peer, servers []*rafterpb.Peer, votes map[string]b
 // never commits; here the maximum is over all members of c, which is what
 // Quorum with an implicit local vote implies.
 func QuorumMax(me *rafterpb.Peer, c *rafterpb.Config, match map[string]uint64) uint64 {
-	var meDefault uint64
-	if _, ok := match[PeerKey(me)]; !ok {
-		for _, p := range Voters(c) {
-			meDefault = max(meDefault, match[PeerKey(p)])
-		}
-	}
-	switch c.GetState() {
-	case rafterpb.ConfigState_CONFIG_STATE_STABLE, rafterpb.ConfigState_CONFIG_STATE_STAGING:
-		return groupMax(me, c.GetOldServers(), match, meDefault)
-	case rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL:
-		return min(groupMax(me, c.GetOldServers(), match, meDefault),
-			groupMax(me, c.GetNewServers(), match, meDefault))
-	}
-	return 0
+	return QuorumMaxFunc(me, c, func(p *rafterpb.Peer) (uint64, bool) {
+		v, ok := match[PeerKey(p)]
+		return v, ok
+	}, nil)
 }
 
-// groupMax sorts the members' indexes from highest to lowest and returns
-// the one at the position of the last vote a majority needs.
-func groupMax(me *rafterpb.Peer, servers []*rafterpb.Peer, match map[string]uint64, meDefault uint64) uint64 {
-	servers = union(servers, nil)
-	if len(servers) == 0 {
+// QuorumMaxFunc is QuorumMax for a caller that keeps the indexes elsewhere
+// than in a map keyed by PeerKey (the consensus core keeps them in its
+// per-follower progress, and calls this on every AppendEntries reply).
+// match(p) returns p's index and whether it is known: an unknown member
+// counts as 0, an unknown me as the largest index of the voters, exactly as
+// a key missing from QuorumMax's map. match must not keep p.
+//
+// scratch is working space, overwritten: when its capacity is at least the
+// number of servers in c's larger list, QuorumMaxFunc does not allocate.
+func QuorumMaxFunc(me *rafterpb.Peer, c *rafterpb.Config, match func(p *rafterpb.Peer) (uint64, bool), scratch []uint64) uint64 {
+	old, nw := c.GetOldServers(), c.GetNewServers()
+	switch c.GetState() {
+	case rafterpb.ConfigState_CONFIG_STATE_STABLE, rafterpb.ConfigState_CONFIG_STATE_STAGING:
+		nw = nil // a staging config's new servers do not vote yet
+	case rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL:
+	default:
 		return 0
 	}
-	vals := make([]uint64, 0, len(servers))
-	for _, s := range servers {
-		v, ok := match[PeerKey(s)]
+	var meDefault uint64 // the maximum over Voters(c); a duplicate changes nothing
+	for _, list := range [...][]*rafterpb.Peer{old, nw} {
+		for _, p := range list {
+			if v, ok := match(p); ok {
+				meDefault = max(meDefault, v)
+			}
+		}
+	}
+	n := groupMax(me, old, match, meDefault, scratch)
+	if nw != nil {
+		n = min(n, groupMax(me, nw, match, meDefault, scratch))
+	}
+	return n
+}
+
+// groupMax sorts the members' indexes and returns the one at the position
+// of the last vote a majority needs: the (len/2+1)-th highest. A peer
+// listed twice counts once, as in union.
+func groupMax(me *rafterpb.Peer, servers []*rafterpb.Peer, match func(*rafterpb.Peer) (uint64, bool),
+	meDefault uint64, scratch []uint64) uint64 {
+	vals := scratch[:0]
+	for i, s := range servers {
+		if Contains(servers[:i], s) {
+			continue
+		}
+		v, ok := match(s)
 		if !ok && SamePeer(s, me) {
 			v = meDefault
 		}
 		vals = append(vals, v)
 	}
+	if len(vals) == 0 {
+		return 0
+	}
 	slices.Sort(vals)
-	slices.Reverse(vals)
-	return vals[len(vals)/2] // majority = len/2+1 peers; 0-based position len/2
+	return vals[len(vals)-1-len(vals)/2] // ascending: the len/2-th from the top, 0-based
 }

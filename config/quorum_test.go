@@ -83,3 +83,21 @@ func TestQuorumMax(t *testing.T) {
 		})
 	}
 }
+
+// QuorumMaxFunc with enough scratch space does not allocate: the consensus
+// core calls it on every AppendEntries reply.
+func TestQuorumMaxFuncDoesNotAllocate(t *testing.T) {
+	c := transitional([]string{"a", "b", "c"}, []string{"c", "d", "e", "f", "g"})
+	match := []uint64{0, 8, 3, 6, 2, 7, 1}
+	lookup := func(q *rafterpb.Peer) (uint64, bool) {
+		i := int(q.GetName()[0] - 'a')
+		return match[i], i != 0 // "a" is me: implicit
+	}
+	scratch := make([]uint64, 0, 5)
+	var got uint64
+	allocs := testing.AllocsPerRun(100, func() { got = QuorumMaxFunc(p("a"), c, lookup, scratch) })
+	assert.Zero(t, allocs)
+	// a counts as the voters' maximum, 8. Old {8, 8, 3}: 8; new {c=3, d=6, e=2, f=7, g=1}: 3.
+	assert.Equal(t, uint64(3), got)
+	assert.Equal(t, got, QuorumMax(p("a"), c, idx("b", 8, "c", 3, "d", 6, "e", 2, "f", 7, "g", 1)))
+}

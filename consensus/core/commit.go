@@ -12,12 +12,7 @@ import (
 // term (Raft §5.4.2, Figure 8). rafter: maybe_commit/1 and safe_to_commit/2.
 // The leader's own entry counts only once it is durable (Persisted).
 func (c *Core) maybeCommit() {
-	match := make(map[string]uint64, len(c.lead.progress)+1)
-	match[c.idKey] = c.log.persisted
-	for k, pr := range c.lead.progress {
-		match[k] = pr.match
-	}
-	n := config.QuorumMax(c.id, c.conf, match)
+	n := c.quorumMax(c.log.persisted, matchOf)
 	if n > c.commit && c.log.term(n) == c.term {
 		c.commitTo(n)
 	}
@@ -74,3 +69,5 @@ func (c *Core) advanceConfig() {
 		}
 	}
 }
+
+func matchOf(pr *progress) uint64 { return pr.match }

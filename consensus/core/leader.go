@@ -13,6 +13,10 @@ import (
 type leaderState struct {
 	progress map[string]*progress // by PeerKey; followers of the latest config
 	order    []string             // the keys of progress, sorted: a deterministic send order
+	prs      []*progress          // progress[order[i]] for each i (setOrder)
+	// scratch is QuorumMaxFunc's working space, so that counting a quorum
+	// on every AppendEntries reply does not allocate.
+	scratch []uint64
 	// proposals maps a log index to the request that proposed it.
 	proposals map[uint64]RequestID
 	// termCommitted: an entry of the current term is committed, so the
@@ -92,7 +96,37 @@ func (c *Core) refreshProgress() {
 			}
 		}
 	}
+	c.setOrder()
+}
+
+// setOrder recomputes order and prs after progress changed, and makes
+// scratch large enough for any server list of the configuration (the
+// voters are among the followers and the leader).
+func (c *Core) setOrder() {
 	c.lead.order = slices.Sorted(maps.Keys(c.lead.progress))
+	c.lead.prs = c.lead.prs[:0]
+	for _, k := range c.lead.order {
+		c.lead.prs = append(c.lead.prs, c.lead.progress[k])
+	}
+	if n := len(c.lead.prs) + 1; cap(c.lead.scratch) < n {
+		c.lead.scratch = make([]uint64, 0, n)
+	}
+}
+
+// quorumMax is the largest value that a quorum of the configuration holds,
+// the leader's own being mine and each follower's of(progress).
+func (c *Core) quorumMax(mine uint64, of func(*progress) uint64) uint64 {
+	return config.QuorumMaxFunc(c.id, c.conf, func(p *rafterpb.Peer) (uint64, bool) {
+		if c.isMe(p) {
+			return mine, true
+		}
+		for _, pr := range c.lead.prs {
+			if config.SamePeer(pr.peer, p) {
+				return of(pr), true
+			}
+		}
+		return 0, false
+	}, c.lead.scratch)
 }
 
 // appendEntry appends one entry of the current term to the leader's log and
@@ -164,6 +198,6 @@ func (c *Core) forgetSilentLeavers() {
 		}
 	}
 	if changed {
-		c.lead.order = slices.Sorted(maps.Keys(c.lead.progress))
+		c.setOrder()
 	}
 }

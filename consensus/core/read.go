@@ -1,7 +1,5 @@
 package core
 
-import "github.com/rafter-go/rafter/config"
-
 // pendingRead is a ReadIndex read waiting on the leader (Raft §8, thesis
 // §6.4).
 type pendingRead struct {
@@ -53,13 +51,10 @@ func (c *Core) needReadRound() bool {
 // confirmedClock is the highest send_clock echoed by a quorum (rafter:
 // maybe_send_read_replies/1 with quorum_max over send_clock_responses).
 func (c *Core) confirmedClock() uint64 {
-	acks := make(map[string]uint64, len(c.lead.progress)+1)
-	acks[c.idKey] = c.lead.sendClock
-	for k, pr := range c.lead.progress {
-		acks[k] = pr.clock
-	}
-	return config.QuorumMax(c.id, c.conf, acks)
+	return c.quorumMax(c.lead.sendClock, clockOf)
 }
+
+func clockOf(pr *progress) uint64 { return pr.clock }
 
 // releaseReads returns the reads that may be answered: leadership confirmed
 // by a quorum round that started after the read, an entry of the current
