@@ -3,6 +3,7 @@
 package netns
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -124,7 +125,15 @@ func (r *run) checkLinearizable() {
 		f.Close()
 		where = f.Name()
 	}
-	r.t.Errorf("netns: history is not linearizable (%s); visualization: %s", res, where)
+	if b, err := json.MarshalIndent(ops, "", " "); err == nil {
+		_ = os.WriteFile(filepath.Join(r.cl.Dir, "history.json"), b, 0o644)
+	}
+	if res == porcupine.Unknown {
+		r.t.Errorf("netns: porcupine gave up after %v (%d unknown-outcome ops): linearizability not shown; history.json and %s in %s",
+			took.Round(time.Second), counts[Unknown], where, r.cl.Dir)
+		return
+	}
+	r.t.Errorf("netns: history is not linearizable; visualization: %s", where)
 }
 
 // stopAll sends SIGTERM to every node; each must exit with status 0.

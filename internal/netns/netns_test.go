@@ -117,7 +117,7 @@ func TestNetnsFaults(t *testing.T) {
 	}
 	r.w = &Workload{
 		C: cl, Hist: NewHistory(), Timeout: 2 * time.Second,
-		Keys: []string{"k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"},
+		Keys: keys(16),
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
@@ -142,4 +142,12 @@ func TestNetnsFaults(t *testing.T) {
 	r.stopAll()
 	r.restartIntact()
 	r.checkLogs()
+}
+
+func keys(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "k" + strconv.Itoa(i)
+	}
+	return out
 }

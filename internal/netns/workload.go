@@ -68,6 +68,10 @@ func (w *Workload) FirstAckAfter(t time.Time) (time.Time, bool) {
 	return best, !best.IsZero()
 }
 
+// avoidFor is how long a client keeps away from a host that left a command
+// without an answer.
+const avoidFor = 2 * time.Second
+
 // conns keeps one connection per host, redialled after any error.
 type conns struct {
 	c       *Cluster
@@ -140,8 +144,16 @@ func (w *Workload) client(ctx context.Context, id int, rng *rand.Rand) {
 	cs := &conns{c: w.C, m: map[string]*Conn{}, timeout: w.Timeout}
 	defer cs.close()
 	seen := map[string]*string{} // the last value this client saw per key
+	// A host that did not answer is avoided for a while, as a real
+	// client would: every write sent into a dead, paused or cut-off node
+	// ends with an unknown outcome, and each unknown write is open-ended
+	// in the history, which makes porcupine's search much longer.
+	avoid := map[string]time.Time{}
 	for seq := 0; ctx.Err() == nil; seq++ {
 		host := w.C.Hosts[rng.Intn(len(w.C.Hosts))]
+		for i := 0; i < len(w.C.Hosts) && time.Now().Before(avoid[host]); i++ {
+			host = w.C.Hosts[(rng.Intn(len(w.C.Hosts)))]
+		}
 		key := w.Keys[rng.Intn(len(w.Keys))]
 		val := fmt.Sprintf("c%d.%d;", id, seq)
 		in := Input{Key: key, Value: val}
@@ -162,6 +174,9 @@ func (w *Workload) client(ctx context.Context, id int, rng *rand.Rand) {
 		}
 		op := w.Do(cs, id, host, in)
 		w.Hist.Add(op)
+		if op.Result == Unknown {
+			avoid[host] = time.Now().Add(avoidFor)
+		}
 		switch {
 		case op.Result == OK && op.Input.Kind == Get && op.Output.Found,
 			op.Result == OK && op.Input.Kind == CAS && op.Output.Found:
