@@ -20,15 +20,16 @@
 // # The run (TestNetnsFaults)
 //
 // Three nodes (election timeout 500 ms–1 s, heartbeat 50 ms), four
-// workload clients (GET/SET/APPEND/CAS on eight keys through random nodes)
-// and one prober per node (SET of unique keys through that node). Then,
-// in order:
+// workload clients (GET/SET/APPEND/CAS on 16 keys through random nodes,
+// keeping away for 2 s from a node that left a command unanswered) and
+// one prober per node (SET of unique keys through that node, every
+// 10 ms). Then, in order:
 //
 //   - SIGKILL the leader; restart it on its data dir;
 //   - SIGSTOP the leader until another is elected and serving; SIGCONT;
 //     the old leader must step down;
 //   - take the leader's link down at the bridge; restore it;
-//   - take a follower's link down for 6 s (its address is unreachable):
+//   - take a follower's link down for 10 s (its address is unreachable):
 //     the others' threads, RSS and (if INFO exposes it) goroutine count
 //     must not grow;
 //   - SIGTERM a follower (exit status 0) and restart it on the same
@@ -44,8 +45,12 @@
 // acknowledged probe write must read back through every node, the history
 // (with final reads through every node) must be linearizable (porcupine,
 // Model: kvsm as the RESP commands show it), and every node must exit 0
-// on SIGTERM. A run log (what was done when, how long writes took to
-// resume) is printed at the end.
+// on SIGTERM; started again on their data dirs, each must come back with
+// its whole log (the stop wrote and closed its files), and exit 0 again.
+// No node's log may hold a data race report or a panic (build the nodes
+// with -race: NETNS_RACE=1 scripts/netns-test.sh). A run log (what was
+// done when, how long writes took to resume, the figures) is printed at
+// the end.
 //
 // # Running it
 //
