@@ -73,8 +73,12 @@ func (l *raftLog) truncate(from uint64) {
 	if from == 0 || from > l.lastIndex() {
 		return
 	}
-	clear(l.entries[from-1:])
-	l.entries = l.entries[:from-1]
+	// Cap the slice at its new length so that the next append copies to a
+	// new array instead of overwriting the removed slots: entries handed out
+	// earlier (Ready.Entries, AppendEntries batches) are slices of the old
+	// array that the shell may still be reading or serializing on another
+	// goroutine. The old array is dropped once those are done.
+	l.entries = l.entries[: from-1 : from-1]
 	l.unstable = min(l.unstable, from)
 	l.persisted = min(l.persisted, from-1)
 	for len(l.configs) > 0 && l.configs[len(l.configs)-1] >= from {
