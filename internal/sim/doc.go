@@ -14,10 +14,12 @@
 //     Advance.
 //   - The log server: writes become durable in order after a random fsync
 //     delay; then the held messages leave and Persisted(index, term) is fed
-//     back. A crash loses every write not yet durable (except a random
-//     prefix, which a real disk may have written without acknowledging);
-//     the peer restarts with core.New from what is durable, with a fresh
-//     state machine.
+//     back (with Options.GroupCommit, writes due together are acknowledged
+//     by one Persisted). A crash loses every write not yet durable, except a
+//     random prefix of them and possibly a torn part of the next one (its
+//     metadata and first entries), which a real disk may have written
+//     without acknowledging; the peer restarts with core.New from what is
+//     durable, with a fresh state machine.
 //   - Time: an integer clock; each peer ticks every TickUnit (±1, so clocks
 //     drift). The network drops (Options.Loss), duplicates, delays and
 //     reorders messages, and partitions links: one peer (often the leader)
@@ -26,8 +28,13 @@
 //     random peers, follow ErrNotLeader redirects, retry definite refusals
 //     and give up on timeouts and ErrLeadershipLost. An admin client
 //     bootstraps the cluster (SetConfig on a blank peer of the list, as in
-//     rafter) and then changes the membership through a configured peer:
-//     grow by two (3→5, 5→7), shrink by two (5→3, 7→5), replace the leader.
+//     rafter; in some schedules on every initial peer at once) and then
+//     changes the membership through a configured peer: grow by two (3→5,
+//     5→7), shrink by two (5→3, 7→5), replace the leader.
+//   - Core settings vary by schedule: PreVote and CheckQuorum on or off,
+//     batching limits (entries, bytes), pipelining depth, election timeout
+//     range, and "stormy" schedules whose delays exceed the election
+//     timeout.
 //
 // # What is checked, after every event
 //
@@ -37,7 +44,8 @@
 //     the same entries up to it (checked with chain hashes on every write);
 //   - a committed entry never changes: every peer's commit index only covers
 //     entries equal to the first committed there, and no later write
-//     replaces one;
+//     replaces one the peer knows committed; a leader never overwrites its
+//     own entries;
 //   - every state machine applies the committed entries, in order, once;
 //   - every acknowledged proposal is the proposed command, in the committed
 //     log at its index, and no command is committed twice (a definite
@@ -45,7 +53,9 @@
 //   - reads are linearizable: the counter value a read returns was the
 //     committed state at some instant between the read's start and answer
 //     (a write takes effect when its commit is first observed);
-//   - no peer votes for two candidates in one term, across crashes;
+//   - no peer votes for two candidates in one term, across crashes; a
+//     granted vote and a successful AppendEntries reply leave only once
+//     what they promise is durable;
 //   - the Ready contract itself: contiguous writes, terms never going back,
 //     reads released only once applied, answers only to requests the peer
 //     was given, no undocumented errors. A panic of the core is a violation.
