@@ -43,6 +43,12 @@ type attempt struct {
 	op   *op
 	node int
 	cl   *client
+	// Where the request landed: the peer's incarnation, and the term in
+	// which it was leader (0 if it was not), for the unanswered-request
+	// check at the end of a run.
+	at         int64
+	inc        int
+	leaderTerm uint64
 }
 
 // client is closed-loop: one operation at a time. The admin client does
@@ -88,10 +94,16 @@ func (w *World) request(c *client) {
 	o.tries++
 	w.nextReq++
 	id := core.RequestID(w.nextReq)
-	w.attempts[id] = &attempt{op: o, node: c.next, cl: c}
+	n := w.nodes[c.next]
+	a := &attempt{op: o, node: c.next, cl: c, at: w.now, inc: n.inc}
+	if n.up {
+		if st := n.core.Status(); st.Role == core.Leader {
+			a.leaderTerm = st.Term
+		}
+	}
+	w.attempts[id] = a
 	c.curID = id
 	w.after(requestTimeout, &event{kind: evTimeout, cl: c.idx, req: uint64(id)})
-	n := w.nodes[c.next]
 	if w.o.Trace != nil {
 		fmt.Fprintf(w.o.Trace, "%6d request   client %d req %d to %s up %v: kind %d cmd %q peers %v\n",
 			w.now, c.idx, id, n.name, n.up, o.kind, o.cmd, o.peers)

@@ -1,8 +1,6 @@
 package sim
 
 import (
-	"errors"
-
 	"github.com/rafter-go/rafter/consensus/core"
 	"github.com/rafter-go/rafter/rafterpb"
 	"google.golang.org/protobuf/proto"
@@ -75,13 +73,24 @@ func (w *World) deliver(e *event) {
 		w.stats.Dropped++
 		return
 	}
+	before := n.core.Status()
 	if err := n.core.Step(e.msg); err != nil {
-		if !errors.Is(err, core.ErrInvalidMessage) && !errors.Is(err, core.ErrUnsupported) {
-			w.chk.fail("%s: Step returned an undocumented error: %v", n.name, err)
+		// Every error of Step promises that the core is unchanged
+		// (ErrInvalidMessage, ErrUnsupported, a sender outside the
+		// configuration): nothing to do, nothing different.
+		if n.core.HasReady() || !sameStatus(before, n.core.Status()) {
+			w.chk.fail("%s: Step returned %v but changed the core", n.name, err)
 		}
 		w.stats.StepErrors++
 	}
 	w.drive(n)
+}
+
+func sameStatus(a, b core.Status) bool {
+	return a.Role == b.Role && a.Term == b.Term && a.CommitIndex == b.CommitIndex &&
+		a.LastIndex == b.LastIndex && a.LastTerm == b.LastTerm &&
+		a.VotedFor.GetName() == b.VotedFor.GetName() && a.Leader.GetName() == b.Leader.GetName() &&
+		proto.Equal(a.Config, b.Config)
 }
 
 // drive executes Ready batches until the core has nothing more to say.

@@ -29,6 +29,9 @@ type Stats struct {
 	Crashes, Partitions, Leaders     int // crashes, partitions, terms with a leader
 	StepErrors                       int // messages the core refused (ErrInvalidMessage, ErrUnsupported)
 	GroupCommits                     int // fsyncs that acknowledged several writes at once
+	// Unanswered counts requests a leader took and had not answered at
+	// the end although it still led in the same term (see unanswered).
+	Unanswered int
 	// Unconverged is 1 if, at the end of the settle phase (network healed,
 	// every peer up), no leader had committed an entry of its own term: a
 	// liveness problem (not a safety violation).
@@ -42,7 +45,7 @@ func (s Stats) Add(o Stats) Stats {
 		Committed: s.Committed + o.Committed, Acked: s.Acked + o.Acked, Reads: s.Reads + o.Reads, Configs: s.Configs + o.Configs,
 		Grow: s.Grow + o.Grow, Shrink: s.Shrink + o.Shrink, ReplaceLeader: s.ReplaceLeader + o.ReplaceLeader,
 		Crashes: s.Crashes + o.Crashes, Partitions: s.Partitions + o.Partitions, Leaders: s.Leaders + o.Leaders,
-		StepErrors: s.StepErrors + o.StepErrors, GroupCommits: s.GroupCommits + o.GroupCommits, Unconverged: s.Unconverged + o.Unconverged,
+		StepErrors: s.StepErrors + o.StepErrors, GroupCommits: s.GroupCommits + o.GroupCommits, Unanswered: s.Unanswered + o.Unanswered, Unconverged: s.Unconverged + o.Unconverged,
 	}
 }
 
@@ -100,6 +103,7 @@ func Run(o Options) (res Result) {
 	}
 	if w.chk.err == nil {
 		w.chk.acksHold(w.acked)
+		w.unanswered()
 	}
 	if !w.converged() {
 		w.stats.Unconverged = 1
@@ -203,6 +207,31 @@ func (w *World) settle() {
 	for _, n := range w.nodes {
 		if !n.up {
 			w.restart(n)
+		}
+	}
+}
+
+// unanswered counts requests that a leader took and never answered although
+// it is still the leader of the same term, in the same incarnation, long
+// after: in the settle phase the network is healthy, so such a request was
+// dropped silently. The attempts are visited in request order (map order
+// would make the count's first report differ between runs).
+func (w *World) unanswered() {
+	for id := core.RequestID(1); id <= core.RequestID(w.nextReq); id++ {
+		a, ok := w.attempts[id]
+		if !ok || a.leaderTerm == 0 || w.now-a.at < int64(w.o.Settle/2)*TickUnit {
+			continue
+		}
+		n := w.nodes[a.node]
+		if !n.up || n.inc != a.inc {
+			continue
+		}
+		if st := n.core.Status(); st.Role == core.Leader && st.Term == a.leaderTerm {
+			w.stats.Unanswered++
+			if w.o.Trace != nil {
+				fmt.Fprintf(w.o.Trace, "unanswered: request %d (kind %d) to leader %s of term %d at %d\n",
+					id, a.op.kind, n.name, st.Term, a.at)
+			}
 		}
 	}
 }
