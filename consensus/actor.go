@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -55,6 +56,9 @@ type consensusActor struct {
 	// held are MessagesAfterPersist waiting for their LogWritten, in seq order.
 	held []heldMessages
 
+	// flushQueued: a flush is in the mailbox; see flush.go.
+	flushQueued bool
+
 	nextID  core.RequestID
 	pending map[core.RequestID]*pendingRequest
 	reads   []core.ReadState // released reads whose index is not applied yet
@@ -78,6 +82,9 @@ func (a *consensusActor) Receive(ctx protoactor.Context) {
 		return
 	}
 	switch m := ctx.Message().(type) {
+	case *flush:
+		a.onFlush(ctx, m)
+		return
 	case *tick:
 		a.onTick(ctx, m)
 	case *rafterpb.RaftMessage:
@@ -97,7 +104,7 @@ func (a *consensusActor) Receive(ctx protoactor.Context) {
 			"type", fmt.Sprintf("%T", m), "sender", ctx.Sender())
 	}
 	if a.core != nil {
-		a.drain(ctx)
+		a.scheduleFlush(ctx)
 	}
 }
 
@@ -185,7 +192,11 @@ func (a *consensusActor) onRaftMessage(m *rafterpb.RaftMessage) {
 			"from", config.PeerKey(m.GetFrom()), "to", config.PeerKey(m.GetTo()))
 		return
 	}
-	if err := a.core.Step(m); err != nil {
+	if err := a.core.Step(m); errors.Is(err, core.ErrUnknownPeer) {
+		// Issue 7: a System not in the configuration is talking to us.
+		a.logger.Warn("consensus: dropped a message from a peer not in the configuration",
+			"from", config.PeerKey(m.GetFrom()), "error", err)
+	} else if err != nil {
 		a.logger.Debug("consensus: core refused a message",
 			"from", config.PeerKey(m.GetFrom()), "error", err)
 	}

@@ -37,6 +37,9 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m any) {
 	case *rafterpb.StatusRequest:
 		a.reply(ctx, ctx.Sender(), a.status())
 	case *rafterpb.GetEntryRequest:
+		// Hand the log server what the core holds first, so the entry a
+		// client just saw committed (or the leader's last) is there to read.
+		a.drain(ctx)
 		a.reply(ctx, ctx.Sender(), a.getEntry(r))
 	}
 }

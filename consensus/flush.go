@@ -1,0 +1,40 @@
+package consensus
+
+import (
+	protoactor "github.com/asynkron/protoactor-go/actor"
+)
+
+// flush is the marker the actor sends itself to run the core's Ready.
+//
+// Batching per mailbox drain: instead of a Ready after every message, the
+// first message that gives the core something to say queues one flush
+// behind every message already in the mailbox. The proposals, peer messages
+// and acknowledgements that arrived meanwhile are stepped first and then
+// leave in one Ready: one LogWrite and one AppendEntries per follower for
+// all of them. With an empty mailbox the flush is the very next message, so
+// a lone request waits for nothing. The log server's syncNow does the same
+// for fsync; etcd-io/raft's Ready likewise carries everything stepped since
+// the previous one.
+// gen is the incarnation that queued it: protoactor keeps the mailbox
+// across a restart, and a fresh instance drains from start, so a flush of
+// the previous instance is dropped.
+type flush struct{ gen uint64 }
+
+// scheduleFlush queues a flush if the core has something to say and none is
+// queued yet.
+func (a *consensusActor) scheduleFlush(ctx protoactor.Context) {
+	if a.flushQueued || !a.core.HasReady() {
+		return
+	}
+	a.flushQueued = true
+	ctx.Send(a.self, &flush{gen: a.incarnation})
+}
+
+// onFlush runs the Ready the queued flush stands for.
+func (a *consensusActor) onFlush(ctx protoactor.Context, f *flush) {
+	if f.gen != a.incarnation {
+		return
+	}
+	a.flushQueued = false
+	a.drain(ctx)
+}
