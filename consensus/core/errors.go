@@ -11,6 +11,12 @@ var (
 	// ErrUnsupported: Step got a message kind this core does not handle yet
 	// (InstallSnapshot, TimeoutNow). The core is unchanged.
 	ErrUnsupported = errors.New("core: unsupported message")
+	// ErrUnknownPeer: Step dropped a message from a peer that the latest
+	// configuration does not list (a RequestVote it would refuse anyway, a
+	// Vote, an AppendEntriesReply the leader does not expect); see
+	// checkSender. The core is unchanged and sends no reply. The shell logs
+	// it: it usually means a misconfigured or removed peer.
+	ErrUnknownPeer = errors.New("core: message from a peer not in the configuration")
 	// ErrInvalidConfig: New got a Config or a Restored state it cannot use.
 	ErrInvalidConfig = errors.New("core: invalid configuration")
 )

@@ -8,10 +8,15 @@ import (
 
 // Step feeds one message from another peer to the core. A malformed message
 // returns an error wrapping ErrInvalidMessage (or ErrUnsupported) and changes
-// nothing. Raft's term rules are applied here (Raft §5.1), then the role's
-// step function runs.
+// nothing. A message from a peer that the configuration does not list may be
+// dropped with an error wrapping ErrUnknownPeer, also changing nothing (see
+// checkSender). Raft's term rules are applied here (Raft §5.1), then the
+// role's step function runs.
 func (c *Core) Step(m *rafterpb.RaftMessage) error {
 	if err := c.validate(m); err != nil {
+		return err
+	}
+	if err := c.checkSender(m); err != nil {
 		return err
 	}
 	if showsCluster(m) {
