@@ -78,9 +78,12 @@
 //	go test ./internal/sim -run TestSimulation -sim.settle=100     # longer settle phases
 //
 // Under -v, TestSimulation prints one line per seed (its hash, events and
-// commits), the seeds whose cluster did not converge in the settle phase
-// (a liveness statistic, not a failure: schedules without PreVote and
-// CheckQuorum can livelock with disruptive removed peers), and totals.
+// commits), the seeds whose cluster did not converge in the settle phase,
+// the seeds that ended with a request pending on a leader that still leads
+// in the same term, and totals. The last two are liveness statistics, not
+// failures: schedules without PreVote and CheckQuorum can livelock with
+// disruptive removed peers, and a one-entry-per-message schedule can be too
+// slow to finish a membership change before the run ends.
 //
 // A failing schedule prints its seed and the replay command. Bugs found in
 // the core are written down in FINDINGS.md.

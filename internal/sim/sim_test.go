@@ -47,13 +47,18 @@ func TestSimulation(t *testing.T) {
 			}
 		}
 	}
-	var stuck []uint64
+	var stuck, unanswered []uint64
 	for _, r := range results {
 		if r.Stats.Unconverged > 0 && len(stuck) < 20 {
 			stuck = append(stuck, r.Seed)
 		}
+		if r.Stats.Unanswered > 0 && len(unanswered) < 20 {
+			unanswered = append(unanswered, r.Seed)
+		}
 	}
+	// Liveness statistics, not failures: see doc.go and FINDINGS.md.
 	t.Logf("unconverged (no leader with an entry of its term committed after the settle phase), first seeds: %v", stuck)
+	t.Logf("unanswered (a request still pending on a leader of the same term at the end), first seeds: %v", unanswered)
 	t.Logf("%d schedules in %v, %d failed; totals %+v", seeds, time.Since(start).Round(time.Millisecond), failed, total)
 	// The schedules must have exercised the protocol, or passing means nothing.
 	if total.Committed == 0 || total.Acked == 0 || total.Reads == 0 || total.Grow == 0 || total.Shrink == 0 ||
