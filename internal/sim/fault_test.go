@@ -12,24 +12,25 @@ func TestCheckerCatchesFaults(t *testing.T) {
 	tests := []struct {
 		name   string
 		faults Faults
+		seeds  uint64
 	}{
 		// Persisted and the held messages go out before the write is
 		// durable: a crash then loses entries that were counted.
-		{"ack before durable", Faults{AckBeforeDurable: true}},
+		{"ack before durable", Faults{AckBeforeDurable: true}, 100},
 		// Votes and AppendEntries successes leave before their write is
 		// durable (api.go step 2 ignored).
-		{"send before persist", Faults{SendBeforePersist: true}},
+		{"send before persist", Faults{SendBeforePersist: true}, 100},
 		// The same two with the durable-before-send check off: the
 		// end-to-end invariants (leader completeness, committed entries,
 		// state machines, acknowledged writes) must catch them on their own.
-		{"ack before durable, end to end", Faults{AckBeforeDurable: true, NoSendCheck: true}},
-		{"send before persist, end to end", Faults{SendBeforePersist: true, NoSendCheck: true}},
+		{"ack before durable, end to end", Faults{AckBeforeDurable: true, NoSendCheck: true}, 1000},
+		{"send before persist, end to end", Faults{SendBeforePersist: true, NoSendCheck: true}, 1000},
 		// Reads served from a peer's local state machine (no ReadIndex).
-		{"local reads", Faults{LocalReads: true}},
+		{"local reads", Faults{LocalReads: true}, 100},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			const seeds = 300
+			seeds := tt.seeds
 			found := 0
 			var first error
 			for seed := uint64(1); seed <= seeds; seed++ {
