@@ -36,12 +36,13 @@ type syncNow struct{}
 
 // server is the log-server actor.
 //
-// Group commit: a LogWrite is written (pwrite, no fsync) as soon as it is
-// received and its reply parked; the first parked write of a round sends
-// syncNow to the actor itself. syncNow lands behind every message already in
-// the mailbox, so all writes that arrived meanwhile, in particular while
-// the previous fdatasync was running, are written first and then share one
-// Sync. Replies leave after that Sync, in arrival order. No goroutines: the
+// Group commit: a LogWrite is applied (checked, its records buffered by the
+// FileLog) as soon as it is received and its reply parked; the first parked
+// write of a round sends syncNow to the actor itself. syncNow lands behind
+// every message already in the mailbox, so all writes that arrived
+// meanwhile, in particular while the previous fdatasync was running, are
+// applied first and then share one Sync: one pwrite of all their records,
+// one fdatasync. Replies leave after that Sync, in arrival order. No goroutines: the
 // fsync blocks the actor, which is what lets the mailbox fill up.
 type server struct {
 	dir     string

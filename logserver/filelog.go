@@ -31,7 +31,11 @@ type FileLog struct {
 	configEnt *rafterpb.Entry // cached entry at configs[last], nil if not loaded
 	floor     uint64
 
-	buf    []byte
+	// pend holds encoded records not yet written to the last segment; they
+	// start at its size. Write only appends here, and Sync (or a read, a
+	// truncation, a roll, or pend outgrowing maxPend) writes them with one
+	// pwrite: a group commit of many Writes costs one write syscall.
+	pend   []byte
 	broken error // sticky: after a failed I/O the in-memory view may be wrong
 	closed bool
 }
@@ -89,15 +93,21 @@ func (l *FileLog) Write(meta *rafterpb.Meta, entries []*rafterpb.Entry) error {
 	return nil
 }
 
-// appendRecords writes the records after the last one, rolling to a new
-// segment when the active one would exceed SegmentBytes. One pwrite per
-// segment touched, and one fdatasync per roll.
+// maxPend bounds the records a FileLog holds back between Syncs; beyond it
+// Write writes them at once, so a caller that never syncs does not grow
+// memory without bound.
+const maxPend = 1 << 20
+
+// appendRecords encodes the records after the last one into pend, rolling to
+// a new segment when the active one would exceed SegmentBytes. A roll writes
+// the full segment (one pwrite) and fdatasyncs it; otherwise the records
+// wait in pend for the next Sync.
 func (l *FileLog) appendRecords(entries []*rafterpb.Entry, payloads [][]byte) error {
 	var seg *segment
 	if len(l.segs) > 0 {
 		seg = l.segs[len(l.segs)-1]
 	}
-	buf := l.buf[:0]
+	buf := l.pend
 	for i, e := range entries {
 		size := int64(headerSize + len(payloads[i]))
 		pending := seg != nil && seg.size+int64(len(buf)) > 0
@@ -130,9 +140,23 @@ func (l *FileLog) appendRecords(entries []*rafterpb.Entry, payloads [][]byte) er
 			l.configEnt = proto.CloneOf(e)
 		}
 	}
-	err := l.flush(seg, buf)
-	if cap(buf) <= 1<<20 { // keep a modest buffer for the next write
-		l.buf = buf[:0]
+	l.pend = buf
+	if len(l.pend) >= maxPend {
+		return l.flushPend()
+	}
+	return nil
+}
+
+// flushPend writes pend to the last segment (no fdatasync). The caller marks
+// the log failed on error.
+func (l *FileLog) flushPend() error {
+	if len(l.pend) == 0 {
+		return nil
+	}
+	err := l.flush(l.segs[len(l.segs)-1], l.pend)
+	l.pend = l.pend[:0]
+	if cap(l.pend) > maxPend { // keep a modest buffer for the next writes
+		l.pend = nil
 	}
 	return err
 }
@@ -155,6 +179,9 @@ func (l *FileLog) flush(seg *segment, buf []byte) error {
 // before any new record is written: a crash in between leaves a prefix of
 // the old log, never old records mixed with new ones.
 func (l *FileLog) truncateFrom(index uint64) error {
+	if err := l.flushPend(); err != nil {
+		return err
+	}
 	at := l.locs[index-l.first]
 	keep := len(l.segs)
 	for keep > 0 && l.segs[keep-1] != at.seg {
@@ -206,6 +233,9 @@ func (l *FileLog) Sync() error {
 	if err := l.usable(); err != nil {
 		return err
 	}
+	if err := l.flushPend(); err != nil {
+		return l.fail(err)
+	}
 	for _, s := range l.segs {
 		if s.dirty {
 			if err := datasync(s.f); err != nil {
@@ -229,6 +259,20 @@ func (l *FileLog) Sync() error {
 	return nil
 }
 
+// readable writes pend so that a read finds every record in the files.
+func (l *FileLog) readable() error {
+	if len(l.pend) == 0 {
+		return nil
+	}
+	if l.broken != nil {
+		return fmt.Errorf("%w: after an earlier I/O error: %w", ErrClosed, l.broken)
+	}
+	if err := l.flushPend(); err != nil {
+		return l.fail(err)
+	}
+	return nil
+}
+
 // Entry implements Log: one pread at the offset the in-memory index holds.
 func (l *FileLog) Entry(index uint64) (*rafterpb.Entry, error) {
 	if l.closed {
@@ -236,6 +280,9 @@ func (l *FileLog) Entry(index uint64) (*rafterpb.Entry, error) {
 	}
 	if index < l.first || index > l.LastIndex() {
 		return nil, fmt.Errorf("%w: index %d, last %d", ErrNotFound, index, l.LastIndex())
+	}
+	if err := l.readable(); err != nil {
+		return nil, err
 	}
 	at := l.locs[index-l.first]
 	buf := make([]byte, at.size)
@@ -268,6 +315,9 @@ func (l *FileLog) Entries(lo, hi uint64) ([]*rafterpb.Entry, error) {
 	}
 	if lo < l.first || lo > hi || hi > l.LastIndex()+1 {
 		return nil, fmt.Errorf("%w: range [%d, %d), last %d", ErrNotFound, lo, hi, l.LastIndex())
+	}
+	if err := l.readable(); err != nil {
+		return nil, err
 	}
 	out := make([]*rafterpb.Entry, 0, hi-lo)
 	for i := lo; i < hi; {
