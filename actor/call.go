@@ -39,8 +39,8 @@ func Call[R any](ctx context.Context, s *System, to *protoactor.PID, request any
 	if err := ctx.Err(); err != nil {
 		return zero, fmt.Errorf("actor: call %v: %w", to, err)
 	}
-	box, self := s.newReplyBox()
-	defer s.release(self)
+	box, self := s.takeReplyBox()
+	defer s.putReplyBox(box)
 	if !s.send(func() { s.actors.Root.RequestWithCustomSender(to, request, self) }) {
 		return zero, fmt.Errorf("actor: call %v: %w", to, ErrStopped)
 	}

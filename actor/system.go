@@ -33,6 +33,8 @@ type System struct {
 	mu      sync.Mutex        // guards named
 	named   []*protoactor.PID // spawned by SpawnNamed, in spawn order
 
+	calls replyPool // idle reply boxes of Call; see reply.go
+
 	shutdownOnce sync.Once
 	shutdownErr  error
 }

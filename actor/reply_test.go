@@ -1,0 +1,51 @@
+package actor
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// BenchmarkCallParallel measures a local Call round trip to an echo actor
+// from many goroutines at once (the shape of rafter's closed-loop clients).
+func BenchmarkCallParallel(b *testing.B) {
+	s := newLocal(b)
+	pid, err := s.SpawnNamed(echoProps(), "echo")
+	require.NoError(b, err)
+	req := wrapperspb.String("x")
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := Call[*wrapperspb.StringValue](b.Context(), s, pid, req); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// A reply addressed to an earlier call of a pooled box (its RequestId) is
+// dropped, also after the box was reused; the current call's reply is kept.
+func TestReplyBoxDropsRepliesToEarlierCalls(t *testing.T) {
+	s := newLocal(t)
+	b1, old := s.takeReplyBox()
+	s.putReplyBox(b1)
+	s.actors.Root.Send(old, wrapperspb.String("late, box idle"))
+	b2, cur := s.takeReplyBox()
+	require.Same(t, b1, b2, "the idle box is reused")
+	require.Equal(t, old.GetId(), cur.GetId())
+	require.NotEqual(t, old.GetRequestId(), cur.GetRequestId())
+	s.actors.Root.Send(old, wrapperspb.String("late, box reused"))
+	s.actors.Root.Send(cur, wrapperspb.String("mine"))
+	s.actors.Root.Send(cur, wrapperspb.String("second"))
+	msg := <-b2.ch
+	require.Equal(t, "mine", msg.(*wrapperspb.StringValue).GetValue())
+	select {
+	case m := <-b2.ch:
+		t.Fatalf("a second message reached the box: %v", m)
+	default:
+	}
+	s.putReplyBox(b2)
+}
