@@ -42,6 +42,11 @@
 //     a time (config_change.go, commit.go).
 //   - ReadIndex reads confirmed by a send_clock quorum round, answered only
 //     after the leader committed an entry of its term (read.go).
+//   - A configured peer drops, with ErrUnknownPeer, the votes, unexpected
+//     AppendEntries replies and hopeless vote requests of peers its latest
+//     configuration does not list; never AppendEntries, which a lagging
+//     member needs (thesis §4.2.3; unknown_peer.go says why this keeps
+//     membership changes live).
 //
 // The whole log is kept in memory (no compaction yet). Broken invariants
 // (two leaders in a term, a committed entry overwritten) panic: the
