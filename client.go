@@ -21,6 +21,14 @@ import (
 // change (a leader may remove itself). It returns once the new
 // configuration is committed. An empty list, a peer without a name or a
 // duplicate peer fails with ErrInvalidArgument before anything is sent.
+//
+// The initial configuration must go to one peer of a cluster that does not
+// exist yet. A blank peer that has heard from a running cluster refuses it
+// (it forwards the request to the leader it knows, or fails with
+// ErrInvalidInitialConfig), but a blank peer that was never contacted
+// cannot tell a new cluster from an old one: given a list of such peers it
+// would start a second cluster under the same names. To change the
+// membership of a running cluster, send SetConfig through a member.
 func (s *System) SetConfig(ctx context.Context, via Peer, peers []Peer) error {
 	ps := make([]*rafterpb.Peer, 0, len(peers))
 	for _, p := range peers {
