@@ -59,9 +59,12 @@ type consensusActor struct {
 	// flushQueued: a flush is in the mailbox; see flush.go.
 	flushQueued bool
 
-	nextID  core.RequestID
-	pending map[core.RequestID]*pendingRequest
-	reads   []core.ReadState // released reads whose index is not applied yet
+	nextID core.RequestID
+	// pending holds values, not pointers: one allocation less per request.
+	pending map[core.RequestID]pendingRequest
+	// peerPIDs caches the PID of each peer's consensus actor (see send.go).
+	peerPIDs map[peerName]*protoactor.PID
+	reads    []core.ReadState // released reads whose index is not applied yet
 }
 
 // Receive dispatches one message. A message it does not understand is logged
@@ -122,7 +125,8 @@ func (a *consensusActor) start(ctx protoactor.Context) {
 	a.self = ctx.Self()
 	a.incarnation = incarnations.Add(1)
 	a.writeSeq = a.incarnation << 32
-	a.pending = make(map[core.RequestID]*pendingRequest)
+	a.pending = make(map[core.RequestID]pendingRequest)
+	a.peerPIDs = make(map[peerName]*protoactor.PID)
 
 	restored, err := a.loadLog()
 	if err != nil {

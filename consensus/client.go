@@ -47,7 +47,7 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m any) {
 // track registers a request and returns the core's id for it.
 func (a *consensusActor) track(ctx protoactor.Context, req proto.Message) core.RequestID {
 	a.nextID++
-	a.pending[a.nextID] = &pendingRequest{sender: ctx.Sender(), req: req}
+	a.pending[a.nextID] = pendingRequest{sender: ctx.Sender(), req: req}
 	return a.nextID
 }
 
@@ -84,7 +84,7 @@ func (a *consensusActor) deliverResult(ctx protoactor.Context, r core.Result) {
 // forward sends the request to the leader's consensus actor with the client as
 // sender, so the leader answers the client directly. The hop count stops stale
 // leader hints from making a request circle.
-func (a *consensusActor) forward(ctx protoactor.Context, p *pendingRequest, leader *rafterpb.Peer) {
+func (a *consensusActor) forward(ctx protoactor.Context, p pendingRequest, leader *rafterpb.Peer) {
 	limit := a.opts.MaxForwardHops
 	if limit == 0 {
 		limit = DefaultMaxForwardHops

@@ -13,7 +13,7 @@ import (
 // and the core retries on its own schedule.
 func (a *consensusActor) sendPeer(ctx protoactor.Context, m *rafterpb.RaftMessage) {
 	to := m.GetTo()
-	pid := a.opts.System.PIDOf(to.GetName()+"/consensus", to.GetNode())
+	pid := a.peerPID(to)
 	v := Verdict{Action: Deliver}
 	if a.opts.Interceptor != nil {
 		v = a.opts.Interceptor(a.opts.Self, to, m)
@@ -33,4 +33,22 @@ func (a *consensusActor) sendPeer(ctx protoactor.Context, m *rafterpb.RaftMessag
 	default:
 		a.logger.Warn("consensus: interceptor returned an unknown action; message dropped", "action", v.Action)
 	}
+}
+
+// peerName is a peer as a map key.
+type peerName struct{ name, node string }
+
+// peerPID returns the PID of p's consensus actor, made once per peer: a
+// PID caches its process after the first send, so reusing it saves a
+// registry lookup, a string concatenation and an allocation per message.
+// protoactor re-resolves a cached local process that has died (a peer
+// re-spawned under its name), so the cache never goes stale.
+func (a *consensusActor) peerPID(p *rafterpb.Peer) *protoactor.PID {
+	k := peerName{p.GetName(), p.GetNode()}
+	pid, ok := a.peerPIDs[k]
+	if !ok {
+		pid = a.opts.System.PIDOf(k.name+"/consensus", k.node)
+		a.peerPIDs[k] = pid
+	}
+	return pid
 }
