@@ -11,7 +11,9 @@
 //     the core from it, creates a fresh state machine and arms a tick timer;
 //   - turns timer ticks, Raft messages from other peers, client requests and
 //     the log server's LogWritten acknowledgements into core calls;
-//   - executes each core.Ready in the order core/api.go fixes: one LogWrite,
+//   - once per mailbox round (a flush marker it sends itself, flush.go), so
+//     that everything queued meanwhile shares one Ready, executes the core's
+//     Ready in the order core/api.go fixes: one LogWrite,
 //     messages now, MessagesAfterPersist once that write is durable, committed
 //     OP entries applied to the state machine, reads answered, results
 //     delivered;
