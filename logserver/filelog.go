@@ -35,9 +35,10 @@ type FileLog struct {
 	// start at its size. Write only appends here, and Sync (or a read, a
 	// truncation, a roll, or pend outgrowing maxPend) writes them with one
 	// pwrite: a group commit of many Writes costs one write syscall.
-	pend   []byte
-	broken error // sticky: after a failed I/O the in-memory view may be wrong
-	closed bool
+	pend    []byte
+	scratch []byte // checkWrite's encodings, reused across Writes
+	broken  error  // sticky: after a failed I/O the in-memory view may be wrong
+	closed  bool
 }
 
 // loc is where one entry's record lives.
@@ -72,7 +73,10 @@ func (l *FileLog) Write(meta *rafterpb.Meta, entries []*rafterpb.Entry) error {
 		return err
 	}
 	state := logState{meta: l.meta, last: l.LastIndex(), floor: l.floor, termAt: l.TermAt}
-	payloads, err := checkWrite(state, meta, entries, l.opts.MaxEntryBytes)
+	payloads, scratch, err := checkWrite(state, meta, entries, l.opts.MaxEntryBytes, l.scratch)
+	if cap(scratch) <= maxPend {
+		l.scratch = scratch // payloads alias it until this Write returns
+	}
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func (m *MemLog) Write(meta *rafterpb.Meta, entries []*rafterpb.Entry) error {
 	if m.closed {
 		return ErrClosed
 	}
-	if _, err := checkWrite(m.state(), meta, entries, maxPayload); err != nil {
+	if _, _, err := checkWrite(m.state(), meta, entries, maxPayload, nil); err != nil {
 		return err
 	}
 	if len(entries) > 0 {
