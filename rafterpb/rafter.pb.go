@@ -1364,11 +1364,16 @@ func (x *OpReply) GetIndex() uint64 {
 	return 0
 }
 
-// ReadOpRequest runs a query against the state machine linearizably.
+// ReadOpRequest runs a query against the state machine: linearizably, or,
+// with stale, from the receiving peer's own state.
 type ReadOpRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Query         []byte                 `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
-	Hops          uint32                 `protobuf:"varint,2,opt,name=hops,proto3" json:"hops,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Query []byte                 `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	Hops  uint32                 `protobuf:"varint,2,opt,name=hops,proto3" json:"hops,omitempty"`
+	// stale asks for a stale local read (like etcd's serializable reads): it
+	// is served from the receiving peer's own state machine, no quorum round,
+	// no forwarding, so it may return stale data (never uncommitted data).
+	Stale         bool `protobuf:"varint,3,opt,name=stale,proto3" json:"stale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1415,6 +1420,13 @@ func (x *ReadOpRequest) GetHops() uint32 {
 		return x.Hops
 	}
 	return 0
+}
+
+func (x *ReadOpRequest) GetStale() bool {
+	if x != nil {
+		return x.Stale
+	}
+	return false
 }
 
 type ReadOpReply struct {
@@ -2018,10 +2030,11 @@ const file_rafter_proto_rawDesc = "" +
 	"\vapply_error\x18\x02 \x01(\tR\n" +
 	"applyError\x12&\n" +
 	"\x05error\x18\x03 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x14\n" +
-	"\x05index\x18\x04 \x01(\x04R\x05index\"9\n" +
+	"\x05index\x18\x04 \x01(\x04R\x05index\"O\n" +
 	"\rReadOpRequest\x12\x14\n" +
 	"\x05query\x18\x01 \x01(\fR\x05query\x12\x12\n" +
-	"\x04hops\x18\x02 \x01(\rR\x04hops\"l\n" +
+	"\x04hops\x18\x02 \x01(\rR\x04hops\x12\x14\n" +
+	"\x05stale\x18\x03 \x01(\bR\x05stale\"l\n" +
 	"\vReadOpReply\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x1d\n" +
 	"\n" +
