@@ -152,7 +152,6 @@ func (s *server) sync(ctx protoactor.Context) {
 
 func (s *server) reply(ctx protoactor.Context) {
 	batch := s.pending
-	s.pending = nil
 	s.stats.Syncs++
 	s.stats.Writes += uint64(len(batch))
 	s.stats.MaxBatch = max(s.stats.MaxBatch, uint64(len(batch)))
@@ -167,6 +166,10 @@ func (s *server) reply(ctx protoactor.Context) {
 			ctx.Send(p.to, p.reply)
 		}
 	}
+	// Reuse the array for the next round (nothing is parked while this
+	// loop runs: the actor handles one message at a time).
+	clear(batch)
+	s.pending = batch[:0]
 }
 
 // shutdown acknowledges what a final Sync makes durable, then closes.

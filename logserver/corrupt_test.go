@@ -42,11 +42,12 @@ func TestCorruptionEveryBitOfEveryRecord(t *testing.T) {
 	require.Greater(t, len(segPaths(t, dir)), 1)
 	flips := 0
 	for _, at := range locs {
+		seg := l.segOf(at)
 		for byteOff := at.off; byteOff < at.off+int64(at.size); byteOff++ {
 			for bit := 0; bit < 8; bit++ {
-				flip(t, at.seg.path, byteOff, bit)
-				requireCorrupt(t, dir, at.seg.path, at.off, "flip of bit %d at byte %d", bit, byteOff)
-				flip(t, at.seg.path, byteOff, bit)
+				flip(t, seg.path, byteOff, bit)
+				requireCorrupt(t, dir, seg.path, at.off, "flip of bit %d at byte %d", bit, byteOff)
+				flip(t, seg.path, byteOff, bit)
 				flips++
 			}
 		}

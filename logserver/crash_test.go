@@ -35,13 +35,14 @@ func TestCrashTornTailEveryOffset(t *testing.T) {
 			last := entry(nil, uint64(tc.before+1), 2, 60)
 			require.NoError(t, l.Write(nil, []*rafterpb.Entry{last}))
 			at := l.locs[len(l.locs)-1]
+			atSeg := l.segOf(at).path
 			require.NoError(t, l.Close())
 			if tc.segBytes < 1<<20 {
 				require.Equal(t, int64(0), at.off, "the torn record must start a segment")
 			}
 			for cut := int64(0); cut < int64(at.size); cut++ {
 				dir := copyDir(t, src)
-				seg := filepath.Join(dir, filepath.Base(at.seg.path))
+				seg := filepath.Join(dir, filepath.Base(atSeg))
 				require.NoError(t, os.Truncate(seg, at.off+cut))
 				o, logs := testOptions(tc.segBytes)
 				l, err := Open(dir, o)

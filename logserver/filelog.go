@@ -41,13 +41,20 @@ type FileLog struct {
 	closed  bool
 }
 
-// loc is where one entry's record lives.
+// loc is where one entry's record lives. It holds no pointer (the segment
+// is its position in segs), so the GC never scans locs, which has one
+// element per entry in the log. Segments are only ever removed from the
+// end (truncation), so positions stay valid; compaction, which will drop
+// segments at the front, must renumber them or keep a base.
 type loc struct {
-	seg  *segment
 	off  int64
-	size uint32
 	term uint64
+	size uint32
+	seg  uint32 // index into FileLog.segs
 }
+
+// segOf is the segment that holds at.
+func (l *FileLog) segOf(at loc) *segment { return l.segs[at.seg] }
 
 func (l *FileLog) usable() error {
 	if l.closed {
@@ -137,7 +144,7 @@ func (l *FileLog) appendRecords(entries []*rafterpb.Entry, payloads [][]byte) er
 			l.dirDirty = true
 			seg = next
 		}
-		l.locs = append(l.locs, loc{seg: seg, off: seg.size + int64(len(buf)), size: uint32(size), term: e.GetTerm()})
+		l.locs = append(l.locs, loc{seg: uint32(len(l.segs) - 1), off: seg.size + int64(len(buf)), size: uint32(size), term: e.GetTerm()})
 		buf = appendRecord(buf, recEntry, e.GetTerm(), e.GetIndex(), payloads[i])
 		if isConfig(e) {
 			l.configs = append(l.configs, e.GetIndex())
@@ -187,10 +194,8 @@ func (l *FileLog) truncateFrom(index uint64) error {
 		return err
 	}
 	at := l.locs[index-l.first]
-	keep := len(l.segs)
-	for keep > 0 && l.segs[keep-1] != at.seg {
-		keep--
-	}
+	seg := l.segOf(at)
+	keep := int(at.seg) + 1
 	for i := len(l.segs) - 1; i >= keep; i-- {
 		s := l.segs[i]
 		_ = s.f.Close()
@@ -205,13 +210,13 @@ func (l *FileLog) truncateFrom(index uint64) error {
 			return err
 		}
 	}
-	if err := at.seg.f.Truncate(at.off); err != nil {
-		return fmt.Errorf("logserver: truncating %s at %d: %w", at.seg.path, at.off, err)
+	if err := seg.f.Truncate(at.off); err != nil {
+		return fmt.Errorf("logserver: truncating %s at %d: %w", seg.path, at.off, err)
 	}
-	if err := datasync(at.seg.f); err != nil {
+	if err := datasync(seg.f); err != nil {
 		return err
 	}
-	at.seg.size, at.seg.dirty = at.off, false
+	seg.size, seg.dirty = at.off, false
 	l.locs = l.locs[:index-l.first]
 	n := len(l.configs)
 	for len(l.configs) > 0 && l.configs[len(l.configs)-1] >= index {
@@ -290,23 +295,24 @@ func (l *FileLog) Entry(index uint64) (*rafterpb.Entry, error) {
 	}
 	at := l.locs[index-l.first]
 	buf := make([]byte, at.size)
-	if _, err := at.seg.f.ReadAt(buf, at.off); err != nil {
-		return nil, fmt.Errorf("logserver: reading %s at %d: %w", at.seg.path, at.off, err)
+	seg := l.segOf(at)
+	if _, err := seg.f.ReadAt(buf, at.off); err != nil {
+		return nil, fmt.Errorf("logserver: reading %s at %d: %w", seg.path, at.off, err)
 	}
-	return decodeEntry(buf, at, index)
+	return decodeEntry(buf, seg.path, at.off, index)
 }
 
-func decodeEntry(buf []byte, at loc, index uint64) (*rafterpb.Entry, error) {
+func decodeEntry(buf []byte, path string, off int64, index uint64) (*rafterpb.Entry, error) {
 	r, _, err := decodeRecord(buf)
 	if err == nil && (r.typ != recEntry || r.index != index) {
 		err = errors.New("record does not hold the expected entry")
 	}
 	if err != nil {
-		return nil, &CorruptError{File: at.seg.path, Offset: at.off, Reason: err.Error()}
+		return nil, &CorruptError{File: path, Offset: off, Reason: err.Error()}
 	}
 	e := &rafterpb.Entry{}
 	if err := proto.Unmarshal(r.payload, e); err != nil {
-		return nil, &CorruptError{File: at.seg.path, Offset: at.off, Reason: "undecodable entry: " + err.Error()}
+		return nil, &CorruptError{File: path, Offset: off, Reason: "undecodable entry: " + err.Error()}
 	}
 	return e, nil
 }
@@ -332,13 +338,14 @@ func (l *FileLog) Entries(lo, hi uint64) ([]*rafterpb.Entry, error) {
 		}
 		end := l.locs[j-1-l.first]
 		buf := make([]byte, end.off+int64(end.size)-start.off)
-		if _, err := start.seg.f.ReadAt(buf, start.off); err != nil {
-			return nil, fmt.Errorf("logserver: reading %s at %d: %w", start.seg.path, start.off, err)
+		seg := l.segOf(start)
+		if _, err := seg.f.ReadAt(buf, start.off); err != nil {
+			return nil, fmt.Errorf("logserver: reading %s at %d: %w", seg.path, start.off, err)
 		}
 		for k := i; k < j; k++ {
 			at := l.locs[k-l.first]
 			rel := at.off - start.off
-			e, err := decodeEntry(buf[rel:rel+int64(at.size)], at, k)
+			e, err := decodeEntry(buf[rel:rel+int64(at.size)], seg.path, at.off, k)
 			if err != nil {
 				return nil, err
 			}

@@ -118,7 +118,8 @@ func (l *FileLog) scanSegment(s *segment, last bool) error {
 		if err := l.checkRecord(r, want); err != nil {
 			return &CorruptError{File: s.path, Offset: int64(off), Reason: err.Error()}
 		}
-		l.locs = append(l.locs, loc{seg: s, off: int64(off), size: uint32(n), term: r.term})
+		// scanSegment runs right after s is appended to segs.
+		l.locs = append(l.locs, loc{seg: uint32(len(l.segs) - 1), off: int64(off), size: uint32(n), term: r.term})
 		off += n
 		want++
 	}
