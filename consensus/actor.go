@@ -58,6 +58,7 @@ type consensusActor struct {
 
 	// flushQueued: a flush is in the mailbox; see flush.go.
 	flushQueued bool
+	flushMsg    *flush
 
 	nextID core.RequestID
 	// pending holds values, not pointers: one allocation less per request.

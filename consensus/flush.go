@@ -15,6 +15,7 @@ import (
 // a lone request waits for nothing. The log server's syncNow does the same
 // for fsync; etcd-io/raft's Ready likewise carries everything stepped since
 // the previous one.
+//
 // gen is the incarnation that queued it: protoactor keeps the mailbox
 // across a restart, and a fresh instance drains from start, so a flush of
 // the previous instance is dropped.
@@ -26,8 +27,11 @@ func (a *consensusActor) scheduleFlush(ctx protoactor.Context) {
 	if a.flushQueued || !a.core.HasReady() {
 		return
 	}
+	if a.flushMsg == nil { // one immutable marker per incarnation
+		a.flushMsg = &flush{gen: a.incarnation}
+	}
 	a.flushQueued = true
-	ctx.Send(a.self, &flush{gen: a.incarnation})
+	ctx.Send(a.self, a.flushMsg)
 }
 
 // onFlush runs the Ready the queued flush stands for.
