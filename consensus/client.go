@@ -29,6 +29,10 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m any) {
 	case *rafterpb.OpRequest:
 		a.core.Propose(a.track(ctx, r), r.GetCmd())
 	case *rafterpb.ReadOpRequest:
+		if r.GetStale() {
+			a.staleRead(ctx, r)
+			return
+		}
 		a.core.Read(a.track(ctx, r))
 	case *rafterpb.SetConfigRequest:
 		a.core.SetConfig(a.track(ctx, r), r.GetPeers())
@@ -42,6 +46,28 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m any) {
 		a.drain(ctx)
 		a.reply(ctx, ctx.Sender(), a.getEntry(r))
 	}
+}
+
+// staleRead answers a stale read at once from this peer's own state
+// machine, whatever its role: no core, no quorum round, no forwarding (like
+// etcd's serializable reads). The answer reflects the entries this peer has
+// applied, which are committed, so it may be stale but never uncommitted. A
+// blank peer (no configuration yet) is in no cluster and answers
+// ERROR_CODE_NOT_MEMBER rather than an empty state.
+// rafter-divergence: rafter has no stale reads.
+func (a *consensusActor) staleRead(ctx protoactor.Context, r *rafterpb.ReadOpRequest) {
+	if a.core.Status().Config.GetState() == rafterpb.ConfigState_CONFIG_STATE_BLANK {
+		a.reply(ctx, ctx.Sender(), &rafterpb.ReadOpReply{Error: &rafterpb.Error{
+			Code: rafterpb.ErrorCode_ERROR_CODE_NOT_MEMBER, Message: "consensus: stale read on a peer with no configuration",
+		}})
+		return
+	}
+	result, err := a.sm.Read(r.GetQuery())
+	reply := &rafterpb.ReadOpReply{Result: result}
+	if err != nil {
+		reply.ReadError = err.Error()
+	}
+	a.reply(ctx, ctx.Sender(), reply)
 }
 
 // track registers a request and returns the core's id for it.
