@@ -13,8 +13,9 @@ import (
 // The client calls. Each is one request message to the consensus actor
 // "<name>/consensus" of peer via, which may live in this System or another
 // one (calls are location transparent). A follower forwards Op, ReadOp and
-// SetConfig to its leader and relays the answer. ctx bounds the call: when
-// it expires the call returns ErrTimeout (unknown outcome).
+// SetConfig to its leader and relays the answer; StaleReadOp is answered
+// by via itself. ctx bounds the call: when it expires the call returns
+// ErrTimeout (unknown outcome).
 
 // SetConfig asks for a new server list (rafter's set_config). On a blank
 // peer it sets the initial configuration; later it runs a joint-consensus
@@ -77,6 +78,38 @@ func (s *System) ReadOp(ctx context.Context, via Peer, query []byte) ([]byte, er
 	}
 	if err := fromWire(r.GetError()); err != nil {
 		return nil, wrapReply("read op", via, err)
+	}
+	if r.GetReadError() != "" {
+		return r.GetResult(), &ReadError{Msg: r.GetReadError()}
+	}
+	return r.GetResult(), nil
+}
+
+// StaleReadOp runs query against via's own state machine and returns
+// Read's answer at once: no quorum round, no leader, no forwarding (etcd's
+// serializable reads). Use it when a possibly old answer is acceptable and
+// availability or latency matters more: dashboards, caches, reads that a
+// partition must not block, spreading read load over followers.
+//
+// What it guarantees: the answer reflects a prefix of the committed log,
+// the entries via has applied; it never sees an uncommitted write. Reads
+// through one peer are monotonic while that peer does not restart (a
+// restarted peer rebuilds its state from its log and may briefly answer
+// from an older one). What it does not: it is not linearizable. It may miss
+// writes that completed long ago, arbitrarily stale while via is cut off
+// from the leader, and two peers may answer differently at the same time.
+// For a read that sees every completed write, use ReadOp.
+//
+// Errors: ErrNotMember if via has no configuration yet (a blank peer has
+// no state to serve); Read's own error is a *ReadError; the call's errors
+// (ErrTimeout, ErrStopped) as for every call. Nothing is written.
+func (s *System) StaleReadOp(ctx context.Context, via Peer, query []byte) ([]byte, error) {
+	r, err := call[*rafterpb.ReadOpReply](ctx, s, via, "stale read op", &rafterpb.ReadOpRequest{Query: query, Stale: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := fromWire(r.GetError()); err != nil {
+		return nil, wrapReply("stale read op", via, err)
 	}
 	if r.GetReadError() != "" {
 		return r.GetResult(), &ReadError{Msg: r.GetReadError()}

@@ -98,6 +98,15 @@ func ReadOp(ctx context.Context, via Peer, query []byte) ([]byte, error) {
 	return s.ReadOp(ctx, via, query)
 }
 
+// StaleReadOp is System.StaleReadOp on the default System.
+func StaleReadOp(ctx context.Context, via Peer, query []byte) ([]byte, error) {
+	s, err := Default()
+	if err != nil {
+		return nil, err
+	}
+	return s.StaleReadOp(ctx, via, query)
+}
+
 // GetLeader is System.GetLeader on the default System.
 func GetLeader(ctx context.Context, via Peer) (Peer, error) {
 	s, err := Default()
