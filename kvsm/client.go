@@ -14,8 +14,10 @@ import (
 // Client is a typed client of a kvsm cluster: it encodes each call as a
 // kvsmpb.Command (sent with System.Op, so it is committed before it
 // answers) or a kvsmpb.Query (sent with System.ReadOp, so the read is
-// linearizable), through one peer, which forwards to the leader. A Client
-// is safe for concurrent use.
+// linearizable), through one peer, which forwards to the leader. StaleGet
+// is the exception: the peer answers it from its own state (System.
+// StaleReadOp), fast and available but possibly stale. A Client is safe
+// for concurrent use.
 //
 // Errors: the kvsm results ErrNoSuchTable, ErrTableExists and ErrMalformed
 // come wrapped together with the *rafter.ApplyError (or *rafter.ReadError)
@@ -85,8 +87,25 @@ func (c *Client) Put(ctx context.Context, table, key string, value []byte) error
 // Get reads key in table (linearizable: through ReadOp). found is false if
 // the key does not exist.
 func (c *Client) Get(ctx context.Context, table, key string) (value []byte, found bool, err error) {
-	what := "get " + table + "/" + key
-	r, err := c.read(ctx, what, &kvsmpb.Query{Q: &kvsmpb.Query_Get{Get: &kvsmpb.Get{Table: table, Key: key}}})
+	return c.get(ctx, "get", c.sys.ReadOp, table, key)
+}
+
+// StaleGet reads key in table from the via peer's own state machine
+// (System.StaleReadOp): no quorum round, no forwarding, so it answers even
+// when via is cut off from the leader, but it is not linearizable. The
+// value was committed at some point; it may have been overwritten since,
+// by an arbitrary amount while via is partitioned. Reads through one peer
+// do not go back in time while that peer does not restart. A peer that has
+// not yet applied the table's creation answers ErrNoSuchTable. Use Get
+// unless a stale answer is acceptable.
+func (c *Client) StaleGet(ctx context.Context, table, key string) (value []byte, found bool, err error) {
+	return c.get(ctx, "stale get", c.sys.StaleReadOp, table, key)
+}
+
+// get runs a Get query through send (ReadOp or StaleReadOp).
+func (c *Client) get(ctx context.Context, verb string, send readFunc, table, key string) ([]byte, bool, error) {
+	what := verb + " " + table + "/" + key
+	r, err := c.query(ctx, what, send, &kvsmpb.Query{Q: &kvsmpb.Query_Get{Get: &kvsmpb.Get{Table: table, Key: key}}})
 	if err != nil {
 		return nil, false, err
 	}
@@ -166,13 +185,21 @@ func (c *Client) op(ctx context.Context, what string, cmd *kvsmpb.Command) (*kvs
 	})
 }
 
+// readFunc is System.ReadOp or System.StaleReadOp.
+type readFunc func(ctx context.Context, via rafter.Peer, query []byte) ([]byte, error)
+
 // read sends a Query with System.ReadOp and decodes its Result.
 func (c *Client) read(ctx context.Context, what string, q *kvsmpb.Query) (*kvsmpb.Result, error) {
+	return c.query(ctx, what, c.sys.ReadOp, q)
+}
+
+// query sends a Query with send and decodes its Result.
+func (c *Client) query(ctx context.Context, what string, send readFunc, q *kvsmpb.Query) (*kvsmpb.Result, error) {
 	b, err := proto.Marshal(q)
 	if err != nil {
 		return nil, fmt.Errorf("kvsm: %s: %w: %w", what, ErrMalformed, err)
 	}
-	res, err := c.sys.ReadOp(ctx, c.via, b)
+	res, err := send(ctx, c.via, b)
 	return decode(what, res, err, func(e error) bool {
 		var re *rafter.ReadError
 		return errors.As(e, &re)
