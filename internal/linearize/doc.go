@@ -31,10 +31,11 @@
 // The check can fail, and the tests show it: TestCheckerHistories feeds
 // hand-made histories (a stale read, a lost append, a double cas, a
 // definitely failed write that is seen) and expects them rejected;
-// TestCheckerCatchesLocalReads runs the cluster with a deliberately broken
-// read path (Config.LocalReads: reads served from a peer's own state
-// machine, no quorum round) under partitions and expects porcupine to
-// report the violation.
+// TestCheckerCatchesStaleReads runs the cluster with rafter's documented
+// non-linearizable read (Config.StaleReads: every get is a
+// kvsm.Client.StaleGet, served by the via peer from its own state machine
+// over rafter.System.StaleReadOp, no quorum round) under partitions and
+// expects porcupine to report the violation.
 //
 // # Seeds and replay
 //

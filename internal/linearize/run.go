@@ -10,12 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/rafter-go/rafter"
 	"github.com/rafter-go/rafter/internal/cluster"
 	"github.com/rafter-go/rafter/kvsm"
-	"github.com/rafter-go/rafter/kvsm/kvsmpb"
 )
 
 // Table is the kvsm table the clients use.
@@ -40,11 +37,12 @@ type Config struct {
 	// OpTimeout bounds each client call; when it expires the outcome is
 	// unknown.
 	OpTimeout time.Duration
-	// LocalReads is a deliberately broken read path for testing the
-	// checker: Get reads the via peer's own state machine directly (no
-	// ReadOp, no quorum round), as a serializable read would. It is not
-	// linearizable.
-	LocalReads bool
+	// StaleReads makes every Get a stale read (kvsm.Client.StaleGet, over
+	// rafter.System.StaleReadOp): answered by the via peer from its own
+	// state machine, no quorum round, as etcd's serializable reads. It is
+	// not linearizable, and the checker must say so: it is how the tests
+	// show that the check can fail.
+	StaleReads bool
 	// Logf receives progress lines (t.Logf).
 	Logf func(string, ...any)
 }
@@ -55,12 +53,11 @@ type Config struct {
 func Run(t testing.TB, cfg Config) (*History, []string) {
 	t.Helper()
 	part := &partition{}
-	reg := &machines{m: make(map[int]*kvsm.Machine)}
 	c := cluster.Start(t, cluster.Config{
 		N:           3,
 		Interceptor: part.intercept,
 		Options: func(i int, o *rafter.Options) {
-			o.StateMachine = func() rafter.StateMachine { return reg.fresh(i) }
+			o.StateMachine = kvsm.Factory()
 			o.Seed = cfg.Seed + int64(i) + 1
 		},
 	})
@@ -76,7 +73,7 @@ func Run(t testing.TB, cfg Config) (*History, []string) {
 	}
 
 	h := NewHistory()
-	r := &runner{cfg: cfg, c: c, h: h, reg: reg}
+	r := &runner{cfg: cfg, c: c, h: h}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Duration)
 	defer cancel()
 	nem := &nemesis{rng: rand.New(rand.NewSource(cfg.Seed)), faults: cfg.Faults, c: c, part: part,
@@ -95,31 +92,10 @@ func Run(t testing.TB, cfg Config) (*History, []string) {
 	return h, nem.Events
 }
 
-// machines records each peer's current state machine, for LocalReads.
-type machines struct {
-	mu sync.Mutex
-	m  map[int]*kvsm.Machine
-}
-
-func (ms *machines) fresh(i int) *kvsm.Machine {
-	m := kvsm.New()
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	ms.m[i] = m
-	return m
-}
-
-func (ms *machines) get(i int) *kvsm.Machine {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	return ms.m[i]
-}
-
 type runner struct {
 	cfg Config
 	c   *cluster.Cluster
 	h   *History
-	reg *machines
 	ids atomic.Int64 // porcupine client ids, dense from 0
 	seq atomic.Int64 // unique write values
 }
@@ -188,12 +164,18 @@ func (r *runner) do(id, via int, in Input) Op {
 	var err error
 	switch in.Kind {
 	case Get:
-		if r.cfg.LocalReads {
-			op.Output, err = r.localGet(via, in.Key)
-		} else {
-			var v []byte
-			v, op.Output.Found, err = kv.Get(ctx, Table, in.Key)
-			op.Output.Value = string(v)
+		get := kv.Get
+		if r.cfg.StaleReads {
+			get = kv.StaleGet
+		}
+		var v []byte
+		v, op.Output.Found, err = get(ctx, Table, in.Key)
+		op.Output.Value = string(v)
+		if r.cfg.StaleReads && errors.Is(err, kvsm.ErrNoSuchTable) {
+			// A peer that has not yet applied the table's creation (a
+			// lagging or restarted one): a stale state in which the key
+			// is absent, which is what stale reads may return.
+			op.Output, err = Output{}, nil
 		}
 	case Put:
 		err = kv.Put(ctx, Table, in.Key, []byte(in.Value))
@@ -226,21 +208,4 @@ func (r *runner) do(id, via int, in Input) Op {
 	}
 	r.h.Add(op)
 	return op
-}
-
-// localGet is the broken read path: the via peer's own state, no quorum.
-func (r *runner) localGet(via int, key string) (Output, error) {
-	m := r.reg.get(via)
-	q, _ := proto.Marshal(&kvsmpb.Query{Q: &kvsmpb.Query_Get{Get: &kvsmpb.Get{Table: Table, Key: key}}})
-	b, err := m.Read(q)
-	if err != nil {
-		// The peer has not yet applied the table's creation: a stale
-		// state, which is what this path is for. Report the key absent.
-		return Output{}, nil
-	}
-	var res kvsmpb.Result
-	if err := proto.Unmarshal(b, &res); err != nil {
-		return Output{}, fmt.Errorf("linearize: local read: %w", err)
-	}
-	return Output{Found: res.GetGet().GetFound(), Value: string(res.GetGet().GetValue())}, nil
 }
