@@ -12,4 +12,4 @@
 // code differs from what the generator produces.
 package rafterpb
 
-//go:generate ./gen.sh
+//go:generate ../scripts/protogen.sh

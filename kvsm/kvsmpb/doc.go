@@ -6,8 +6,8 @@
 //
 //	go generate ./kvsm/kvsmpb
 //
-// which runs gen.sh (protoc from Debian's protobuf-compiler and the
+// which runs scripts/protogen.sh (protoc from Debian's protobuf-compiler and the
 // protoc-gen-go that go.mod pins).
 package kvsmpb
 
-//go:generate ./gen.sh
+//go:generate ../../scripts/protogen.sh
