@@ -34,6 +34,11 @@ func (h *warnings) Handle(_ context.Context, r slog.Record) error {
 }
 func (h *warnings) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *warnings) WithGroup(string) slog.Handler      { return h }
+func (h *warnings) since(i int) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.msgs[i:]...)
+}
 func (h *warnings) count() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -45,6 +50,7 @@ func (h *warnings) count() int {
 // without being restarted (its state machine is not rebuilt).
 func TestMalformedMessagesAreDroppedAndLogged(t *testing.T) {
 	logs := &warnings{}
+	base := t.TempDir() // before Shutdown's cleanup, so it is removed after the peers stopped
 	s, err := NewSystem(SystemOptions{Logger: slog.New(logs)})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Shutdown() })
@@ -53,7 +59,7 @@ func TestMalformedMessagesAreDroppedAndLogged(t *testing.T) {
 	peers := []Peer{{Name: "a"}, {Name: "b"}, {Name: "c"}}
 	for i, p := range peers {
 		o := DefaultOptions()
-		o.DataDir = filepath.Join(t.TempDir(), p.Name)
+		o.DataDir = filepath.Join(base, p.Name)
 		o.HeartbeatInterval, o.ElectionTimeoutMin, o.ElectionTimeoutMax = 20*time.Millisecond, 200*time.Millisecond, 0
 		o.StateMachine = func() StateMachine { builds[i].Add(1); return echo.New() }
 		require.NoError(t, s.StartNode(p, o))
@@ -93,7 +99,7 @@ func TestMalformedMessagesAreDroppedAndLogged(t *testing.T) {
 	assert.Equal(t, "after-4", string(got))
 	assert.EqualValues(t, 1, builds[1].Load(), "the consensus actor was restarted by a malformed message")
 	assert.GreaterOrEqual(t, logs.count()-before, 2, "the unknown messages were not logged")
-	t.Logf("warnings: %s", strings.Join(logs.msgs[before:], " | "))
+	t.Logf("warnings: %s", strings.Join(logs.since(before), " | "))
 }
 
 // retry calls f until it succeeds or ctx ends, retrying definite errors.

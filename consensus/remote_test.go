@@ -22,6 +22,10 @@ import (
 // calls a follower, which forwards to the leader with the client as sender.
 func TestPeersInThreeSystemsOverTheWire(t *testing.T) {
 	const n = 3
+	dirs := make([]string, n) // made before the Shutdown cleanups, so removed after them
+	for i := range dirs {
+		dirs[i] = t.TempDir()
+	}
 	systems := make([]*actor.System, n)
 	peers := make([]*rafterpb.Peer, n)
 	for i := range n {
@@ -39,7 +43,7 @@ func TestPeersInThreeSystemsOverTheWire(t *testing.T) {
 	t.Cleanup(func() { assert.NoError(t, client.Shutdown()) })
 	pids := make([]*protoactor.PID, n)
 	for i, sys := range systems {
-		logPID, err := sys.SpawnNamed(logserver.Props(t.TempDir(), logserver.DefaultOptions()), peers[i].Name+"/log")
+		logPID, err := sys.SpawnNamed(logserver.Props(dirs[i], logserver.DefaultOptions()), peers[i].Name+"/log")
 		require.NoError(t, err)
 		pids[i], err = sys.SpawnNamed(Props(Options{
 			Self: peers[i], System: sys, Log: logPID,

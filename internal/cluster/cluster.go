@@ -68,6 +68,10 @@ type Cluster struct {
 func Start(t testing.TB, cfg Config) *Cluster {
 	t.Helper()
 	c := &Cluster{t: t, cfg: cfg}
+	// Made before any System registers its Shutdown cleanup: cleanups run
+	// last-registered first, so the Systems stop (and close their files)
+	// before the directory is removed.
+	base := t.TempDir()
 	if !cfg.Remote {
 		s := c.newSystem("")
 		c.client = s
@@ -79,7 +83,7 @@ func Start(t testing.TB, cfg Config) *Cluster {
 		}
 		p := rafter.Peer{Name: fmt.Sprintf("p%d", i+1), Node: s.Address()}
 		o := rafter.DefaultOptions()
-		o.DataDir = filepath.Join(t.TempDir(), p.Name)
+		o.DataDir = filepath.Join(base, p.Name)
 		o.StateMachine = func() rafter.StateMachine { return echo.New() }
 		o.HeartbeatInterval = Heartbeat
 		o.ElectionTimeoutMin = ElectionMin
