@@ -77,6 +77,9 @@ func NewHistory() *History { return &History{start: time.Now()} }
 // Now is the current time of the history.
 func (h *History) Now() int64 { return int64(time.Since(h.start)) }
 
+// Time converts a history time back to wall-clock time.
+func (h *History) Time(t int64) time.Time { return h.start.Add(time.Duration(t)) }
+
 // Add records a finished operation.
 func (h *History) Add(op Op) {
 	h.mu.Lock()

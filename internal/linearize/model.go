@@ -48,6 +48,8 @@ type Output struct {
 	Unknown      bool
 	Found        bool   // Get
 	Value        string // Get, Append (the new value)
+	Len          int64  // Append, with LenOnly: the new value's length
+	LenOnly      bool   // Append answered only the new length (Redis's APPEND over RESP)
 	Swapped      bool   // CAS
 	CurrentFound bool   // CAS: the key's value after the command
 	Current      string // CAS
@@ -99,6 +101,9 @@ func step(s, in, out any) (bool, any) {
 		return true, state{found: true, value: i.Value}
 	case Append:
 		next := state{found: true, value: st.value + i.Value}
+		if o.LenOnly {
+			return o.Unknown || o.Len == int64(len(next.value)), next
+		}
 		return o.Unknown || o.Value == next.value, next
 	case CAS:
 		match := i.ExpectAbsent && !st.found || !i.ExpectAbsent && st.found && st.value == i.Expected

@@ -100,12 +100,12 @@ func (r *run) checkLinearizable() {
 		counts[op.Result]++
 		kinds[op.Input.Kind]++
 		switch {
-		case strings.Contains(op.Note, BadReply):
+		case strings.Contains(op.Err, BadReply):
 			bad++
 			if bad <= 5 {
-				r.t.Errorf("netns: %s %s: %s", op.Input.Kind, op.Input.Key, op.Note)
+				r.t.Errorf("netns: %s %s: %s", op.Input.Kind, op.Input.Key, op.Err)
 			}
-		case strings.Contains(op.Note, ": ERR"):
+		case strings.Contains(op.Err, ": ERR"):
 			errs++
 		}
 	}
@@ -218,7 +218,7 @@ func (r *run) finalReads(i int, h string) {
 			continue
 		}
 		r.w.Hist.Add(Op{Client: 1000 + i, Input: Input{Kind: Get, Key: r.w.Keys[j]}, Output: out,
-			Call: call, Return: ret, Result: OK, Note: h + " final"})
+			Call: call, Return: ret, Result: OK, Err: h + " final"})
 	}
 }
 

@@ -2,7 +2,7 @@ package netns
 
 import "strings"
 
-// BadReply marks (in Op.Note) a reply of the wrong shape for its command.
+// BadReply marks (in Op.Err) a reply of the wrong shape for its command.
 const BadReply = "bad reply"
 
 // classify maps a reply to an outcome (examples/node's replyErr: TRYAGAIN
@@ -27,11 +27,11 @@ func classify(k Kind, r Reply, err error) (Output, Outcome) {
 		}
 	case Append:
 		if r.Kind == ':' {
-			return Output{Len: r.Int}, OK
+			return Output{Len: r.Int, LenOnly: true}, OK
 		}
 	case CAS:
 		if r.Kind == '*' && len(r.Elems) == 2 && r.Elems[0].Kind == ':' && r.Elems[1].Kind == '$' {
-			return Output{Swapped: r.Elems[0].Int == 1, Found: !r.Elems[1].Nil, Value: r.Elems[1].Str}, OK
+			return Output{Swapped: r.Elems[0].Int == 1, CurrentFound: !r.Elems[1].Nil, Current: r.Elems[1].Str}, OK
 		}
 	}
 	// A reply of the wrong shape: unknown, so the check does not rely on

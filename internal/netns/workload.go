@@ -178,9 +178,11 @@ func (w *Workload) client(ctx context.Context, id int, rng *rand.Rand) {
 			avoid[host] = time.Now().Add(avoidFor)
 		}
 		switch {
-		case op.Result == OK && op.Input.Kind == Get && op.Output.Found,
-			op.Result == OK && op.Input.Kind == CAS && op.Output.Found:
+		case op.Result == OK && op.Input.Kind == Get && op.Output.Found:
 			v := op.Output.Value
+			seen[key] = &v
+		case op.Result == OK && op.Input.Kind == CAS && op.Output.CurrentFound:
+			v := op.Output.Current
 			seen[key] = &v
 		case op.Result == OK && op.Input.Kind == Set:
 			seen[key] = &val
@@ -210,15 +212,15 @@ func (w *Workload) Do(cs *conns, client int, host string, in Input) Op {
 	}
 	r, err := cs.do(host, args...)
 	op.Return = w.Hist.Now()
-	op.Note = host
+	op.Err = host
 	op.Output, op.Result = classify(in.Kind, r, err)
 	switch {
 	case err != nil:
-		op.Note += ": " + err.Error()
+		op.Err += ": " + err.Error()
 	case r.Err() != "":
-		op.Note += ": " + r.Err()
+		op.Err += ": " + r.Err()
 	case op.Result == Unknown:
-		op.Note += ": " + BadReply + " " + r.String()
+		op.Err += ": " + BadReply + " " + r.String()
 	}
 	return op
 }
