@@ -6,10 +6,10 @@ import (
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
-// Allow reports whether c accepts a configuration change now: nil for blank
+// allow reports whether c accepts a configuration change now: nil for blank
 // and stable, ErrConfigInProgress for staging and transitional (one change
-// at a time, Raft §6). AllowChange also checks the requested servers.
-func Allow(c *rafterpb.Config) error {
+// at a time, Raft §6).
+func allow(c *rafterpb.Config) error {
 	switch c.GetState() {
 	case rafterpb.ConfigState_CONFIG_STATE_STAGING, rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL:
 		return ErrConfigInProgress
@@ -30,7 +30,7 @@ func AllowChange(c *rafterpb.Config, peers []*rafterpb.Peer) error {
 	if err := Validate(peers); err != nil {
 		return err
 	}
-	if err := Allow(c); err != nil {
+	if err := allow(c); err != nil {
 		return err
 	}
 	if c.GetState() == rafterpb.ConfigState_CONFIG_STATE_STABLE && SameServers(c.GetOldServers(), peers) {
@@ -43,7 +43,7 @@ func AllowChange(c *rafterpb.Config, peers []*rafterpb.Peer) error {
 // goes straight to stable with peers (rafter's initial configuration), stable
 // (or staging, whose new servers have caught up) goes to transitional with
 // the current old servers and peers as new servers. c is not modified.
-// Reconfig panics on a transitional config: callers check Allow first.
+// Reconfig panics on a transitional config: callers check AllowChange first.
 // rafter: reconfig/2.
 func Reconfig(c *rafterpb.Config, peers []*rafterpb.Peer) *rafterpb.Config {
 	switch c.GetState() {
@@ -57,20 +57,6 @@ func Reconfig(c *rafterpb.Config, peers []*rafterpb.Peer) *rafterpb.Config {
 		}
 	}
 	panic(fmt.Sprintf("config: Reconfig of a %v configuration", c.GetState()))
-}
-
-// Stage returns the staging configuration in which the servers of peers
-// catch up as non-voters before Reconfig makes the change (Raft thesis
-// §4.2.1). It panics unless c is stable.
-func Stage(c *rafterpb.Config, peers []*rafterpb.Peer) *rafterpb.Config {
-	if c.GetState() != rafterpb.ConfigState_CONFIG_STATE_STABLE {
-		panic(fmt.Sprintf("config: Stage of a %v configuration", c.GetState()))
-	}
-	return &rafterpb.Config{
-		State:      rafterpb.ConfigState_CONFIG_STATE_STAGING,
-		OldServers: clonePeers(c.GetOldServers()),
-		NewServers: clonePeers(peers),
-	}
 }
 
 // Finish returns the stable configuration that ends a transitional one once

@@ -46,9 +46,6 @@ func SameServers(a, b []*rafterpb.Peer) bool {
 	return true
 }
 
-// Equal is SameServers: order-insensitive equality of two server lists.
-func Equal(a, b []*rafterpb.Peer) bool { return SameServers(a, b) }
-
 // Validate checks a server list requested by a client: not empty, no nil or
 // unnamed peer, no node containing '@', no duplicates. Errors wrap ErrEmpty,
 // ErrEmptyName, ErrBadNode or ErrDuplicatePeer.
