@@ -10,7 +10,7 @@ import (
 // actor (package consensus) and the simulator (internal/sim). The methods of
 // *Core are:
 //
-//	func New(cfg Config, r Restored) (*Core, error)
+//	func New(opts Options, r Restored) (*Core, error)
 //	func (c *Core) Tick()
 //	func (c *Core) Step(m *rafterpb.RaftMessage) error
 //	func (c *Core) Propose(id RequestID, cmd []byte)
@@ -21,15 +21,33 @@ import (
 //	func (c *Core) Ready() Ready
 //	func (c *Core) Advance(rd Ready)
 //	func (c *Core) Status() Status
+//
+// Who owns which index. Each has one owner that decides or does it; the
+// others are told, never keep a copy of their own:
+//
+//   - commit: the core decides it (Raft §5.3, §5.4.2). The shell learns it
+//     from Ready.Commit and passes it to the log server inside the write, as
+//     the floor below which the log server refuses to truncate.
+//   - applying: the core, the highest index it has handed out in
+//     Ready.Committed.
+//   - applied: the shell applies; it reports that it has by calling
+//     Advance(rd) once rd is executed, and the core records rd's last
+//     committed index as applied. Reads are released (Ready.Reads) only at
+//     an index <= applied, so the shell answers them at once, with no
+//     buffer and no check of its own. Status.Applied reports it.
+//   - persisted: the log server makes entries durable and reports it with
+//     Persisted(index, term); the leader counts its own entry from there.
+//   - last index, and which entries are not yet handed to the log server:
+//     the core's log.
 
 // RequestID identifies a client request in the shell. The shell picks the
 // values; 0 means "no request" (for example a no-op entry, or an entry that
 // another leader proposed).
 type RequestID uint64
 
-// Config configures one core. Time is measured in ticks: the shell calls Tick
+// Options configures one core. Time is measured in ticks: the shell calls Tick
 // every HeartbeatInterval / HeartbeatTicks.
-type Config struct {
+type Options struct {
 	// ID is the local peer.
 	ID *rafterpb.Peer
 	// ElectionTicks is the minimum election timeout; each timeout is drawn
@@ -58,33 +76,36 @@ type Config struct {
 	CheckQuorum bool
 }
 
-// Restored is what a peer recovered from its log server on (re)start.
+// Restored is what a peer recovered from its log server on (re)start. The
+// shell's state machine starts empty: every committed entry is handed out
+// again in Ready.Committed.
 type Restored struct {
 	Meta    *rafterpb.Meta    // nil for a blank peer
 	Entries []*rafterpb.Entry // the whole log, indexes 1..n contiguous
-	// Applied is the index up to which the shell's state machine already
-	// holds the effects (0 after a plain restart: the shell replays).
-	Applied uint64
 }
 
 // Ready is a batch of effects. The shell executes it in this order, then
 // calls Advance(rd):
 //
-//  1. Meta (if non-nil) and Entries go to the log server as one write. If
-//     Entries[0].Index <= the last stored index, the log server first
-//     truncates the stored suffix from that index (check-and-append).
+//  1. Meta (if non-nil) and Entries go to the log server as one write, with
+//     Commit as the write's commit floor. If Entries[0].Index <= the last
+//     stored index, the log server first truncates the stored suffix from
+//     that index (check-and-append); it refuses to truncate at or below the
+//     highest floor it was given.
 //  2. Messages are sent now. MessagesAfterPersist are sent only after the log
 //     server has acknowledged that step 1's write is durable (votes,
 //     successful AppendEntries replies and anything in a newer term).
 //  3. Committed entries are applied to the state machine in index order; an
 //     entry with a non-zero ID answers that client request with the result.
-//  4. Reads are answered: each ReadState's index has been committed and is
-//     applied by step 3 of this or an earlier Ready.
+//  4. Reads are answered: each ReadState's index is already applied (an
+//     earlier Advance reported it), so the shell reads its state machine now.
 //  5. Results are delivered (refusals, redirects, config results, lost
 //     leadership).
 //
 // Later, the log server's acknowledgement comes back as Persisted(index, term).
 type Ready struct {
+	// Commit is the commit index when the Ready was built.
+	Commit               uint64
 	Meta                 *rafterpb.Meta
 	Entries              []*rafterpb.Entry
 	Messages             []*rafterpb.RaftMessage
@@ -126,9 +147,11 @@ type Status struct {
 	VotedFor    *rafterpb.Peer
 	Leader      *rafterpb.Peer
 	CommitIndex uint64
-	LastIndex   uint64
-	LastTerm    uint64
-	Config      *rafterpb.Config
+	// Applied is the highest index the shell reported applied (Advance).
+	Applied   uint64
+	LastIndex uint64
+	LastTerm  uint64
+	Config    *rafterpb.Config
 }
 
 // Role is the Raft role of a core.
@@ -155,32 +178,65 @@ func (r Role) String() string {
 	return "unknown"
 }
 
-// Errors carried by Result.Err. Definite errors mean the request's command
-// was not appended to the log; ErrLeadershipLost means the outcome is unknown.
+// Errors carried by Result.Err. Each carries the wire code that clients
+// receive (Code): the one mapping from the core's verdicts to what a client
+// sees is this list and the table in package rafter beside the wire enum.
+// Definite errors mean the request's command was not appended to the log;
+// ErrLeadershipLost and ErrPeersNotResponding mean the outcome is unknown.
 var (
 	// ErrNotLeader: this peer is not the leader; Result.Leader names the
 	// leader. The shell forwards the request. Definite.
-	ErrNotLeader = errors.New("core: not the leader")
+	ErrNotLeader = coded(rafterpb.ErrorCode_ERROR_CODE_REDIRECT, "core: not the leader")
 	// ErrNoLeader: no leader is known (and no election is running). Definite.
-	ErrNoLeader = errors.New("core: no leader")
+	ErrNoLeader = coded(rafterpb.ErrorCode_ERROR_CODE_NO_LEADER, "core: no leader")
 	// ErrElectionInProgress: an election is running. Definite.
-	ErrElectionInProgress = errors.New("core: election in progress")
+	ErrElectionInProgress = coded(rafterpb.ErrorCode_ERROR_CODE_ELECTION_IN_PROGRESS, "core: election in progress")
 	// ErrNotMember: this peer has no configuration, or is not in it. Definite.
-	ErrNotMember = errors.New("core: not a member of the configuration")
+	ErrNotMember = coded(rafterpb.ErrorCode_ERROR_CODE_NOT_MEMBER, "core: not a member of the configuration")
 	// ErrNotModified: SetConfig with the current server list. Definite.
-	ErrNotModified = errors.New("core: configuration not modified")
+	ErrNotModified = coded(rafterpb.ErrorCode_ERROR_CODE_NOT_MODIFIED, "core: configuration not modified")
 	// ErrConfigInProgress: another configuration change is running. Definite.
-	ErrConfigInProgress = errors.New("core: configuration change in progress")
+	ErrConfigInProgress = coded(rafterpb.ErrorCode_ERROR_CODE_CONFIG_IN_PROGRESS, "core: configuration change in progress")
 	// ErrInvalidInitialConfig: a blank peer got an initial configuration that
 	// conflicts with one it already accepted, or that does not include it,
 	// or after it has seen that a cluster exists (a stored term other than
 	// its own campaign's, an AppendEntries, a RequestVote from a peer with
 	// a log). Definite.
-	ErrInvalidInitialConfig = errors.New("core: invalid initial configuration")
-	// ErrLeadershipLost: the leader stepped down while the request was
-	// pending. Unknown outcome: the entry may still commit.
-	ErrLeadershipLost = errors.New("core: leadership lost")
+	ErrInvalidInitialConfig = coded(rafterpb.ErrorCode_ERROR_CODE_INVALID_INITIAL_CONFIG, "core: invalid initial configuration")
+	// ErrLeadershipLost: the leader stepped down (it saw a newer term, or
+	// left the configuration) while the request was pending. Unknown
+	// outcome: the entry may still commit.
+	ErrLeadershipLost = coded(rafterpb.ErrorCode_ERROR_CODE_LEADERSHIP_LOST, "core: leadership lost")
+	// ErrPeersNotResponding: the leader heard from no quorum for a whole
+	// election timeout while the request was pending, and stepped down
+	// (CheckQuorum). Unknown outcome, as for ErrLeadershipLost.
+	ErrPeersNotResponding = coded(rafterpb.ErrorCode_ERROR_CODE_PEERS_NOT_RESPONDING,
+		"core: no quorum answered for an election timeout; leader stepped down")
 	// ErrInvalidArgument: a malformed request (e.g. an empty or duplicate
 	// server list). Definite.
-	ErrInvalidArgument = errors.New("core: invalid argument")
+	ErrInvalidArgument = coded(rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, "core: invalid argument")
 )
+
+// codedError is a Result error with its wire code.
+type codedError struct {
+	code rafterpb.ErrorCode
+	msg  string
+}
+
+func coded(code rafterpb.ErrorCode, msg string) error { return &codedError{code: code, msg: msg} }
+
+func (e *codedError) Error() string { return e.msg }
+
+// Code returns the wire code of a Result error (which may wrap one of the
+// errors above); ERROR_CODE_INTERNAL for an error the core does not
+// document, ERROR_CODE_NONE for nil.
+func Code(err error) rafterpb.ErrorCode {
+	if err == nil {
+		return rafterpb.ErrorCode_ERROR_CODE_NONE
+	}
+	var ce *codedError
+	if errors.As(err, &ce) {
+		return ce.code
+	}
+	return rafterpb.ErrorCode_ERROR_CODE_INTERNAL
+}

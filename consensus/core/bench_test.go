@@ -15,7 +15,7 @@ import (
 func BenchmarkLeaderPropose(b *testing.B) {
 	for _, batch := range []int{1, 16, 256} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			n := newNetwork(b, []string{"a", "b", "c"}, netOpt{cfg: func(c *Config) {
+			n := newNetwork(b, []string{"a", "b", "c"}, netOpt{cfg: func(c *Options) {
 				c.MaxMsgEntries, c.MaxInflight = 256, 64
 			}})
 			n.elect("a")

@@ -8,7 +8,7 @@ import (
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
-// Defaults applied by New to zero-valued limits in Config.
+// Defaults applied by New to zero-valued limits in Options.
 const (
 	DefaultMaxMsgEntries = 64
 	DefaultMaxMsgBytes   = 1 << 20
@@ -21,7 +21,7 @@ var blankConfig = &rafterpb.Config{State: rafterpb.ConfigState_CONFIG_STATE_BLAN
 // for concurrent use: one owner (the consensus actor, or the simulator) calls
 // it.
 type Core struct {
-	cfg   Config
+	opts  Options
 	id    *rafterpb.Peer
 	idKey string
 	rand  *rand.Rand
@@ -31,13 +31,16 @@ type Core struct {
 	votedFor  *rafterpb.Peer
 	metaDirty bool
 
-	role   Role
-	leader *rafterpb.Peer
-	log    raftLog
-	conf   *rafterpb.Config // the latest configuration (log, else pendingInit, else blank)
-	commit uint64
-	// applied is the highest index handed to the shell in Ready.Committed.
-	applied uint64
+	role    Role
+	leader  *rafterpb.Peer
+	log     raftLog
+	members *rafterpb.Config // the latest configuration (log, else pendingInit, else blank)
+	commit  uint64
+	// applying is the highest index handed to the shell in Ready.Committed;
+	// applied the highest the shell reported applied (Advance). See the
+	// ownership list in api.go.
+	applying uint64
+	applied  uint64
 
 	electionElapsed   int
 	heartbeatElapsed  int
@@ -46,7 +49,7 @@ type Core struct {
 	// votes are the (pre-)vote answers of the running election, by PeerKey.
 	votes map[string]bool
 
-	lead leaderState
+	leading leadingState
 
 	// pendingInit is rafter's init_config: a blank peer was given its initial
 	// configuration and campaigns to log it.
@@ -68,25 +71,24 @@ type initConfig struct {
 
 // New builds a core from what the peer's log server recovered. The core
 // starts as a follower in the recovered term.
-func New(cfg Config, r Restored) (*Core, error) {
-	if err := checkConfig(&cfg); err != nil {
+func New(opts Options, r Restored) (*Core, error) {
+	if err := checkOptions(&opts); err != nil {
 		return nil, err
 	}
 	if err := checkRestored(r); err != nil {
 		return nil, err
 	}
 	c := &Core{
-		cfg:   cfg,
-		id:    cfg.ID,
-		idKey: config.PeerKey(cfg.ID),
-		rand:  rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
+		opts:  opts,
+		id:    opts.ID,
+		idKey: config.PeerKey(opts.ID),
+		rand:  rand.New(rand.NewPCG(uint64(opts.Seed), uint64(opts.Seed)^0x9e3779b97f4a7c15)),
 		term:  r.Meta.GetTerm(),
 		log:   newLog(r.Entries),
 	}
 	if v := r.Meta.GetVotedFor(); v != nil && v.GetName() != "" {
 		c.votedFor = v
 	}
-	c.commit, c.applied = r.Applied, r.Applied
 	// A stored term means this peer heard from other peers before the
 	// restart, possibly from a cluster it was added to (internal/sim
 	// FINDINGS.md 1), unless the term is that of its own campaign for an
@@ -99,32 +101,32 @@ func New(cfg Config, r Restored) (*Core, error) {
 	return c, nil
 }
 
-func checkConfig(cfg *Config) error {
-	if cfg.ID.GetName() == "" {
-		return fmt.Errorf("%w: ID has no name", ErrInvalidConfig)
+func checkOptions(o *Options) error {
+	if o.ID.GetName() == "" {
+		return fmt.Errorf("%w: ID has no name", ErrInvalidOptions)
 	}
-	if cfg.HeartbeatTicks <= 0 || cfg.ElectionTicks <= cfg.HeartbeatTicks {
+	if o.HeartbeatTicks <= 0 || o.ElectionTicks <= o.HeartbeatTicks {
 		return fmt.Errorf("%w: need 0 < HeartbeatTicks (%d) < ElectionTicks (%d)",
-			ErrInvalidConfig, cfg.HeartbeatTicks, cfg.ElectionTicks)
+			ErrInvalidOptions, o.HeartbeatTicks, o.ElectionTicks)
 	}
 	switch {
-	case cfg.ElectionTicksMax == 0:
-		cfg.ElectionTicksMax = 2 * cfg.ElectionTicks
-	case cfg.ElectionTicksMax <= cfg.ElectionTicks:
+	case o.ElectionTicksMax == 0:
+		o.ElectionTicksMax = 2 * o.ElectionTicks
+	case o.ElectionTicksMax <= o.ElectionTicks:
 		return fmt.Errorf("%w: need ElectionTicksMax (%d) > ElectionTicks (%d), or 0",
-			ErrInvalidConfig, cfg.ElectionTicksMax, cfg.ElectionTicks)
+			ErrInvalidOptions, o.ElectionTicksMax, o.ElectionTicks)
 	}
-	if cfg.MaxMsgEntries < 0 || cfg.MaxInflight < 0 {
-		return fmt.Errorf("%w: negative limit", ErrInvalidConfig)
+	if o.MaxMsgEntries < 0 || o.MaxInflight < 0 {
+		return fmt.Errorf("%w: negative limit", ErrInvalidOptions)
 	}
-	if cfg.MaxMsgEntries == 0 {
-		cfg.MaxMsgEntries = DefaultMaxMsgEntries
+	if o.MaxMsgEntries == 0 {
+		o.MaxMsgEntries = DefaultMaxMsgEntries
 	}
-	if cfg.MaxMsgBytes == 0 {
-		cfg.MaxMsgBytes = DefaultMaxMsgBytes
+	if o.MaxMsgBytes == 0 {
+		o.MaxMsgBytes = DefaultMaxMsgBytes
 	}
-	if cfg.MaxInflight == 0 {
-		cfg.MaxInflight = DefaultMaxInflight
+	if o.MaxInflight == 0 {
+		o.MaxInflight = DefaultMaxInflight
 	}
 	return nil
 }
@@ -133,35 +135,15 @@ func checkRestored(r Restored) error {
 	var prevTerm uint64
 	for i, e := range r.Entries {
 		if e.GetIndex() != uint64(i)+1 {
-			return fmt.Errorf("%w: restored entry %d has index %d", ErrInvalidConfig, i+1, e.GetIndex())
+			return fmt.Errorf("%w: restored entry %d has index %d", ErrInvalidRestored, i+1, e.GetIndex())
 		}
 		if e.GetTerm() < prevTerm || e.GetTerm() > r.Meta.GetTerm() {
 			return fmt.Errorf("%w: restored entry %d has term %d (previous %d, meta %d)",
-				ErrInvalidConfig, i+1, e.GetTerm(), prevTerm, r.Meta.GetTerm())
+				ErrInvalidRestored, i+1, e.GetTerm(), prevTerm, r.Meta.GetTerm())
 		}
 		prevTerm = e.GetTerm()
 	}
-	if r.Applied > uint64(len(r.Entries)) {
-		return fmt.Errorf("%w: applied %d past last index %d", ErrInvalidConfig, r.Applied, len(r.Entries))
-	}
 	return nil
-}
-
-// refreshConfig recomputes the latest configuration after the log or
-// pendingInit changed. Raft §6: a server uses the latest configuration in its
-// log, committed or not. rafter: rafter_log:get_config/1.
-func (c *Core) refreshConfig() {
-	switch conf, _ := c.log.lastConfig(); {
-	case conf != nil:
-		c.conf = conf
-	case c.pendingInit != nil:
-		c.conf = c.pendingInit.conf
-	default:
-		c.conf = blankConfig
-	}
-	if c.role == Leader {
-		c.refreshProgress()
-	}
 }
 
 // Status returns a snapshot of the core's state.
@@ -173,9 +155,10 @@ func (c *Core) Status() Status {
 		VotedFor:    c.votedFor,
 		Leader:      c.leader,
 		CommitIndex: c.commit,
+		Applied:     c.applied,
 		LastIndex:   c.log.lastIndex(),
 		LastTerm:    c.log.lastTerm(),
-		Config:      c.conf,
+		Config:      c.members,
 	}
 }
 

@@ -19,20 +19,20 @@ func (c *Core) Tick() {
 
 // promotable: only a voter of the latest configuration stands for election.
 // rafter: follower(timeout, ...) checks rafter_config:has_vote/2.
-func (c *Core) promotable() bool { return config.HasVote(c.id, c.conf) }
+func (c *Core) promotable() bool { return config.HasVote(c.id, c.members) }
 
 func (c *Core) resetElectionTimer() {
 	c.electionElapsed = 0
 	// Raft §5.2: randomized timeouts in [ElectionTicks, ElectionTicksMax)
-	// (checkConfig made a zero ElectionTicksMax 2*ElectionTicks, so the
+	// (checkOptions made a zero ElectionTicksMax 2*ElectionTicks, so the
 	// draws of older configurations are unchanged).
-	c.randomizedTimeout = c.cfg.ElectionTicks + c.rand.IntN(c.cfg.ElectionTicksMax-c.cfg.ElectionTicks)
+	c.randomizedTimeout = c.opts.ElectionTicks + c.rand.IntN(c.opts.ElectionTicksMax-c.opts.ElectionTicks)
 }
 
 // campaign starts an election, through a pre-vote round when PreVote is on
 // (Raft thesis §9.6).
 func (c *Core) campaign() {
-	if c.cfg.PreVote {
+	if c.opts.PreVote {
 		c.becomePreCandidate()
 	} else {
 		c.becomeCandidate()
@@ -43,7 +43,7 @@ func (c *Core) campaign() {
 // unknown). A leader stepping down fails its pending requests.
 func (c *Core) becomeFollower(term uint64, lead *rafterpb.Peer) {
 	if c.role == Leader {
-		c.abortLeadership()
+		c.abortLeadership(ErrLeadershipLost)
 	}
 	c.setTerm(term)
 	c.role = Follower
@@ -61,7 +61,7 @@ func (c *Core) becomePreCandidate() {
 	c.leader = nil
 	c.votes = map[string]bool{c.idKey: true}
 	c.resetElectionTimer()
-	if config.Quorum(c.id, c.conf, c.votes) {
+	if config.Quorum(c.id, c.members, c.votes) {
 		c.becomeCandidate()
 		return
 	}
@@ -80,7 +80,7 @@ func (c *Core) becomeCandidate() {
 	c.leader = nil
 	c.votes = map[string]bool{c.idKey: true}
 	c.resetElectionTimer()
-	if config.Quorum(c.id, c.conf, c.votes) {
+	if config.Quorum(c.id, c.members, c.votes) {
 		c.becomeLeader()
 		return
 	}
@@ -92,7 +92,7 @@ func (c *Core) requestVotes(pre bool) {
 	if pre {
 		term++
 	}
-	for _, p := range config.Voters(c.conf) {
+	for _, p := range config.Voters(c.members) {
 		if c.isMe(p) {
 			continue
 		}
@@ -113,13 +113,13 @@ func (c *Core) requestVotes(pre bool) {
 // (thesis §9.6), real votes when CheckQuorum is on (as etcd-io/raft does).
 // A leadership transfer bypasses the lease.
 func (c *Core) inLease(rv *rafterpb.RequestVote) bool {
-	if rv.GetTransfer() || c.leader == nil || c.electionElapsed >= c.cfg.ElectionTicks {
+	if rv.GetTransfer() || c.leader == nil || c.electionElapsed >= c.opts.ElectionTicks {
 		return false
 	}
 	if rv.GetPreVote() {
-		return c.cfg.PreVote
+		return c.opts.PreVote
 	}
-	return c.cfg.CheckQuorum
+	return c.opts.CheckQuorum
 }
 
 // handleRequestVote answers a (pre-)vote in any role. Raft §5.2 and §5.4.1;
@@ -154,7 +154,7 @@ func (c *Core) handleVote(m *rafterpb.RaftMessage) {
 		return // an answer to an earlier round
 	}
 	c.votes[config.PeerKey(m.GetFrom())] = v.GetGranted()
-	if config.Quorum(c.id, c.conf, c.votes) {
+	if config.Quorum(c.id, c.members, c.votes) {
 		if c.role == PreCandidate {
 			c.becomeCandidate()
 		} else {
@@ -164,12 +164,12 @@ func (c *Core) handleVote(m *rafterpb.RaftMessage) {
 	}
 	// Give up early once the refusals make a quorum impossible.
 	possible := make(map[string]bool, len(c.votes))
-	for _, p := range config.Voters(c.conf) {
+	for _, p := range config.Voters(c.members) {
 		k := config.PeerKey(p)
 		g, ok := c.votes[k]
 		possible[k] = !ok || g
 	}
-	if !config.Quorum(c.id, c.conf, possible) {
+	if !config.Quorum(c.id, c.members, possible) {
 		c.becomeFollower(c.term, nil)
 	}
 }

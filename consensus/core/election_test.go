@@ -73,13 +73,13 @@ func TestElection_5_2_ElectionTicksMax(t *testing.T) {
 		cfg := testConfig("a", 7)
 		cfg.ElectionTicksMax = bad
 		_, err := New(cfg, Restored{})
-		assert.ErrorIs(t, err, ErrInvalidConfig, "ElectionTicksMax %d", bad)
+		assert.ErrorIs(t, err, ErrInvalidOptions, "ElectionTicksMax %d", bad)
 	}
 }
 
 // timeoutDraws runs a lone follower of a 3-peer cluster (it never wins)
 // and returns the ticks between its campaigns: 50 election timeouts.
-func timeoutDraws(t *testing.T, cfg Config) []int {
+func timeoutDraws(t *testing.T, cfg Options) []int {
 	c, err := New(cfg, configured("a", "b", "c"))
 	require.NoError(t, err)
 	var out []int

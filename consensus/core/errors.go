@@ -17,6 +17,10 @@ var (
 	// checkSender. The core is unchanged and sends no reply. The shell logs
 	// it: it usually means a misconfigured or removed peer.
 	ErrUnknownPeer = errors.New("core: message from a peer not in the configuration")
-	// ErrInvalidConfig: New got a Config or a Restored state it cannot use.
-	ErrInvalidConfig = errors.New("core: invalid configuration")
+	// ErrInvalidOptions: New got Options it cannot use.
+	ErrInvalidOptions = errors.New("core: invalid options")
+	// ErrInvalidRestored: New got a Restored state that is not a log
+	// (indexes not contiguous from 1, terms going back or past the stored
+	// term).
+	ErrInvalidRestored = errors.New("core: invalid restored state")
 )

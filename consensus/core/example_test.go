@@ -12,7 +12,7 @@ import (
 // Ready and acknowledges the writes.
 func Example() {
 	me := &rafterpb.Peer{Name: "a"}
-	c, err := core.New(core.Config{ID: me, ElectionTicks: 10, HeartbeatTicks: 1, Seed: 1}, core.Restored{})
+	c, err := core.New(core.Options{ID: me, ElectionTicks: 10, HeartbeatTicks: 1, Seed: 1}, core.Restored{})
 	if err != nil {
 		panic(err)
 	}

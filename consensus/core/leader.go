@@ -8,9 +8,9 @@ import (
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
-// leaderState is what only a leader keeps; it is reset by becomeLeader and
+// leadingState is what only a leader keeps; it is reset by becomeLeader and
 // dropped by abortLeadership.
-type leaderState struct {
+type leadingState struct {
 	progress map[string]*progress // by PeerKey; followers of the latest config
 	order    []string             // the keys of progress, sorted: a deterministic send order
 	prs      []*progress          // progress[order[i]] for each i (setOrder)
@@ -42,11 +42,11 @@ func (c *Core) becomeLeader() {
 	if c.role != Candidate {
 		panic("core: only a candidate becomes leader")
 	}
-	clock := c.lead.sendClock
+	clock := c.leading.sendClock
 	c.role = Leader
 	c.leader = c.id
 	c.votes = nil
-	c.lead = leaderState{
+	c.leading = leadingState{
 		progress:  make(map[string]*progress),
 		proposals: make(map[uint64]RequestID),
 		sendClock: clock,
@@ -56,77 +56,40 @@ func (c *Core) becomeLeader() {
 	if init := c.pendingInit; init != nil {
 		c.pendingInit = nil
 		idx := c.appendEntry(&rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_CONFIG, Config: init.conf})
-		c.lead.configReq = &configRequest{id: init.id, index: idx}
+		c.leading.configReq = &configRequest{id: init.id, index: idx}
 		return
 	}
 	c.appendEntry(&rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_NOOP})
-}
-
-// refreshProgress makes the progress set the followers of the latest
-// configuration (in staging and transitional, the new servers too). A peer
-// that the latest configuration removed stays as a leaving follower until it
-// holds that configuration entry, so that it learns it has no vote and does
-// not campaign (rafter-divergence: rafter simply stops sending to it).
-func (c *Core) refreshProgress() {
-	want := make(map[string]*rafterpb.Peer)
-	for _, p := range config.Followers(c.id, c.conf) {
-		want[config.PeerKey(p)] = p
-	}
-	_, confIdx := c.log.lastConfig()
-	for k, pr := range c.lead.progress {
-		if want[k] == nil {
-			if pr.match >= confIdx {
-				delete(c.lead.progress, k)
-				continue
-			}
-			pr.leaving = true
-		} else {
-			pr.leaving = false
-		}
-	}
-	for k, p := range want {
-		if c.lead.progress[k] == nil {
-			c.lead.progress[k] = &progress{
-				peer:     p,
-				next:     c.log.lastIndex() + 1,
-				inflight: newInflights(c.cfg.MaxInflight),
-				// A new follower counts as active until the first
-				// CheckQuorum round has given it a chance to answer.
-				recentActive: true,
-			}
-		}
-	}
-	c.setOrder()
 }
 
 // setOrder recomputes order and prs after progress changed, and makes
 // scratch large enough for any server list of the configuration (the
 // voters are among the followers and the leader).
 func (c *Core) setOrder() {
-	c.lead.order = slices.Sorted(maps.Keys(c.lead.progress))
-	c.lead.prs = c.lead.prs[:0]
-	for _, k := range c.lead.order {
-		c.lead.prs = append(c.lead.prs, c.lead.progress[k])
+	c.leading.order = slices.Sorted(maps.Keys(c.leading.progress))
+	c.leading.prs = c.leading.prs[:0]
+	for _, k := range c.leading.order {
+		c.leading.prs = append(c.leading.prs, c.leading.progress[k])
 	}
-	if n := len(c.lead.prs) + 1; cap(c.lead.scratch) < n {
-		c.lead.scratch = make([]uint64, 0, n)
+	if n := len(c.leading.prs) + 1; cap(c.leading.scratch) < n {
+		c.leading.scratch = make([]uint64, 0, n)
 	}
 }
 
 // quorumMax is the largest value that a quorum of the configuration holds,
 // the leader's own being mine and each follower's of(progress).
 func (c *Core) quorumMax(mine uint64, of func(*progress) uint64) uint64 {
-	return config.QuorumMaxFunc(c.id, c.conf, func(p *rafterpb.Peer) (uint64, bool) {
+	return config.QuorumMaxFunc(c.id, c.members, func(p *rafterpb.Peer) (uint64, bool) {
 		if c.isMe(p) {
 			return mine, true
 		}
-		for _, pr := range c.lead.prs {
+		for _, pr := range c.leading.prs {
 			if config.SamePeer(pr.peer, p) {
 				return of(pr), true
 			}
 		}
 		return 0, false
-	}, c.lead.scratch)
+	}, c.leading.scratch)
 }
 
 // appendEntry appends one entry of the current term to the leader's log and
@@ -142,38 +105,40 @@ func (c *Core) appendEntry(e *rafterpb.Entry) uint64 {
 	return e.Index
 }
 
-// abortLeadership fails everything pending on this leader with
-// ErrLeadershipLost (the outcome of a proposal is unknown: its entry may
-// still commit under the next leader).
-func (c *Core) abortLeadership() {
-	for _, idx := range slices.Sorted(maps.Keys(c.lead.proposals)) {
-		c.results = append(c.results, Result{ID: c.lead.proposals[idx], Err: ErrLeadershipLost, Index: idx})
+// abortLeadership fails everything pending on this leader with err,
+// ErrLeadershipLost or ErrPeersNotResponding (the outcome of a proposal is
+// unknown: its entry may still commit under the next leader). It leaves
+// nothing pending, so a second call does nothing.
+func (c *Core) abortLeadership(err error) {
+	for _, idx := range slices.Sorted(maps.Keys(c.leading.proposals)) {
+		c.results = append(c.results, Result{ID: c.leading.proposals[idx], Err: err, Index: idx})
 	}
-	for _, r := range c.lead.reads {
-		c.results = append(c.results, Result{ID: r.id, Err: ErrLeadershipLost})
+	for _, r := range c.leading.reads {
+		c.results = append(c.results, Result{ID: r.id, Err: err})
 	}
-	if r := c.lead.configReq; r != nil {
-		c.results = append(c.results, Result{ID: r.id, Err: ErrLeadershipLost, Index: r.index})
+	if r := c.leading.configReq; r != nil {
+		c.results = append(c.results, Result{ID: r.id, Err: err, Index: r.index})
 	}
-	c.lead = leaderState{sendClock: c.lead.sendClock}
+	c.leading = leadingState{sendClock: c.leading.sendClock}
 }
 
 // tickLeader sends heartbeats and runs CheckQuorum (Raft thesis §6.2).
 func (c *Core) tickLeader() {
 	c.heartbeatElapsed++
 	c.electionElapsed++
-	if c.electionElapsed >= c.cfg.ElectionTicks {
+	if c.electionElapsed >= c.opts.ElectionTicks {
 		c.electionElapsed = 0
-		if c.cfg.CheckQuorum && !c.quorumActive() {
+		if c.opts.CheckQuorum && !c.quorumActive() {
+			c.abortLeadership(ErrPeersNotResponding)
 			c.becomeFollower(c.term, nil)
 			return
 		}
 		c.forgetSilentLeavers()
-		for _, pr := range c.lead.progress {
+		for _, pr := range c.leading.progress {
 			pr.recentActive = false
 		}
 	}
-	if c.heartbeatElapsed >= c.cfg.HeartbeatTicks {
+	if c.heartbeatElapsed >= c.opts.HeartbeatTicks {
 		c.heartbeatElapsed = 0
 		c.broadcastHeartbeat()
 	}
@@ -181,23 +146,8 @@ func (c *Core) tickLeader() {
 
 func (c *Core) quorumActive() bool {
 	active := map[string]bool{c.idKey: true}
-	for k, pr := range c.lead.progress {
+	for k, pr := range c.leading.progress {
 		active[k] = pr.recentActive
 	}
-	return config.Quorum(c.id, c.conf, active)
-}
-
-// forgetSilentLeavers stops sending to removed peers that did not answer for
-// a whole election timeout.
-func (c *Core) forgetSilentLeavers() {
-	changed := false
-	for k, pr := range c.lead.progress {
-		if pr.leaving && !pr.recentActive {
-			delete(c.lead.progress, k)
-			changed = true
-		}
-	}
-	if changed {
-		c.setOrder()
-	}
+	return config.Quorum(c.id, c.members, active)
 }

@@ -37,8 +37,8 @@ func peers(names ...string) []*rafterpb.Peer {
 	return out
 }
 
-func testConfig(name string, seed int64) Config {
-	return Config{
+func testConfig(name string, seed int64) Options {
+	return Options{
 		ID: peer(name), ElectionTicks: 10, HeartbeatTicks: 1, Seed: seed,
 		MaxMsgEntries: 64, MaxMsgBytes: 1 << 20, MaxInflight: 16,
 	}
@@ -66,7 +66,7 @@ func opEntries(lo, hi, t uint64) []*rafterpb.Entry {
 }
 
 type netOpt struct {
-	cfg      func(*Config)
+	cfg      func(*Options)
 	restored map[string]Restored // default: configured(all names)
 }
 

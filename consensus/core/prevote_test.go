@@ -10,7 +10,7 @@ import (
 // partitionAndRejoin isolates c for many election timeouts while a leads and
 // writes, then heals and returns the terms and leader before and after.
 func partitionAndRejoin(t *testing.T, preVote, checkQuorum bool) (before, after uint64, leader string) {
-	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Config) {
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Options) {
 		c.PreVote, c.CheckQuorum = preVote, checkQuorum
 	}})
 	n.elect("a")
@@ -43,7 +43,7 @@ func TestPreVote_PartitionedPeerDoesNotDisrupt(t *testing.T) {
 // Reference: Raft thesis §6.2 (CheckQuorum). A leader that has not heard
 // from a quorum within an election timeout steps down.
 func TestCheckQuorum_IsolatedLeaderStepsDown(t *testing.T) {
-	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Config) { c.CheckQuorum = true }})
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Options) { c.CheckQuorum = true }})
 	n.elect("a")
 	n.isolate("a")
 	a := n.core("a")
@@ -55,7 +55,7 @@ func TestCheckQuorum_IsolatedLeaderStepsDown(t *testing.T) {
 	assert.Nil(t, a.Status().Leader)
 
 	// A connected leader keeps leading.
-	m := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Config) { c.CheckQuorum = true }})
+	m := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Options) { c.CheckQuorum = true }})
 	m.elect("a")
 	for range 50 {
 		m.tick("a")
@@ -67,7 +67,7 @@ func TestCheckQuorum_IsolatedLeaderStepsDown(t *testing.T) {
 // from its leader less than an election timeout ago ignores a RequestVote of
 // a newer term (a removed or partitioned server cannot disrupt).
 func TestCheckQuorum_LeaderLeaseIgnoresVotes(t *testing.T) {
-	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Config) { c.CheckQuorum = true }})
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Options) { c.CheckQuorum = true }})
 	n.elect("a")
 	n.isolate("a")
 	c := n.core("c")

@@ -14,7 +14,7 @@ func (c *Core) Propose(id RequestID, cmd []byte) {
 	}
 	idx := c.appendEntry(&rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_OP, Cmd: cmd})
 	if id != 0 {
-		c.lead.proposals[idx] = id
+		c.leading.proposals[idx] = id
 	}
 }
 
@@ -27,7 +27,7 @@ func (c *Core) refuse(id RequestID) {
 		r.Err, r.Leader = ErrNotLeader, c.leader
 	case c.role == PreCandidate || c.role == Candidate:
 		r.Err = ErrElectionInProgress
-	case config.HasVote(c.id, c.conf):
+	case config.HasVote(c.id, c.members):
 		r.Err = ErrNoLeader
 	default:
 		r.Err = ErrNotMember

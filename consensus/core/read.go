@@ -22,11 +22,11 @@ func (c *Core) Read(id RequestID) {
 		c.refuse(id)
 		return
 	}
-	r := pendingRead{id: id, clock: c.lead.sendClock + 1}
-	if c.lead.termCommitted {
+	r := pendingRead{id: id, clock: c.leading.sendClock + 1}
+	if c.leading.termCommitted {
 		r.index, r.indexSet = c.commit, true
 	}
-	c.lead.reads = append(c.lead.reads, r)
+	c.leading.reads = append(c.leading.reads, r)
 }
 
 // assignReadIndexes gives a read index to the reads that arrived before the
@@ -34,9 +34,9 @@ func (c *Core) Read(id RequestID) {
 // as soon as the send_clock round is confirmed, which can return stale data
 // from a leader elected a moment ago.
 func (c *Core) assignReadIndexes() {
-	for i := range c.lead.reads {
-		if !c.lead.reads[i].indexSet {
-			c.lead.reads[i].index, c.lead.reads[i].indexSet = c.commit, true
+	for i := range c.leading.reads {
+		if !c.leading.reads[i].indexSet {
+			c.leading.reads[i].index, c.leading.reads[i].indexSet = c.commit, true
 		}
 	}
 }
@@ -44,44 +44,50 @@ func (c *Core) assignReadIndexes() {
 // needReadRound: some read waits for a send_clock round not started yet. All
 // reads that arrive before the next Ready share that one round.
 func (c *Core) needReadRound() bool {
-	n := len(c.lead.reads)
-	return n > 0 && c.lead.reads[n-1].clock > c.lead.sendClock
+	n := len(c.leading.reads)
+	return n > 0 && c.leading.reads[n-1].clock > c.leading.sendClock
 }
 
 // confirmedClock is the highest send_clock echoed by a quorum (rafter:
 // maybe_send_read_replies/1 with quorum_max over send_clock_responses).
 func (c *Core) confirmedClock() uint64 {
-	return c.quorumMax(c.lead.sendClock, clockOf)
+	return c.quorumMax(c.leading.sendClock, clockOf)
 }
 
 func clockOf(pr *progress) uint64 { return pr.clock }
 
-// releaseReads returns the reads that may be answered: leadership confirmed
-// by a quorum round that started after the read, an entry of the current
-// term committed, and the read index handed to the shell for applying.
+// releaseReads hands out the reads that may be answered now
+// (readsReleasable).
 func (c *Core) releaseReads() []ReadState {
-	if len(c.lead.reads) == 0 || !c.lead.termCommitted {
+	n := c.readsReleasable()
+	if n == 0 {
 		return nil
 	}
-	clock := c.confirmedClock()
-	var out []ReadState
-	kept := c.lead.reads[:0]
-	for _, r := range c.lead.reads {
-		if r.clock <= clock && r.index <= c.applied {
-			out = append(out, ReadState{ID: r.id, Index: r.index})
-		} else {
-			kept = append(kept, r)
-		}
+	out := make([]ReadState, n)
+	for i, r := range c.leading.reads[:n] {
+		out[i] = ReadState{ID: r.id, Index: r.index}
 	}
-	clear(c.lead.reads[len(kept):])
-	c.lead.reads = kept
+	rest := copy(c.leading.reads, c.leading.reads[n:])
+	clear(c.leading.reads[rest:])
+	c.leading.reads = c.leading.reads[:rest]
 	return out
 }
 
-func (c *Core) canReleaseReads() bool {
-	if len(c.lead.reads) == 0 || !c.lead.termCommitted {
-		return false
+// readsReleasable counts the reads, from the oldest, that may be answered:
+// leadership confirmed by a quorum round that started after the read, an
+// entry of the current term committed, and the read index applied by the
+// shell (Advance). Reads queue in arrival order, and both their rounds and
+// their indexes never decrease along the queue, so the releasable ones are
+// a prefix.
+func (c *Core) readsReleasable() int {
+	if len(c.leading.reads) == 0 || !c.leading.termCommitted {
+		return 0
 	}
-	r := c.lead.reads[0]
-	return r.clock <= c.confirmedClock() && r.index <= c.commit
+	clock := c.confirmedClock()
+	for i, r := range c.leading.reads {
+		if r.clock > clock || r.index > c.applied {
+			return i
+		}
+	}
+	return len(c.leading.reads)
 }

@@ -39,7 +39,7 @@ func TestRead_8_NewLeaderWaitsForNoop(t *testing.T) {
 		n.drain("b")
 		if len(n.reads["b"]) > 0 {
 			answered = true
-			assert.True(t, noopCommitted || b.lead.termCommitted, "read answered before the no-op committed")
+			assert.True(t, noopCommitted || b.leading.termCommitted, "read answered before the no-op committed")
 			break
 		}
 		n.deliverRound()

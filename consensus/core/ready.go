@@ -1,20 +1,26 @@
 package core
 
-import "github.com/rafter-go/rafter/rafterpb"
+import (
+	"fmt"
 
-// HasReady reports whether Ready would return something to do.
+	"github.com/rafter-go/rafter/rafterpb"
+)
+
+// HasReady reports whether Ready would return something to do. It asks the
+// same questions Ready acts on (readsReleasable, needReadRound, canFlush),
+// so the two cannot disagree.
 func (c *Core) HasReady() bool {
 	if c.metaDirty || c.log.unstable <= c.log.lastIndex() || len(c.msgs) > 0 ||
-		len(c.msgsAfter) > 0 || c.commit > c.applied || len(c.results) > 0 {
+		len(c.msgsAfter) > 0 || c.commit > c.applying || len(c.results) > 0 {
 		return true
 	}
-	return c.role == Leader && (c.needReadRound() || c.canFlush() || c.canReleaseReads())
+	return c.role == Leader && (c.needReadRound() || c.canFlush() || c.readsReleasable() > 0)
 }
 
 // Ready returns the effects accumulated since the last Ready, for the shell
-// to execute in the order documented on the Ready type. Building it accepts
-// them: the core treats the entries as handed to the log server and the
-// committed entries as applied, so Step may be called again before Advance.
+// to execute in the order documented on the Ready type. Building it hands
+// them out: the entries count as given to the log server and the committed
+// entries as applying, so Step may be called again before Advance.
 func (c *Core) Ready() Ready {
 	if c.role == Leader {
 		if c.needReadRound() {
@@ -22,7 +28,7 @@ func (c *Core) Ready() Ready {
 		}
 		c.flushAppends()
 	}
-	var rd Ready
+	rd := Ready{Commit: c.commit}
 	if c.metaDirty {
 		rd.Meta = &rafterpb.Meta{Term: c.term, VotedFor: c.votedFor}
 		c.metaDirty = false
@@ -45,26 +51,37 @@ func (c *Core) Ready() Ready {
 }
 
 func (c *Core) takeCommitted() []Committed {
-	if c.commit <= c.applied {
+	if c.commit <= c.applying {
 		return nil
 	}
-	out := make([]Committed, 0, c.commit-c.applied)
-	for i := c.applied + 1; i <= c.commit; i++ {
+	out := make([]Committed, 0, c.commit-c.applying)
+	for i := c.applying + 1; i <= c.commit; i++ {
 		cm := Committed{Entry: c.log.entry(i)}
 		if c.role == Leader {
-			if id, ok := c.lead.proposals[i]; ok {
+			if id, ok := c.leading.proposals[i]; ok {
 				cm.ID = id
-				delete(c.lead.proposals, i)
+				delete(c.leading.proposals, i)
 			}
 		}
 		out = append(out, cm)
 	}
-	c.applied = c.commit
+	c.applying = c.commit
 	return out
 }
 
-// Advance tells the core the shell has executed rd. Ready already accepted
-// its contents, so Advance only checks the call is well paired.
+// Advance tells the core that the shell has executed rd: in particular that
+// its state machine has applied rd.Committed. Reads waiting for those
+// entries are released by the next Ready. Every Ready must be advanced, in
+// the order they were built.
 func (c *Core) Advance(rd Ready) {
-	_ = rd
+	n := len(rd.Committed)
+	if n == 0 {
+		return
+	}
+	first, last := rd.Committed[0].Entry.GetIndex(), rd.Committed[n-1].Entry.GetIndex()
+	if first != c.applied+1 || last > c.applying {
+		panic(fmt.Sprintf("core: Advance of entries %d..%d with %d applied and %d handed out",
+			first, last, c.applied, c.applying))
+	}
+	c.applied = last
 }

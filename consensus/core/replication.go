@@ -7,14 +7,14 @@ import "github.com/rafter-go/rafter/rafterpb"
 // and moves next past the batch (pipelining); in probe mode it waits.
 func (c *Core) sendAppend(pr *progress) {
 	prev := pr.next - 1
-	ents := c.log.batch(pr.next, c.cfg.MaxMsgEntries, c.cfg.MaxMsgBytes)
+	ents := c.log.batch(pr.next, c.opts.MaxMsgEntries, c.opts.MaxMsgBytes)
 	m := c.newMessage(pr.peer)
 	m.Body = &rafterpb.RaftMessage_AppendEntries{AppendEntries: &rafterpb.AppendEntries{
 		PrevLogIndex: prev,
 		PrevLogTerm:  c.log.term(prev),
 		Entries:      ents,
 		CommitIndex:  c.commit,
-		SendClock:    c.lead.sendClock,
+		SendClock:    c.leading.sendClock,
 	}}
 	c.send(m, false)
 	if pr.state == probe {
@@ -37,7 +37,7 @@ func (c *Core) sendHeartbeat(pr *progress) {
 		PrevLogIndex: pr.match,
 		PrevLogTerm:  c.log.term(pr.match),
 		CommitIndex:  c.commit,
-		SendClock:    c.lead.sendClock,
+		SendClock:    c.leading.sendClock,
 	}}
 	c.send(m, false)
 }
@@ -48,9 +48,9 @@ func (c *Core) sendHeartbeat(pr *progress) {
 // the last heartbeat is assumed to have lost messages and falls back to
 // probe.
 func (c *Core) broadcastHeartbeat() {
-	c.lead.sendClock++
-	for _, k := range c.lead.order {
-		pr := c.lead.progress[k]
+	c.leading.sendClock++
+	for _, k := range c.leading.order {
+		pr := c.leading.progress[k]
 		if pr.state == replicate && pr.inflight.count > 0 && !pr.progressed {
 			pr.becomeProbe()
 			pr.next = pr.match + 1
@@ -69,8 +69,8 @@ func (c *Core) broadcastHeartbeat() {
 // Ready is built, so proposals made since the last Ready share messages.
 func (c *Core) flushAppends() {
 	last := c.log.lastIndex()
-	for _, k := range c.lead.order {
-		pr := c.lead.progress[k]
+	for _, k := range c.leading.order {
+		pr := c.leading.progress[k]
 		for pr.canSend(last) {
 			c.sendAppend(pr)
 		}
@@ -79,7 +79,7 @@ func (c *Core) flushAppends() {
 
 func (c *Core) canFlush() bool {
 	last := c.log.lastIndex()
-	for _, pr := range c.lead.progress {
+	for _, pr := range c.leading.progress {
 		if pr.canSend(last) {
 			return true
 		}

@@ -54,7 +54,7 @@ func fastBackoff(t *testing.T, leaderLen uint64, cEntries []*rafterpb.Entry) (ro
 	base := stableEntry("a", "b", "c")
 	full := append([]*rafterpb.Entry{base}, opEntries(2, leaderLen, 1)...)
 	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{
-		cfg: func(c *Config) { c.MaxMsgEntries, c.MaxInflight = 100, 32 },
+		cfg: func(c *Options) { c.MaxMsgEntries, c.MaxInflight = 100, 32 },
 		restored: map[string]Restored{
 			"a": {Meta: &rafterpb.Meta{Term: 2}, Entries: full},
 			"b": {Meta: &rafterpb.Meta{Term: 2}, Entries: full},
@@ -105,7 +105,7 @@ func TestReplication_5_3_FastBackoffDivergentSuffix(t *testing.T) {
 // Batching: one AppendEntries carries at most MaxMsgEntries entries and at
 // most MaxMsgBytes of payload (but always one entry).
 func TestReplication_Batching(t *testing.T) {
-	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Config) {
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Options) {
 		c.MaxMsgEntries, c.MaxMsgBytes, c.MaxInflight = 10, 4000, 64
 	}})
 	n.elect("a")
@@ -142,7 +142,7 @@ func TestReplication_Batching(t *testing.T) {
 // Pipelining: without answers, the leader sends a follower at most
 // MaxInflight AppendEntries, then waits.
 func TestReplication_PipeliningIsBounded(t *testing.T) {
-	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Config) { c.MaxMsgEntries, c.MaxInflight = 1, 4 }})
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Options) { c.MaxMsgEntries, c.MaxInflight = 1, 4 }})
 	n.elect("a")
 	n.cut[[2]string{"b", "a"}] = true // b's answers are lost
 	a := n.core("a")
@@ -158,7 +158,7 @@ func TestReplication_PipeliningIsBounded(t *testing.T) {
 	}
 	assert.Equal(t, 4, toB, "window of 4 in flight")
 	a.Advance(rd)
-	assert.True(t, a.lead.progress[keyOf("b")].inflight.full())
+	assert.True(t, a.leading.progress[keyOf("b")].inflight.full())
 }
 
 // Raft thesis §10.2.1: the leader sends entries before its own write is

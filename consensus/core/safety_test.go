@@ -50,7 +50,7 @@ func TestSafety_5_4_2_Figure8OldTermNotCommittedByCounting(t *testing.T) {
 	base := stableEntry(names...)
 	short := Restored{Meta: &rafterpb.Meta{Term: 3}, Entries: []*rafterpb.Entry{base}}
 	n := newNetwork(t, names, netOpt{
-		cfg: func(c *Config) { c.MaxMsgEntries = 1 },
+		cfg: func(c *Options) { c.MaxMsgEntries = 1 },
 		restored: map[string]Restored{
 			"s1": {Meta: &rafterpb.Meta{Term: 3}, Entries: append([]*rafterpb.Entry{base}, opEntries(2, 2, 2)...)},
 			"s2": short, "s3": short, "s4": short,

@@ -25,7 +25,7 @@ func (c *Core) stepLeader(m *rafterpb.RaftMessage) error {
 // replicate with fast back-off.
 func (c *Core) handleAppendReply(m *rafterpb.RaftMessage) error {
 	r := m.GetAppendEntriesReply()
-	pr := c.lead.progress[config.PeerKey(m.GetFrom())]
+	pr := c.leading.progress[config.PeerKey(m.GetFrom())]
 	if pr == nil {
 		return nil // not a follower of the latest configuration
 	}

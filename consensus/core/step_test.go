@@ -59,24 +59,24 @@ func TestStep_ReplyPastLastIndexRefused(t *testing.T) {
 	err := a.Step(&rafterpb.RaftMessage{From: peer("b"), To: peer("a"), Term: 2,
 		Body: &rafterpb.RaftMessage_AppendEntriesReply{AppendEntriesReply: &rafterpb.AppendEntriesReply{Success: true, Index: 99}}})
 	assert.ErrorIs(t, err, ErrInvalidMessage)
-	assert.Less(t, a.lead.progress[keyOf("b")].match, uint64(99))
+	assert.Less(t, a.leading.progress[keyOf("b")].match, uint64(99))
 }
 
 // New refuses bad settings and inconsistent restored logs.
 func TestNew_Validates(t *testing.T) {
-	_, err := New(Config{ID: peer("a"), ElectionTicks: 1, HeartbeatTicks: 1}, Restored{})
-	assert.ErrorIs(t, err, ErrInvalidConfig)
+	_, err := New(Options{ID: peer("a"), ElectionTicks: 1, HeartbeatTicks: 1}, Restored{})
+	assert.ErrorIs(t, err, ErrInvalidOptions)
 	_, err = New(testConfig("a", 1), Restored{Meta: &rafterpb.Meta{Term: 1}, Entries: opEntries(2, 3, 1)})
-	assert.ErrorIs(t, err, ErrInvalidConfig)
+	assert.ErrorIs(t, err, ErrInvalidRestored)
 	_, err = New(testConfig("a", 1), Restored{Meta: &rafterpb.Meta{Term: 1}, Entries: opEntries(1, 2, 2)})
-	assert.ErrorIs(t, err, ErrInvalidConfig, "entry term above the restored term")
+	assert.ErrorIs(t, err, ErrInvalidRestored, "entry term above the restored term")
 }
 
 // The same seed and inputs produce the same outputs (what lets the
 // simulator replay a seed).
 func TestDeterminism_SameSeedSameRun(t *testing.T) {
 	run := func() []*rafterpb.RaftMessage {
-		n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Config) { c.PreVote = true }})
+		n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Options) { c.PreVote = true }})
 		for i := range 60 {
 			n.tick()
 			if i == 30 {

@@ -72,7 +72,7 @@ func (c *Core) checkSender(m *rafterpb.RaftMessage) error {
 		return nil
 	}
 	from := m.GetFrom()
-	if config.Contains(c.conf.GetOldServers(), from) || config.Contains(c.conf.GetNewServers(), from) {
+	if config.Contains(c.members.GetOldServers(), from) || config.Contains(c.members.GetNewServers(), from) {
 		return nil
 	}
 	var kind string
@@ -88,7 +88,7 @@ func (c *Core) checkSender(m *rafterpb.RaftMessage) error {
 	case *rafterpb.RaftMessage_Vote:
 		kind = "vote"
 	case *rafterpb.RaftMessage_AppendEntriesReply:
-		if c.role == Leader && c.lead.progress[config.PeerKey(from)] != nil {
+		if c.role == Leader && c.leading.progress[config.PeerKey(from)] != nil {
 			return nil
 		}
 		kind = "append_entries_reply"

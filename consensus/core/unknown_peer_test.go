@@ -160,7 +160,7 @@ func TestUnknownPeer_LeavingPeerRepliesReachLeader(t *testing.T) {
 	r := changeConfig(t, n, "a", 1, "a", "b", "c")
 	require.NoError(t, r.Err)
 	a := n.core("a")
-	pr := a.lead.progress[keyOf("d")]
+	pr := a.leading.progress[keyOf("d")]
 	require.NotNil(t, pr, "d does not hold the final configuration yet")
 	require.True(t, pr.leaving)
 	_, confIdx := a.log.lastConfig()
@@ -170,7 +170,7 @@ func TestUnknownPeer_LeavingPeerRepliesReachLeader(t *testing.T) {
 	require.NoError(t, a.Step(appendReply("d", a.Status().Term, pr.next-1, false)))
 
 	n.heal()
-	for i := 0; a.lead.progress[keyOf("d")] != nil; i++ {
+	for i := 0; a.leading.progress[keyOf("d")] != nil; i++ {
 		require.Less(t, i, 20, "d never caught up")
 		n.tick("a") // the harness requires every Step to succeed
 	}
@@ -187,9 +187,9 @@ func TestUnknownPeer_LeavingPeerRepliesReachLeader(t *testing.T) {
 // unknown candidate.
 func TestUnknownPeer_LaggingMemberElectsNewServer(t *testing.T) {
 	for _, preVote := range []bool{false, true} {
-		n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Config) { c.PreVote = preVote }})
-		n.add("d", netOpt{cfg: func(c *Config) { c.PreVote = preVote }})
-		n.add("e", netOpt{cfg: func(c *Config) { c.PreVote = preVote }})
+		n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(c *Options) { c.PreVote = preVote }})
+		n.add("d", netOpt{cfg: func(c *Options) { c.PreVote = preVote }})
+		n.add("e", netOpt{cfg: func(c *Options) { c.PreVote = preVote }})
 		n.elect("a")
 		n.isolate("c")
 		r := changeConfig(t, n, "a", 1, "a", "b", "c", "d", "e")

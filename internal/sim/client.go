@@ -232,7 +232,7 @@ func (w *World) answerResult(n *node, r core.Result) {
 	leader, known := w.byName[r.Leader.GetName()]
 	switch {
 	case r.Err == nil, errors.Is(r.Err, core.ErrNotModified), errors.Is(r.Err, core.ErrInvalidInitialConfig),
-		errors.Is(r.Err, core.ErrLeadershipLost):
+		errors.Is(r.Err, core.ErrLeadershipLost), errors.Is(r.Err, core.ErrPeersNotResponding):
 		w.finish(c)
 	case errors.Is(r.Err, core.ErrNotLeader) && known && leader != n.idx:
 		c.hint = leader

@@ -26,7 +26,7 @@
 //     cut off, a random split, or one direction only.
 //   - Clients: closed-loop clients propose unique commands and read through
 //     random peers, follow ErrNotLeader redirects, retry definite refusals
-//     and give up on timeouts and ErrLeadershipLost. An admin client
+//     and give up on timeouts, ErrLeadershipLost and ErrPeersNotResponding. An admin client
 //     bootstraps the cluster (SetConfig on a blank peer of the list, as in
 //     rafter; in some schedules on every initial peer at once) and then
 //     changes the membership through a configured peer: grow by two (3→5,

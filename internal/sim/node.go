@@ -35,7 +35,7 @@ type counter struct {
 // boot starts a peer from its durable state (blank the first time).
 func (w *World) boot(n *node) {
 	entries, meta := cloneEntries(n.st.log), cloneMeta(n.st.meta)
-	cfg := core.Config{
+	cfg := core.Options{
 		ID:               n.id,
 		ElectionTicks:    w.o.ElectionTicks,
 		ElectionTicksMax: w.o.ElectionTicksMax,

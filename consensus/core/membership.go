@@ -1,5 +1,10 @@
 package core
 
+// Membership: rafter's set_config with joint consensus (Raft §6, thesis
+// §4.3), the initial configuration of blank peers, and how the leader's
+// follower set follows the latest configuration. The arithmetic itself
+// (quorums, voters, transitions) is package config's.
+
 import (
 	"errors"
 	"fmt"
@@ -36,19 +41,19 @@ func (c *Core) SetConfig(id RequestID, peers []*rafterpb.Peer) {
 	}
 	c.appendEntry(&rafterpb.Entry{
 		Type:   rafterpb.EntryType_ENTRY_TYPE_CONFIG,
-		Config: config.Reconfig(c.conf, peers),
+		Config: config.Reconfig(c.members, peers),
 	})
-	c.lead.configReq = &configRequest{id: id}
+	c.leading.configReq = &configRequest{id: id}
 }
 
 // allowChange: one change at a time (rafter: rafter_config:allow_config/2),
 // which here also means the latest configuration entry is committed.
 func (c *Core) allowChange(peers []*rafterpb.Peer) error {
 	_, idx := c.log.lastConfig()
-	if c.lead.configReq != nil || idx > c.commit {
+	if c.leading.configReq != nil || idx > c.commit {
 		return ErrConfigInProgress
 	}
-	switch err := config.AllowChange(c.conf, peers); {
+	switch err := config.AllowChange(c.members, peers); {
 	case errors.Is(err, config.ErrNotModified):
 		return ErrNotModified
 	case errors.Is(err, config.ErrConfigInProgress):
@@ -126,4 +131,105 @@ func (c *Core) sawCluster() {
 
 func (c *Core) fail(id RequestID, err error) {
 	c.results = append(c.results, Result{ID: id, Err: err})
+}
+
+// refreshConfig recomputes the latest configuration after the log or
+// pendingInit changed. Raft §6: a server uses the latest configuration in its
+// log, committed or not. rafter: rafter_log:get_config/1.
+func (c *Core) refreshConfig() {
+	switch conf, _ := c.log.lastConfig(); {
+	case conf != nil:
+		c.members = conf
+	case c.pendingInit != nil:
+		c.members = c.pendingInit.conf
+	default:
+		c.members = blankConfig
+	}
+	if c.role == Leader {
+		c.refreshProgress()
+	}
+}
+
+// refreshProgress makes the progress set the followers of the latest
+// configuration (in staging and transitional, the new servers too). A peer
+// that the latest configuration removed stays as a leaving follower until it
+// holds that configuration entry, so that it learns it has no vote and does
+// not campaign (rafter-divergence: rafter simply stops sending to it).
+func (c *Core) refreshProgress() {
+	want := make(map[string]*rafterpb.Peer)
+	for _, p := range config.Followers(c.id, c.members) {
+		want[config.PeerKey(p)] = p
+	}
+	_, confIdx := c.log.lastConfig()
+	for k, pr := range c.leading.progress {
+		if want[k] == nil {
+			if pr.match >= confIdx {
+				delete(c.leading.progress, k)
+				continue
+			}
+			pr.leaving = true
+		} else {
+			pr.leaving = false
+		}
+	}
+	for k, p := range want {
+		if c.leading.progress[k] == nil {
+			c.leading.progress[k] = &progress{
+				peer:     p,
+				next:     c.log.lastIndex() + 1,
+				inflight: newInflights(c.opts.MaxInflight),
+				// A new follower counts as active until the first
+				// CheckQuorum round has given it a chance to answer.
+				recentActive: true,
+			}
+		}
+	}
+	c.setOrder()
+}
+
+// forgetSilentLeavers stops sending to removed peers that did not answer for
+// a whole election timeout.
+func (c *Core) forgetSilentLeavers() {
+	changed := false
+	for k, pr := range c.leading.progress {
+		if pr.leaving && !pr.recentActive {
+			delete(c.leading.progress, k)
+			changed = true
+		}
+	}
+	if changed {
+		c.setOrder()
+	}
+}
+
+// advanceConfig runs rafter's joint consensus once the latest configuration
+// entry is committed: a transitional configuration is followed by the stable
+// configuration of the new servers (rafter: stabilize_config/2); a committed
+// stable configuration ends the SetConfig request; a leader that is not in
+// it steps down.
+func (c *Core) advanceConfig() {
+	conf, idx := c.log.lastConfig()
+	if conf == nil || idx > c.commit {
+		return
+	}
+	switch conf.GetState() {
+	case rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL:
+		stable := config.Finish(conf)
+		i := c.appendEntry(&rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_CONFIG, Config: stable})
+		if r := c.leading.configReq; r != nil && r.index == 0 {
+			r.index = i
+		}
+	case rafterpb.ConfigState_CONFIG_STATE_STABLE:
+		if r := c.leading.configReq; r != nil && r.index != 0 && r.index <= c.commit {
+			c.results = append(c.results, Result{ID: r.id, Index: r.index})
+			c.leading.configReq = nil
+		}
+		// rafter-divergence: rafter steps down as soon as the transitional
+		// entry commits; we keep leading until the final stable entry
+		// commits (as the Raft thesis §4.2.2 does), so that the request's
+		// result can be delivered and the new servers get the entry.
+		if !config.HasVote(c.id, conf) {
+			c.becomeFollower(c.term, nil)
+		}
+	}
 }
