@@ -32,6 +32,23 @@ func TestBadInput(t *testing.T) {
 		require.ErrorIs(t, s.StopNode(ghost), rafter.ErrStopped)
 		require.ErrorIs(t, s.Kill(ghost, rafter.ActorLog), rafter.ErrStopped)
 	})
+	t.Run("context done or nil before the call", func(t *testing.T) {
+		done, stop := context.WithCancel(context.Background())
+		stop()
+		_, err := s.Op(done, c.Peers[0], []byte("x"))
+		require.ErrorIs(t, err, rafter.ErrNotSent)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.True(t, rafter.Definite(err), "nothing was sent: %v", err)
+		past, stop2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+		defer stop2()
+		_, err = s.ReadOp(past, c.Peers[0], nil)
+		require.ErrorIs(t, err, rafter.ErrNotSent)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.True(t, rafter.Definite(err))
+		//nolint:staticcheck // a nil context is what this checks
+		_, err = s.Op(nil, c.Peers[0], []byte("x")) //lint:ignore SA1012 checked on purpose
+		require.ErrorIs(t, err, rafter.ErrInvalidArgument)
+	})
 	t.Run("set config", func(t *testing.T) {
 		for name, peers := range map[string][]rafter.Peer{
 			"empty":     nil,

@@ -13,9 +13,11 @@ import (
 // The client calls. Each is one request message to the consensus actor
 // "<name>/consensus" of peer via, which may live in this System or another
 // one (calls are location transparent). A follower forwards Op, ReadOp and
-// SetConfig to its leader and relays the answer; StaleReadOp is answered
-// by via itself. ctx bounds the call: when it expires the call returns
-// ErrTimeout (unknown outcome).
+// SetConfig to its leader, whose answer comes straight back to the caller;
+// StaleReadOp is answered by via itself. ctx bounds the call: when it
+// expires the call returns ErrTimeout (unknown outcome); a context already
+// done before the call fails with ErrNotSent (definite), a nil one with
+// ErrInvalidArgument.
 
 // SetConfig asks for a new server list (rafter's set_config). On a blank
 // peer it sets the initial configuration; later it runs a joint-consensus
@@ -72,17 +74,7 @@ func (s *System) Op(ctx context.Context, via Peer, cmd []byte) ([]byte, error) {
 // written, so every error leaves the state unchanged; Read's own error is
 // a *ReadError.
 func (s *System) ReadOp(ctx context.Context, via Peer, query []byte) ([]byte, error) {
-	r, err := call[*rafterpb.ReadOpReply](ctx, s, via, "read op", &rafterpb.ReadOpRequest{Query: query})
-	if err != nil {
-		return nil, err
-	}
-	if err := fromWire(r.GetError()); err != nil {
-		return nil, wrapReply("read op", via, err)
-	}
-	if r.GetReadError() != "" {
-		return r.GetResult(), &ReadError{Msg: r.GetReadError()}
-	}
-	return r.GetResult(), nil
+	return s.readOp(ctx, via, "read op", &rafterpb.ReadOpRequest{Query: query})
 }
 
 // StaleReadOp runs query against via's own state machine and returns
@@ -104,12 +96,17 @@ func (s *System) ReadOp(ctx context.Context, via Peer, query []byte) ([]byte, er
 // no state to serve); Read's own error is a *ReadError; the call's errors
 // (ErrTimeout, ErrStopped) as for every call. Nothing is written.
 func (s *System) StaleReadOp(ctx context.Context, via Peer, query []byte) ([]byte, error) {
-	r, err := call[*rafterpb.ReadOpReply](ctx, s, via, "stale read op", &rafterpb.ReadOpRequest{Query: query, Stale: true})
+	return s.readOp(ctx, via, "stale read op", &rafterpb.ReadOpRequest{Query: query, Stale: true})
+}
+
+// readOp runs a linearizable or a stale read.
+func (s *System) readOp(ctx context.Context, via Peer, what string, req *rafterpb.ReadOpRequest) ([]byte, error) {
+	r, err := call[*rafterpb.ReadOpReply](ctx, s, via, what, req)
 	if err != nil {
 		return nil, err
 	}
 	if err := fromWire(r.GetError()); err != nil {
-		return nil, wrapReply("stale read op", via, err)
+		return nil, wrapReply(what, via, err)
 	}
 	if r.GetReadError() != "" {
 		return r.GetResult(), &ReadError{Msg: r.GetReadError()}
@@ -173,8 +170,16 @@ func (s *System) Status(ctx context.Context, via Peer) (Status, error) {
 }
 
 // call sends req to via's consensus actor and waits for a reply of type R.
+// A nil context, or one already done, fails definitely before anything is
+// sent.
 func call[R any](ctx context.Context, s *System, via Peer, what string, req any) (R, error) {
 	var zero R
+	if ctx == nil {
+		return zero, fmt.Errorf("rafter: %s via %s: %w: nil context", what, via, ErrInvalidArgument)
+	}
+	if err := ctx.Err(); err != nil {
+		return zero, fmt.Errorf("rafter: %s via %s: %w: %w", what, via, ErrNotSent, err)
+	}
 	if err := checkPeer(via); err != nil {
 		return zero, fmt.Errorf("rafter: %s via %s: %w", what, via, err)
 	}

@@ -37,9 +37,11 @@ var (
 	// ErrConfigInProgress: another membership change is still running.
 	// Definite. rafter: {error, config_in_progress}.
 	ErrConfigInProgress = errors.New("rafter: configuration change in progress")
-	// ErrPeersNotResponding: the leader could not reach a quorum of peers
-	// in time. Unknown outcome for Op and SetConfig (the entry may sit in
-	// the leader's log and commit later); a ReadOp never changes state.
+	// ErrPeersNotResponding: the leader heard from no quorum of peers for a
+	// whole election timeout while the request was pending, and stepped
+	// down (CheckQuorum). Unknown outcome for Op and SetConfig (the entry
+	// may sit in a log and commit later); a ReadOp never changes state. It
+	// also matches ErrLeadershipLost, which it is a case of.
 	// rafter: {error, peers_not_responding}.
 	ErrPeersNotResponding = errors.New("rafter: peers not responding")
 	// ErrInvalidInitialConfig: the initial SetConfig of a blank peer
@@ -52,7 +54,9 @@ var (
 	// cannot have appended the request.
 	ErrStopped = errors.New("rafter: peer stopped")
 	// ErrTimeout: the caller's context deadline expired before the reply
-	// arrived. It wraps context.DeadlineExceeded. Unknown outcome.
+	// arrived. It wraps context.DeadlineExceeded. Unknown outcome. (A
+	// context already done before the call sent anything gives
+	// ErrNotSent instead.)
 	ErrTimeout = fmt.Errorf("rafter: timeout: %w", context.DeadlineExceeded)
 	// ErrLeadershipLost: the leader stepped down while the request was
 	// pending. Unknown outcome: the entry may still commit under the next
@@ -72,6 +76,11 @@ var (
 	// example it crashed while the request was pending, or the reply was
 	// of the wrong type). Unknown outcome.
 	ErrInternal = errors.New("rafter: internal error")
+	// ErrNotSent: the call's context was already done (cancelled or past
+	// its deadline) before anything was sent. Definite. It wraps the
+	// context's error, so errors.Is(err, context.Canceled) or
+	// context.DeadlineExceeded holds too.
+	ErrNotSent = errors.New("rafter: not sent, the context was already done")
 	// ErrInvalidOptions: StartNode was given Options that do not validate;
 	// the error is an *OptionError naming the field. Definite (no peer was
 	// started).
@@ -120,11 +129,44 @@ type ReadError struct {
 
 func (e *ReadError) Error() string { return "rafter: state machine read: " + e.Msg }
 
+// kinds is the one table of error kinds: each sentinel with its wire code
+// (ERROR_CODE_NONE: it never crosses the wire), whether it is definite, and
+// a sentinel it also matches. Definite and fromWire read it; the core's
+// errors carry the codes (consensus/core/api.go). Order matters for
+// Definite: the first entry err matches decides, so an error that wraps
+// several (ErrNotSent wraps a context error) is listed before them.
+var kinds = []struct {
+	code     rafterpb.ErrorCode
+	err      error
+	definite bool
+	also     error
+}{
+	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrNotSent, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_TIMEOUT, ErrTimeout, false, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_PEERS_NOT_RESPONDING, ErrPeersNotResponding, false, ErrLeadershipLost},
+	{rafterpb.ErrorCode_ERROR_CODE_LEADERSHIP_LOST, ErrLeadershipLost, false, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_INTERNAL, ErrInternal, false, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_NONE, context.Canceled, false, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_NONE, context.DeadlineExceeded, false, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_NO_LEADER, ErrNoLeader, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_ELECTION_IN_PROGRESS, ErrElectionInProgress, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_NOT_MEMBER, ErrNotMember, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_NOT_MODIFIED, ErrNotModified, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_CONFIG_IN_PROGRESS, ErrConfigInProgress, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_INVALID_INITIAL_CONFIG, ErrInvalidInitialConfig, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_STOPPED, ErrStopped, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, ErrInvalidArgument, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_NOT_FOUND, ErrNotFound, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrAlreadyStarted, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrInvalidOptions, true, nil},
+}
+
 // Definite reports whether err guarantees that the request was not appended
 // to the log (so a retry cannot apply it twice). It is false for nil, for
 // ErrTimeout, ErrLeadershipLost, ErrPeersNotResponding, ErrInternal, a
 // cancelled context and any error it does not know. An *ApplyError is a
-// result of an applied command, so it is not definite either.
+// result of an applied command, so it is not definite either; a
+// *RedirectError is definite.
 func Definite(err error) bool {
 	if err == nil {
 		return false
@@ -133,38 +175,23 @@ func Definite(err error) bool {
 	if errors.As(err, &re) {
 		return true
 	}
-	for _, s := range []error{ErrTimeout, ErrLeadershipLost, ErrPeersNotResponding, ErrInternal,
-		context.Canceled, context.DeadlineExceeded} {
-		if errors.Is(err, s) {
-			return false
-		}
-	}
-	for _, s := range []error{ErrNoLeader, ErrElectionInProgress, ErrNotMember, ErrNotModified,
-		ErrConfigInProgress, ErrInvalidInitialConfig, ErrStopped, ErrInvalidArgument,
-		ErrNotFound, ErrAlreadyStarted, ErrInvalidOptions} {
-		if errors.Is(err, s) {
-			return true
+	for _, k := range kinds {
+		if errors.Is(err, k.err) {
+			return k.definite
 		}
 	}
 	return false
 }
 
-// codeErrors maps the wire error codes to the sentinels.
-var codeErrors = map[rafterpb.ErrorCode]error{
-	rafterpb.ErrorCode_ERROR_CODE_NO_LEADER:              ErrNoLeader,
-	rafterpb.ErrorCode_ERROR_CODE_ELECTION_IN_PROGRESS:   ErrElectionInProgress,
-	rafterpb.ErrorCode_ERROR_CODE_NOT_MEMBER:             ErrNotMember,
-	rafterpb.ErrorCode_ERROR_CODE_NOT_MODIFIED:           ErrNotModified,
-	rafterpb.ErrorCode_ERROR_CODE_CONFIG_IN_PROGRESS:     ErrConfigInProgress,
-	rafterpb.ErrorCode_ERROR_CODE_PEERS_NOT_RESPONDING:   ErrPeersNotResponding,
-	rafterpb.ErrorCode_ERROR_CODE_INVALID_INITIAL_CONFIG: ErrInvalidInitialConfig,
-	rafterpb.ErrorCode_ERROR_CODE_STOPPED:                ErrStopped,
-	rafterpb.ErrorCode_ERROR_CODE_TIMEOUT:                ErrTimeout,
-	rafterpb.ErrorCode_ERROR_CODE_LEADERSHIP_LOST:        ErrLeadershipLost,
-	rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT:       ErrInvalidArgument,
-	rafterpb.ErrorCode_ERROR_CODE_NOT_FOUND:              ErrNotFound,
-	rafterpb.ErrorCode_ERROR_CODE_INTERNAL:               ErrInternal,
+// kindError is a wire error matching its sentinel and the one it also is.
+type kindError struct {
+	err, also error
+	msg       string
 }
+
+func (e *kindError) Error() string { return e.err.Error() + detail(e.msg) }
+
+func (e *kindError) Unwrap() []error { return []error{e.err, e.also} }
 
 // fromWire turns a reply's Error into a Go error; nil for no error.
 func fromWire(e *rafterpb.Error) error {
@@ -174,14 +201,18 @@ func fromWire(e *rafterpb.Error) error {
 	if e.GetCode() == rafterpb.ErrorCode_ERROR_CODE_REDIRECT {
 		return &RedirectError{Leader: peerFromPB(e.GetLeader()), Msg: e.GetMessage()}
 	}
-	s, ok := codeErrors[e.GetCode()]
-	if !ok {
-		return fmt.Errorf("%w: unknown error code %d%s", ErrInternal, e.GetCode(), detail(e.GetMessage()))
+	for _, k := range kinds {
+		switch {
+		case k.code != e.GetCode():
+		case k.also != nil:
+			return &kindError{err: k.err, also: k.also, msg: e.GetMessage()}
+		case e.GetMessage() == "":
+			return k.err
+		default:
+			return fmt.Errorf("%w: %s", k.err, e.GetMessage())
+		}
 	}
-	if e.GetMessage() == "" {
-		return s
-	}
-	return fmt.Errorf("%w: %s", s, e.GetMessage())
+	return fmt.Errorf("%w: unknown error code %d%s", ErrInternal, e.GetCode(), detail(e.GetMessage()))
 }
 
 func detail(msg string) string {

@@ -14,10 +14,17 @@ import (
 )
 
 func TestFromWireMapsEveryCode(t *testing.T) {
-	for code, want := range codeErrors {
-		err := fromWire(&rafterpb.Error{Code: code, Message: "detail"})
-		assert.ErrorIs(t, err, want, "code %v", code)
+	seen := map[rafterpb.ErrorCode]bool{}
+	for _, k := range kinds {
+		if k.code == rafterpb.ErrorCode_ERROR_CODE_NONE {
+			continue
+		}
+		assert.False(t, seen[k.code], "code %v listed twice", k.code)
+		seen[k.code] = true
+		err := fromWire(&rafterpb.Error{Code: k.code, Message: "detail"})
+		assert.ErrorIs(t, err, k.err, "code %v", k.code)
 		assert.Contains(t, err.Error(), "detail")
+		assert.Equal(t, k.definite, Definite(err), "code %v", k.code)
 	}
 	assert.NoError(t, fromWire(nil))
 	assert.NoError(t, fromWire(&rafterpb.Error{}))
@@ -27,9 +34,17 @@ func TestFromWireMapsEveryCode(t *testing.T) {
 		if code == rafterpb.ErrorCode_ERROR_CODE_NONE || code == rafterpb.ErrorCode_ERROR_CODE_REDIRECT {
 			continue
 		}
-		assert.Contains(t, codeErrors, code, "no sentinel for %v", code)
+		assert.True(t, seen[code], "no sentinel for %v", code)
 	}
 	assert.ErrorIs(t, fromWire(&rafterpb.Error{Code: 999}), ErrInternal)
+}
+
+// A leader that stepped down for want of a quorum lost its leadership too.
+func TestPeersNotRespondingIsLeadershipLost(t *testing.T) {
+	err := fromWire(&rafterpb.Error{Code: rafterpb.ErrorCode_ERROR_CODE_PEERS_NOT_RESPONDING, Message: "m"})
+	assert.ErrorIs(t, err, ErrPeersNotResponding)
+	assert.ErrorIs(t, err, ErrLeadershipLost)
+	assert.False(t, Definite(err))
 }
 
 func TestRedirectError(t *testing.T) {
@@ -66,7 +81,8 @@ func TestCallErrorMapping(t *testing.T) {
 func TestDefinite(t *testing.T) {
 	definite := []error{ErrNoLeader, ErrElectionInProgress, ErrNotMember, ErrNotModified,
 		ErrConfigInProgress, ErrInvalidInitialConfig, ErrStopped, ErrInvalidArgument, ErrNotFound,
-		ErrAlreadyStarted, ErrInvalidOptions, &RedirectError{Leader: Peer{Name: "a"}}}
+		ErrAlreadyStarted, ErrInvalidOptions, &RedirectError{Leader: Peer{Name: "a"}},
+		fmt.Errorf("%w: %w", ErrNotSent, context.Canceled), fmt.Errorf("%w: %w", ErrNotSent, context.DeadlineExceeded)}
 	unknown := []error{nil, ErrTimeout, ErrLeadershipLost, ErrPeersNotResponding, ErrInternal,
 		context.Canceled, context.DeadlineExceeded, errors.New("other"), &ApplyError{Index: 1, Msg: "m"}}
 	for _, err := range definite {
@@ -82,7 +98,7 @@ func TestErrorMessagesStartWithPackage(t *testing.T) {
 	for _, err := range []error{ErrNoLeader, ErrElectionInProgress, ErrNotMember, ErrNotModified,
 		ErrConfigInProgress, ErrPeersNotResponding, ErrInvalidInitialConfig, ErrStopped, ErrTimeout,
 		ErrLeadershipLost, ErrInvalidArgument, ErrNotFound, ErrAlreadyStarted, ErrInternal,
-		ErrInvalidOptions, &ApplyError{Index: 3, Msg: "m"}, &ReadError{Msg: "m"}, &RedirectError{}} {
+		ErrInvalidOptions, ErrNotSent, &ApplyError{Index: 3, Msg: "m"}, &ReadError{Msg: "m"}, &RedirectError{}} {
 		assert.Regexp(t, "^rafter: ", err.Error())
 	}
 }

@@ -24,11 +24,15 @@ type chaos struct {
 }
 
 func (c *chaos) intercept(_, _ rafter.Peer, msg proto.Message) rafter.Decision {
-	if _, ok := msg.(*rafterpb.RaftMessage); !ok {
-		panic("interceptor got a non-Raft message")
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if _, ok := msg.(*rafterpb.RaftMessage); !ok {
+		// A forwarded client request or the answer to one: losing it
+		// costs the client its deadline, not the cluster its safety,
+		// which is what this test is about.
+		c.seen["client"]++
+		return rafter.Deliver
+	}
 	d := rafter.Deliver
 	switch x := c.rng.IntN(100); {
 	case x < 5:

@@ -3,10 +3,10 @@ package rafter
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/rafter-go/rafter/consensus"
 	"github.com/rafter-go/rafter/consensus/core"
@@ -112,22 +112,15 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 	lopts.SegmentBytes = opts.SegmentBytes
 	lopts.Logger = logger
 	tick, hb, election := opts.ticks()
-	seed := opts.Seed
-	if seed == 0 {
-		h := fnv.New64a()
-		_, _ = h.Write([]byte(n.peer.String()))
-		seed = time.Now().UnixNano() ^ int64(h.Sum64())
-	}
 	copts := consensus.Options{
 		Self:   n.peer.pb(),
 		System: s.actors,
 		Log:    s.actors.PIDOf(n.peer.Name+"/log", ""),
-		Core: core.Config{
-			ID:               n.peer.pb(),
+		Core: core.Options{
 			ElectionTicks:    election,
 			ElectionTicksMax: opts.electionTicksMax(tick, election),
 			HeartbeatTicks:   hb,
-			Seed:             seed,
+			Seed:             opts.Seed,
 			MaxMsgEntries:    opts.MaxAppendEntries,
 			MaxMsgBytes:      opts.MaxAppendBytes,
 			MaxInflight:      opts.MaxInflight,
@@ -160,7 +153,7 @@ func (s *System) interceptor() consensus.Interceptor {
 	if ic == nil {
 		return nil
 	}
-	return func(from, to *rafterpb.Peer, m *rafterpb.RaftMessage) consensus.Verdict {
+	return func(from, to *rafterpb.Peer, m proto.Message) consensus.Verdict {
 		d := ic(peerFromPB(from), peerFromPB(to), m)
 		return consensus.Verdict{Action: d.action, Delay: d.delay}
 	}

@@ -28,16 +28,22 @@ type SystemOptions struct {
 	// Logger receives the System's and its peers' logs (protoactor's too).
 	// nil discards them. Default: nil.
 	Logger *slog.Logger
-	// Interceptor, if set, sees every Raft message a peer of this System
-	// sends to another peer, and decides its fate. Tests use it for
-	// partitions, loss, duplication and delay. It is called concurrently
-	// from the peers' actors and must be safe for that. Default: nil
-	// (deliver everything).
+	// Interceptor, if set, sees every message a peer of this System sends
+	// across the link to another peer, and decides its fate: Raft
+	// messages, the client requests a follower forwards to its leader, and
+	// the leader's answers to them. Tests use it for partitions, loss,
+	// duplication and delay. It is called concurrently from the peers'
+	// actors and must be safe for that. Default: nil (deliver everything).
 	Interceptor Interceptor
 }
 
-// Interceptor decides what happens to one peer-to-peer message; msg is a
-// *rafterpb.RaftMessage.
+// Interceptor decides what happens to one peer-to-peer message. msg is a
+// *rafterpb.RaftMessage, or a forwarded client request (*rafterpb.OpRequest,
+// *rafterpb.ReadOpRequest, *rafterpb.SetConfigRequest, with Forwarder set)
+// going from the forwarding peer to the leader, or the leader's reply to
+// one (*rafterpb.OpReply, ...) going back to the forwarding peer's side.
+// Duplicate acts on Raft messages only; a client message is then delivered
+// once.
 type Interceptor func(from, to Peer, msg proto.Message) Decision
 
 // Decision is an Interceptor's verdict: Deliver, Drop, Duplicate or

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/config"
@@ -18,9 +19,12 @@ import (
 )
 
 // incarnations numbers every start of every consensus actor in the process.
-// protoactor keeps the PID and the mailbox across a restart, so replies and
-// ticks meant for the previous instance can reach the new one; tagging
-// timers and log writes with the incarnation lets the new instance drop them.
+// A restarted peer is re-spawned under the same name with a fresh mailbox
+// (supervisor/doc.go), so a PID held anywhere reaches the new instance, and
+// a reply, timer tick or log acknowledgement meant for the previous
+// instance, sent after the restart, is delivered to the new one. Tagging
+// timers, flush markers and log writes with the incarnation lets the new
+// instance drop them.
 var incarnations atomic.Uint64
 
 // Props returns the props of a consensus actor. Spawn it as
@@ -45,8 +49,6 @@ type consensusActor struct {
 	incarnation uint64
 	core        *core.Core
 	sm          StateMachine
-	applied     uint64 // highest index whose effects the state machine holds
-	commitFloor uint64 // highest commit index told to the log server
 
 	timer *time.Timer // the next tick; see timer.go
 
@@ -65,7 +67,6 @@ type consensusActor struct {
 	pending map[core.RequestID]pendingRequest
 	// peerPIDs caches the PID of each peer's consensus actor (see send.go).
 	peerPIDs map[peerName]*protoactor.PID
-	reads    []core.ReadState // released reads whose index is not applied yet
 }
 
 // Receive dispatches one message. A message it does not understand is logged
@@ -99,7 +100,7 @@ func (a *consensusActor) Receive(ctx protoactor.Context) {
 		a.onDeadLetter(m)
 	case *rafterpb.OpRequest, *rafterpb.ReadOpRequest, *rafterpb.SetConfigRequest,
 		*rafterpb.GetLeaderRequest, *rafterpb.GetEntryRequest, *rafterpb.StatusRequest:
-		a.onClientRequest(ctx, m)
+		a.onClientRequest(ctx, m.(proto.Message))
 	case error:
 		// protoactor's Future.PipeTo delivers failures as bare error values.
 		a.logger.Warn("consensus: dropped an error delivered as a message", "error", m)
@@ -133,12 +134,12 @@ func (a *consensusActor) start(ctx protoactor.Context) {
 	if err != nil {
 		panic(err)
 	}
-	cfg := a.opts.Core
-	cfg.ID = a.opts.Self
-	if cfg.Seed == 0 {
-		cfg.Seed = jitterSeed(a.opts.Self)
+	copts := a.opts.Core
+	copts.ID = a.opts.Self
+	if copts.Seed == 0 {
+		copts.Seed = jitterSeed(a.opts.Self)
 	}
-	c, err := core.New(cfg, restored)
+	c, err := core.New(copts, restored)
 	if err != nil {
 		panic(fmt.Errorf("consensus: core.New: %w", err))
 	}
@@ -153,7 +154,7 @@ func (a *consensusActor) start(ctx protoactor.Context) {
 // loadLog asks the log server for everything it holds. Blocking here is safe:
 // the log server never calls the consensus actor synchronously.
 func (a *consensusActor) loadLog() (core.Restored, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), a.logCallTimeout())
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.logCallTimeout())
 	defer cancel()
 	reply, err := actor.Call[*rafterpb.LogLoadReply](ctx, a.opts.System, a.opts.Log, &rafterpb.LogLoad{})
 	if err != nil {
@@ -174,15 +175,6 @@ func (a *consensusActor) stop(ctx protoactor.Context) {
 	}
 	a.failPending(ctx)
 	a.core = nil // anything still delivered to this instance is dropped
-}
-
-// drain executes Ready batches until the core has nothing more to say.
-func (a *consensusActor) drain(ctx protoactor.Context) {
-	for a.core.HasReady() {
-		rd := a.core.Ready()
-		a.execute(ctx, rd)
-		a.core.Advance(rd)
-	}
 }
 
 // onRaftMessage checks the envelope and steps the core. The core judges terms
@@ -215,13 +207,6 @@ func (a *consensusActor) onDeadLetter(m *protoactor.DeadLetterResponse) {
 		panic(fmt.Errorf("%w: log server %v is gone", ErrLogWrite, m.GetTarget()))
 	}
 	a.logger.Debug("consensus: dead letter", "target", m.GetTarget())
-}
-
-func (a *consensusActor) logCallTimeout() time.Duration {
-	if a.opts.LogCallTimeout > 0 {
-		return a.opts.LogCallTimeout
-	}
-	return DefaultLogCallTimeout
 }
 
 // jitterSeed picks an election-jitter seed when the options leave it 0: peers

@@ -13,6 +13,7 @@ import (
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/config"
@@ -123,7 +124,7 @@ func (c *testCluster) options(i int) Options {
 		Self:   c.peers[i],
 		System: c.sys,
 		Log:    c.logs[i],
-		Core: core.Config{
+		Core: core.Options{
 			ElectionTicks: 10, HeartbeatTicks: 2, Seed: int64(i + 1),
 			MaxMsgEntries: 64, MaxMsgBytes: 1 << 20, MaxInflight: 8,
 			PreVote: true, CheckQuorum: true,
@@ -141,7 +142,7 @@ func (c *testCluster) options(i int) Options {
 	}
 }
 
-func (c *testCluster) intercept(from, to *rafterpb.Peer, _ *rafterpb.RaftMessage) Verdict {
+func (c *testCluster) intercept(from, to *rafterpb.Peer, _ proto.Message) Verdict {
 	c.intercepted.Add(1)
 	for i, p := range c.peers {
 		if c.cut[i].Load() && (config.SamePeer(p, from) || config.SamePeer(p, to)) {

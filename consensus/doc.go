@@ -13,13 +13,42 @@
 //     the log server's LogWritten acknowledgements into core calls;
 //   - once per mailbox round (a flush marker it sends itself, flush.go), so
 //     that everything queued meanwhile shares one Ready, executes the core's
-//     Ready in the order core/api.go fixes: one LogWrite,
+//     Ready in the order core/api.go fixes (ready.go): one LogWrite,
 //     messages now, MessagesAfterPersist once that write is durable, committed
 //     OP entries applied to the state machine, reads answered, results
-//     delivered;
+//     delivered; the answers to clients are all in requests.go;
 //   - forwards Op, ReadOp and SetConfig to the leader when it is a follower
 //     that knows one, with the client as sender so the leader answers the
 //     client directly (rafter's first TODO), up to Options.MaxForwardHops.
+//
+// # The walk of one Op
+//
+// Which file does what, in order, for a write sent to the leader (a
+// follower first forwards it: requests.go forward, through send.go's
+// interceptor):
+//
+//  1. rafter.System.Op (client.go) sends an OpRequest with actor.Call
+//     (actor/call.go) to "<leader>/consensus". [leader mailbox 1]
+//  2. actor.go Receive hands it to requests.go, which tracks the sender
+//     and calls core.Propose; the core appends the entry (core/propose.go,
+//     core/leader.go). flush.go queues one flush marker behind what is
+//     already in the mailbox. [leader mailbox 2: the marker]
+//  3. ready.go drain takes the core's Ready (core/ready.go; the
+//     AppendEntries come from core/replication.go) and executes it: one
+//     LogWrite, carrying the commit floor, to the log server
+//     (logserver/actor.go: written at once, fsynced with everything that
+//     arrived meanwhile, acknowledged with LogWritten), and the
+//     AppendEntries to the followers (send.go).
+//  4. Each follower's consensus actor steps the AppendEntries (core/step.go,
+//     core/step_follower.go), writes the entries the same way, and sends
+//     its success reply only once its LogWritten says they are durable.
+//  5. The leader steps its own LogWritten (core.Persisted) and the
+//     followers' replies (core/step_leader.go); core/commit.go advances the
+//     commit index on a quorum. [leader mailbox 3, 4: the acknowledgements]
+//  6. The next flush [leader mailbox 5] hands the entry out in
+//     Ready.Committed: ready.go applies it to the state machine and
+//     requests.go answers the client with Apply's result; Advance tells
+//     the core it is applied.
 //
 // Messages it does not understand are logged and dropped. A failed log write
 // or a lost log server panics the actor, so the supervisor restarts the pair
@@ -31,11 +60,11 @@
 //		Self:            &rafterpb.Peer{Name: "a"},
 //		System:          sys,
 //		Log:             logPID, // "a/log", a logserver.Props actor
-//		Core:            core.Config{ElectionTicks: 10, HeartbeatTicks: 2, MaxMsgEntries: 64, MaxMsgBytes: 1 << 20, MaxInflight: 8, PreVote: true, CheckQuorum: true},
+//		Core:            core.Options{ElectionTicks: 10, HeartbeatTicks: 2, MaxMsgEntries: 64, MaxMsgBytes: 1 << 20, MaxInflight: 8, PreVote: true, CheckQuorum: true},
 //		TickInterval:    15 * time.Millisecond,
 //		NewStateMachine: func() consensus.StateMachine { return newEcho() },
 //	}
 //	if err := opts.Validate(); err != nil { ... }
-//	pid, err := sys.SpawnNamed(consensus.Props(opts), "a/consensus")
+//	pid, err := sys.Root().SpawnNamed(consensus.Props(opts), "a/consensus")
 //	reply, err := actor.Call[*rafterpb.OpReply](ctx, sys, pid, &rafterpb.OpRequest{Cmd: cmd})
 package consensus

@@ -40,7 +40,7 @@ func ExampleProps() {
 	logPID, _ := sys.SpawnNamed(logserver.Props(dir, logserver.DefaultOptions()), "solo/log")
 	opts := consensus.Options{
 		Self: self, System: sys, Log: logPID,
-		Core:            core.Config{ElectionTicks: 10, HeartbeatTicks: 2, MaxMsgEntries: 64, MaxMsgBytes: 1 << 20, MaxInflight: 8},
+		Core:            core.Options{ElectionTicks: 10, HeartbeatTicks: 2, MaxMsgEntries: 64, MaxMsgBytes: 1 << 20, MaxInflight: 8},
 		TickInterval:    10 * time.Millisecond,
 		NewStateMachine: func() consensus.StateMachine { return upper{} },
 	}

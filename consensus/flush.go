@@ -16,9 +16,9 @@ import (
 // for fsync; etcd-io/raft's Ready likewise carries everything stepped since
 // the previous one.
 //
-// gen is the incarnation that queued it: protoactor keeps the mailbox
-// across a restart, and a fresh instance drains from start, so a flush of
-// the previous instance is dropped.
+// gen is the incarnation that queued it: a marker sent just before a
+// restart may reach the re-spawned instance (see incarnations), which drops
+// it.
 type flush struct{ gen uint64 }
 
 // scheduleFlush queues a flush if the core has something to say and none is

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/consensus/core"
@@ -41,11 +42,13 @@ type Verdict struct {
 	Delay  time.Duration
 }
 
-// Interceptor sees every Raft message a consensus actor sends to another
-// peer, before it is sent. Tests use it for partitions, loss and delay. It is
-// called from the sending actor's goroutine and must be safe for concurrent
-// use by many actors.
-type Interceptor func(from, to *rafterpb.Peer, msg *rafterpb.RaftMessage) Verdict
+// Interceptor sees every message a consensus actor sends across the link to
+// another peer, before it is sent: Raft messages, client requests it
+// forwards to the leader, and a leader's answers to forwarded requests (to
+// is then the forwarding peer). Tests use it for partitions, loss and
+// delay. It is called from the sending actor's goroutine and must be safe
+// for concurrent use by many actors.
+type Interceptor func(from, to *rafterpb.Peer, msg proto.Message) Verdict
 
 // Options configures one consensus actor.
 type Options struct {
@@ -56,8 +59,9 @@ type Options struct {
 	System *actor.System
 	// Log is this peer's log server (its sibling "<name>/log").
 	Log *protoactor.PID
-	// Core configures the Raft core; Core.ID is set from Self.
-	Core core.Config
+	// Core configures the Raft core. Core.ID is set from Self, and a zero
+	// Core.Seed is replaced by one drawn from the clock on every start.
+	Core core.Options
 	// TickInterval is the wall-clock length of one core tick.
 	TickInterval time.Duration
 	// NewStateMachine returns a fresh state machine on every (re)start; the
@@ -83,6 +87,20 @@ const (
 	DefaultMaxForwardHops = 3
 	DefaultLogCallTimeout = 10 * time.Second
 )
+
+func (o Options) maxForwardHops() int {
+	if o.MaxForwardHops > 0 {
+		return o.MaxForwardHops
+	}
+	return DefaultMaxForwardHops
+}
+
+func (o Options) logCallTimeout() time.Duration {
+	if o.LogCallTimeout > 0 {
+		return o.LogCallTimeout
+	}
+	return DefaultLogCallTimeout
+}
 
 // Validate reports the first field of o that cannot work, wrapping
 // ErrInvalidOptions. The actor panics with this error in Started, so the

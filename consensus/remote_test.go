@@ -47,7 +47,7 @@ func TestPeersInThreeSystemsOverTheWire(t *testing.T) {
 		require.NoError(t, err)
 		pids[i], err = sys.SpawnNamed(Props(Options{
 			Self: peers[i], System: sys, Log: logPID,
-			Core: core.Config{ElectionTicks: 10, HeartbeatTicks: 2, Seed: int64(i + 1),
+			Core: core.Options{ElectionTicks: 10, HeartbeatTicks: 2, Seed: int64(i + 1),
 				MaxMsgEntries: 64, MaxMsgBytes: 1 << 20, MaxInflight: 8, PreVote: true, CheckQuorum: true},
 			TickInterval:    10 * time.Millisecond,
 			NewStateMachine: func() StateMachine { return &testSM{} },

@@ -7,9 +7,9 @@ import (
 )
 
 // tick is the timer's message to its own actor. It never leaves the process.
-// Gen is the incarnation that armed the timer: protoactor keeps the mailbox
-// across a restart, so a tick of the previous instance may still arrive and
-// is dropped. rafter: gen_fsm:send_event_after/3 timeouts.
+// Gen is the incarnation that armed the timer: a tick the previous instance
+// armed may fire after the restart and reach the new one under the same
+// name (see incarnations), which drops it. rafter: gen_fsm:send_event_after/3 timeouts.
 type tick struct{ gen uint64 }
 
 // armTimer schedules the next tick. The timer is one-shot and re-armed after

@@ -16,7 +16,8 @@ import (
 // is pending (if the log is healthy) and closes the files.
 //
 // Messages (rafterpb, log.proto): LogWrite -> LogWritten (after fsync, in
-// arrival order), LogSetCommitFloor (no reply), LogGetEntry -> LogEntryReply,
+// arrival order; its commit_floor raises the floor below which the log is
+// never truncated), LogGetEntry -> LogEntryReply,
 // LogGetTerm -> LogTermReply, LogGetState -> LogStateReply, LogGetConfig ->
 // LogConfigReply, LogGetMeta -> LogMetaReply, LogLoad -> LogLoadReply,
 // LogGetStats -> LogStatsReply; and Crash (fault injection).
@@ -86,8 +87,6 @@ func (s *server) handle(ctx protoactor.Context, msg any) {
 		s.write(ctx, m)
 	case syncNow:
 		s.sync(ctx)
-	case *rafterpb.LogSetCommitFloor:
-		s.log.SetCommitFloor(m.GetIndex())
 	case *rafterpb.LogGetEntry:
 		ctx.Respond(s.getEntry(m))
 	case *rafterpb.LogGetTerm:
@@ -120,6 +119,12 @@ func (s *server) write(ctx protoactor.Context, m *rafterpb.LogWrite) {
 	err := s.log.Write(m.GetMeta(), m.GetEntries())
 	if err != nil && s.log.broken != nil {
 		panic(err)
+	}
+	if err == nil {
+		// The floor rises after the write: its own truncation replaces an
+		// uncommitted suffix with the entries that its floor says are
+		// committed, which is allowed (Raft §5.3).
+		s.log.SetCommitFloor(m.GetCommitFloor())
 	}
 	n := len(m.GetEntries())
 	if err != nil {

@@ -151,9 +151,7 @@ func TestActorRefusedWriteRepliesWithError(t *testing.T) {
 	defer func() { require.NoError(t, sys.Root.StopFuture(log).Wait()) }()
 	acks := make(chan *rafterpb.LogWritten, 10)
 	w := sys.Root.Spawn(writer(log, acks))
-	sys.Root.Send(w, &rafterpb.LogWrite{Seq: 1, Entries: entries(1, 3, 2, 4)})
-	sys.Root.Send(w, &rafterpb.LogSetCommitFloor{Index: 2})
-	sys.Root.Send(log, &rafterpb.LogSetCommitFloor{Index: 2})
+	sys.Root.Send(w, &rafterpb.LogWrite{Seq: 1, Entries: entries(1, 3, 2, 4), CommitFloor: 2})
 	sys.Root.Send(w, write1(2, 9, 2))                                          // gap
 	sys.Root.Send(w, write1(3, 2, 3))                                          // below the commit floor
 	sys.Root.Send(w, write1(4, 4, 1))                                          // term goes down

@@ -32,13 +32,19 @@ const (
 // LogWrite is the consensus actor's write (Ready step 1): check-and-append.
 // entries are contiguous. If entries[0].index <= the last stored index, the
 // stored suffix from that index is truncated first; that is refused if it
-// would cut at or below the commit floor. meta, if set, replaces the stored
-// metadata. Sent with a sender (ctx.Request): the reply is LogWritten.
+// would cut at or below the commit floor, the highest commit_floor of the
+// writes before this one (Raft §5.3: a committed entry is never
+// overwritten). This write's own commit_floor counts only once it is
+// written: its entries may replace an uncommitted suffix with the ones that
+// floor covers. meta, if
+// set, replaces the stored metadata. Sent with a sender (ctx.Request): the
+// reply is LogWritten.
 type LogWrite struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Seq           uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`  // echoed in LogWritten; the sender's counter
 	Meta          *Meta                  `protobuf:"bytes,2,opt,name=meta,proto3" json:"meta,omitempty"` // unset: metadata unchanged
 	Entries       []*Entry               `protobuf:"bytes,3,rep,name=entries,proto3" json:"entries,omitempty"`
+	CommitFloor   uint64                 `protobuf:"varint,4,opt,name=commit_floor,json=commitFloor,proto3" json:"commit_floor,omitempty"` // the sender's commit index
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -92,6 +98,13 @@ func (x *LogWrite) GetEntries() []*Entry {
 		return x.Entries
 	}
 	return nil
+}
+
+func (x *LogWrite) GetCommitFloor() uint64 {
+	if x != nil {
+		return x.CommitFloor
+	}
+	return 0
 }
 
 // LogWritten acknowledges a LogWrite. It is sent in seq (arrival) order and
@@ -165,52 +178,6 @@ func (x *LogWritten) GetError() *Error {
 	return nil
 }
 
-// LogSetCommitFloor tells the log server that entries up to index are
-// committed: it must never truncate at or below it. No reply.
-type LogSetCommitFloor struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Index         uint64                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *LogSetCommitFloor) Reset() {
-	*x = LogSetCommitFloor{}
-	mi := &file_log_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LogSetCommitFloor) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LogSetCommitFloor) ProtoMessage() {}
-
-func (x *LogSetCommitFloor) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use LogSetCommitFloor.ProtoReflect.Descriptor instead.
-func (*LogSetCommitFloor) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *LogSetCommitFloor) GetIndex() uint64 {
-	if x != nil {
-		return x.Index
-	}
-	return 0
-}
-
 // LogGetEntry reads one entry (or the last one, with last set).
 type LogGetEntry struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -222,7 +189,7 @@ type LogGetEntry struct {
 
 func (x *LogGetEntry) Reset() {
 	*x = LogGetEntry{}
-	mi := &file_log_proto_msgTypes[3]
+	mi := &file_log_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -234,7 +201,7 @@ func (x *LogGetEntry) String() string {
 func (*LogGetEntry) ProtoMessage() {}
 
 func (x *LogGetEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[3]
+	mi := &file_log_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -247,7 +214,7 @@ func (x *LogGetEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogGetEntry.ProtoReflect.Descriptor instead.
 func (*LogGetEntry) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{3}
+	return file_log_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *LogGetEntry) GetIndex() uint64 {
@@ -274,7 +241,7 @@ type LogEntryReply struct {
 
 func (x *LogEntryReply) Reset() {
 	*x = LogEntryReply{}
-	mi := &file_log_proto_msgTypes[4]
+	mi := &file_log_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -286,7 +253,7 @@ func (x *LogEntryReply) String() string {
 func (*LogEntryReply) ProtoMessage() {}
 
 func (x *LogEntryReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[4]
+	mi := &file_log_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -299,7 +266,7 @@ func (x *LogEntryReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogEntryReply.ProtoReflect.Descriptor instead.
 func (*LogEntryReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{4}
+	return file_log_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *LogEntryReply) GetEntry() *Entry {
@@ -326,7 +293,7 @@ type LogGetTerm struct {
 
 func (x *LogGetTerm) Reset() {
 	*x = LogGetTerm{}
-	mi := &file_log_proto_msgTypes[5]
+	mi := &file_log_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -338,7 +305,7 @@ func (x *LogGetTerm) String() string {
 func (*LogGetTerm) ProtoMessage() {}
 
 func (x *LogGetTerm) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[5]
+	mi := &file_log_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -351,7 +318,7 @@ func (x *LogGetTerm) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogGetTerm.ProtoReflect.Descriptor instead.
 func (*LogGetTerm) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{5}
+	return file_log_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *LogGetTerm) GetIndex() uint64 {
@@ -371,7 +338,7 @@ type LogTermReply struct {
 
 func (x *LogTermReply) Reset() {
 	*x = LogTermReply{}
-	mi := &file_log_proto_msgTypes[6]
+	mi := &file_log_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -383,7 +350,7 @@ func (x *LogTermReply) String() string {
 func (*LogTermReply) ProtoMessage() {}
 
 func (x *LogTermReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[6]
+	mi := &file_log_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -396,7 +363,7 @@ func (x *LogTermReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogTermReply.ProtoReflect.Descriptor instead.
 func (*LogTermReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{6}
+	return file_log_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *LogTermReply) GetTerm() uint64 {
@@ -422,7 +389,7 @@ type LogGetState struct {
 
 func (x *LogGetState) Reset() {
 	*x = LogGetState{}
-	mi := &file_log_proto_msgTypes[7]
+	mi := &file_log_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -434,7 +401,7 @@ func (x *LogGetState) String() string {
 func (*LogGetState) ProtoMessage() {}
 
 func (x *LogGetState) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[7]
+	mi := &file_log_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -447,7 +414,7 @@ func (x *LogGetState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogGetState.ProtoReflect.Descriptor instead.
 func (*LogGetState) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{7}
+	return file_log_proto_rawDescGZIP(), []int{6}
 }
 
 type LogStateReply struct {
@@ -462,7 +429,7 @@ type LogStateReply struct {
 
 func (x *LogStateReply) Reset() {
 	*x = LogStateReply{}
-	mi := &file_log_proto_msgTypes[8]
+	mi := &file_log_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -474,7 +441,7 @@ func (x *LogStateReply) String() string {
 func (*LogStateReply) ProtoMessage() {}
 
 func (x *LogStateReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[8]
+	mi := &file_log_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -487,7 +454,7 @@ func (x *LogStateReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogStateReply.ProtoReflect.Descriptor instead.
 func (*LogStateReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{8}
+	return file_log_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *LogStateReply) GetFirstIndex() uint64 {
@@ -527,7 +494,7 @@ type LogGetConfig struct {
 
 func (x *LogGetConfig) Reset() {
 	*x = LogGetConfig{}
-	mi := &file_log_proto_msgTypes[9]
+	mi := &file_log_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -539,7 +506,7 @@ func (x *LogGetConfig) String() string {
 func (*LogGetConfig) ProtoMessage() {}
 
 func (x *LogGetConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[9]
+	mi := &file_log_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -552,7 +519,7 @@ func (x *LogGetConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogGetConfig.ProtoReflect.Descriptor instead.
 func (*LogGetConfig) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{9}
+	return file_log_proto_rawDescGZIP(), []int{8}
 }
 
 type LogConfigReply struct {
@@ -564,7 +531,7 @@ type LogConfigReply struct {
 
 func (x *LogConfigReply) Reset() {
 	*x = LogConfigReply{}
-	mi := &file_log_proto_msgTypes[10]
+	mi := &file_log_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -576,7 +543,7 @@ func (x *LogConfigReply) String() string {
 func (*LogConfigReply) ProtoMessage() {}
 
 func (x *LogConfigReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[10]
+	mi := &file_log_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -589,7 +556,7 @@ func (x *LogConfigReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogConfigReply.ProtoReflect.Descriptor instead.
 func (*LogConfigReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{10}
+	return file_log_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *LogConfigReply) GetEntry() *Entry {
@@ -608,7 +575,7 @@ type LogGetMeta struct {
 
 func (x *LogGetMeta) Reset() {
 	*x = LogGetMeta{}
-	mi := &file_log_proto_msgTypes[11]
+	mi := &file_log_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -620,7 +587,7 @@ func (x *LogGetMeta) String() string {
 func (*LogGetMeta) ProtoMessage() {}
 
 func (x *LogGetMeta) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[11]
+	mi := &file_log_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -633,7 +600,7 @@ func (x *LogGetMeta) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogGetMeta.ProtoReflect.Descriptor instead.
 func (*LogGetMeta) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{11}
+	return file_log_proto_rawDescGZIP(), []int{10}
 }
 
 type LogMetaReply struct {
@@ -645,7 +612,7 @@ type LogMetaReply struct {
 
 func (x *LogMetaReply) Reset() {
 	*x = LogMetaReply{}
-	mi := &file_log_proto_msgTypes[12]
+	mi := &file_log_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -657,7 +624,7 @@ func (x *LogMetaReply) String() string {
 func (*LogMetaReply) ProtoMessage() {}
 
 func (x *LogMetaReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[12]
+	mi := &file_log_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -670,7 +637,7 @@ func (x *LogMetaReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogMetaReply.ProtoReflect.Descriptor instead.
 func (*LogMetaReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{12}
+	return file_log_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *LogMetaReply) GetMeta() *Meta {
@@ -689,7 +656,7 @@ type LogLoad struct {
 
 func (x *LogLoad) Reset() {
 	*x = LogLoad{}
-	mi := &file_log_proto_msgTypes[13]
+	mi := &file_log_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -701,7 +668,7 @@ func (x *LogLoad) String() string {
 func (*LogLoad) ProtoMessage() {}
 
 func (x *LogLoad) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[13]
+	mi := &file_log_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -714,7 +681,7 @@ func (x *LogLoad) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogLoad.ProtoReflect.Descriptor instead.
 func (*LogLoad) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{13}
+	return file_log_proto_rawDescGZIP(), []int{12}
 }
 
 type LogLoadReply struct {
@@ -728,7 +695,7 @@ type LogLoadReply struct {
 
 func (x *LogLoadReply) Reset() {
 	*x = LogLoadReply{}
-	mi := &file_log_proto_msgTypes[14]
+	mi := &file_log_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -740,7 +707,7 @@ func (x *LogLoadReply) String() string {
 func (*LogLoadReply) ProtoMessage() {}
 
 func (x *LogLoadReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[14]
+	mi := &file_log_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -753,7 +720,7 @@ func (x *LogLoadReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogLoadReply.ProtoReflect.Descriptor instead.
 func (*LogLoadReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{14}
+	return file_log_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *LogLoadReply) GetMeta() *Meta {
@@ -786,7 +753,7 @@ type LogGetStats struct {
 
 func (x *LogGetStats) Reset() {
 	*x = LogGetStats{}
-	mi := &file_log_proto_msgTypes[15]
+	mi := &file_log_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -798,7 +765,7 @@ func (x *LogGetStats) String() string {
 func (*LogGetStats) ProtoMessage() {}
 
 func (x *LogGetStats) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[15]
+	mi := &file_log_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -811,7 +778,7 @@ func (x *LogGetStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogGetStats.ProtoReflect.Descriptor instead.
 func (*LogGetStats) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{15}
+	return file_log_proto_rawDescGZIP(), []int{14}
 }
 
 type LogStatsReply struct {
@@ -829,7 +796,7 @@ type LogStatsReply struct {
 
 func (x *LogStatsReply) Reset() {
 	*x = LogStatsReply{}
-	mi := &file_log_proto_msgTypes[16]
+	mi := &file_log_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -841,7 +808,7 @@ func (x *LogStatsReply) String() string {
 func (*LogStatsReply) ProtoMessage() {}
 
 func (x *LogStatsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[16]
+	mi := &file_log_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -854,7 +821,7 @@ func (x *LogStatsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogStatsReply.ProtoReflect.Descriptor instead.
 func (*LogStatsReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{16}
+	return file_log_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LogStatsReply) GetWrites() uint64 {
@@ -896,20 +863,19 @@ var File_log_proto protoreflect.FileDescriptor
 
 const file_log_proto_rawDesc = "" +
 	"\n" +
-	"\tlog.proto\x12\trafter.v1\x1a\frafter.proto\"m\n" +
+	"\tlog.proto\x12\trafter.v1\x1a\frafter.proto\"\x90\x01\n" +
 	"\bLogWrite\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12#\n" +
 	"\x04meta\x18\x02 \x01(\v2\x0f.rafter.v1.MetaR\x04meta\x12*\n" +
-	"\aentries\x18\x03 \x03(\v2\x10.rafter.v1.EntryR\aentries\"\x82\x01\n" +
+	"\aentries\x18\x03 \x03(\v2\x10.rafter.v1.EntryR\aentries\x12!\n" +
+	"\fcommit_floor\x18\x04 \x01(\x04R\vcommitFloor\"\x82\x01\n" +
 	"\n" +
 	"LogWritten\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x1d\n" +
 	"\n" +
 	"last_index\x18\x02 \x01(\x04R\tlastIndex\x12\x1b\n" +
 	"\tlast_term\x18\x03 \x01(\x04R\blastTerm\x12&\n" +
-	"\x05error\x18\x04 \x01(\v2\x10.rafter.v1.ErrorR\x05error\")\n" +
-	"\x11LogSetCommitFloor\x12\x14\n" +
-	"\x05index\x18\x01 \x01(\x04R\x05index\"7\n" +
+	"\x05error\x18\x04 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"7\n" +
 	"\vLogGetEntry\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x12\n" +
 	"\x04last\x18\x02 \x01(\bR\x04last\"_\n" +
@@ -962,41 +928,40 @@ func file_log_proto_rawDescGZIP() []byte {
 	return file_log_proto_rawDescData
 }
 
-var file_log_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_log_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_log_proto_goTypes = []any{
-	(*LogWrite)(nil),          // 0: rafter.v1.LogWrite
-	(*LogWritten)(nil),        // 1: rafter.v1.LogWritten
-	(*LogSetCommitFloor)(nil), // 2: rafter.v1.LogSetCommitFloor
-	(*LogGetEntry)(nil),       // 3: rafter.v1.LogGetEntry
-	(*LogEntryReply)(nil),     // 4: rafter.v1.LogEntryReply
-	(*LogGetTerm)(nil),        // 5: rafter.v1.LogGetTerm
-	(*LogTermReply)(nil),      // 6: rafter.v1.LogTermReply
-	(*LogGetState)(nil),       // 7: rafter.v1.LogGetState
-	(*LogStateReply)(nil),     // 8: rafter.v1.LogStateReply
-	(*LogGetConfig)(nil),      // 9: rafter.v1.LogGetConfig
-	(*LogConfigReply)(nil),    // 10: rafter.v1.LogConfigReply
-	(*LogGetMeta)(nil),        // 11: rafter.v1.LogGetMeta
-	(*LogMetaReply)(nil),      // 12: rafter.v1.LogMetaReply
-	(*LogLoad)(nil),           // 13: rafter.v1.LogLoad
-	(*LogLoadReply)(nil),      // 14: rafter.v1.LogLoadReply
-	(*LogGetStats)(nil),       // 15: rafter.v1.LogGetStats
-	(*LogStatsReply)(nil),     // 16: rafter.v1.LogStatsReply
-	(*Meta)(nil),              // 17: rafter.v1.Meta
-	(*Entry)(nil),             // 18: rafter.v1.Entry
-	(*Error)(nil),             // 19: rafter.v1.Error
+	(*LogWrite)(nil),       // 0: rafter.v1.LogWrite
+	(*LogWritten)(nil),     // 1: rafter.v1.LogWritten
+	(*LogGetEntry)(nil),    // 2: rafter.v1.LogGetEntry
+	(*LogEntryReply)(nil),  // 3: rafter.v1.LogEntryReply
+	(*LogGetTerm)(nil),     // 4: rafter.v1.LogGetTerm
+	(*LogTermReply)(nil),   // 5: rafter.v1.LogTermReply
+	(*LogGetState)(nil),    // 6: rafter.v1.LogGetState
+	(*LogStateReply)(nil),  // 7: rafter.v1.LogStateReply
+	(*LogGetConfig)(nil),   // 8: rafter.v1.LogGetConfig
+	(*LogConfigReply)(nil), // 9: rafter.v1.LogConfigReply
+	(*LogGetMeta)(nil),     // 10: rafter.v1.LogGetMeta
+	(*LogMetaReply)(nil),   // 11: rafter.v1.LogMetaReply
+	(*LogLoad)(nil),        // 12: rafter.v1.LogLoad
+	(*LogLoadReply)(nil),   // 13: rafter.v1.LogLoadReply
+	(*LogGetStats)(nil),    // 14: rafter.v1.LogGetStats
+	(*LogStatsReply)(nil),  // 15: rafter.v1.LogStatsReply
+	(*Meta)(nil),           // 16: rafter.v1.Meta
+	(*Entry)(nil),          // 17: rafter.v1.Entry
+	(*Error)(nil),          // 18: rafter.v1.Error
 }
 var file_log_proto_depIdxs = []int32{
-	17, // 0: rafter.v1.LogWrite.meta:type_name -> rafter.v1.Meta
-	18, // 1: rafter.v1.LogWrite.entries:type_name -> rafter.v1.Entry
-	19, // 2: rafter.v1.LogWritten.error:type_name -> rafter.v1.Error
-	18, // 3: rafter.v1.LogEntryReply.entry:type_name -> rafter.v1.Entry
-	19, // 4: rafter.v1.LogEntryReply.error:type_name -> rafter.v1.Error
-	19, // 5: rafter.v1.LogTermReply.error:type_name -> rafter.v1.Error
-	18, // 6: rafter.v1.LogConfigReply.entry:type_name -> rafter.v1.Entry
-	17, // 7: rafter.v1.LogMetaReply.meta:type_name -> rafter.v1.Meta
-	17, // 8: rafter.v1.LogLoadReply.meta:type_name -> rafter.v1.Meta
-	18, // 9: rafter.v1.LogLoadReply.entries:type_name -> rafter.v1.Entry
-	19, // 10: rafter.v1.LogLoadReply.error:type_name -> rafter.v1.Error
+	16, // 0: rafter.v1.LogWrite.meta:type_name -> rafter.v1.Meta
+	17, // 1: rafter.v1.LogWrite.entries:type_name -> rafter.v1.Entry
+	18, // 2: rafter.v1.LogWritten.error:type_name -> rafter.v1.Error
+	17, // 3: rafter.v1.LogEntryReply.entry:type_name -> rafter.v1.Entry
+	18, // 4: rafter.v1.LogEntryReply.error:type_name -> rafter.v1.Error
+	18, // 5: rafter.v1.LogTermReply.error:type_name -> rafter.v1.Error
+	17, // 6: rafter.v1.LogConfigReply.entry:type_name -> rafter.v1.Entry
+	16, // 7: rafter.v1.LogMetaReply.meta:type_name -> rafter.v1.Meta
+	16, // 8: rafter.v1.LogLoadReply.meta:type_name -> rafter.v1.Meta
+	17, // 9: rafter.v1.LogLoadReply.entries:type_name -> rafter.v1.Entry
+	18, // 10: rafter.v1.LogLoadReply.error:type_name -> rafter.v1.Error
 	11, // [11:11] is the sub-list for method output_type
 	11, // [11:11] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
@@ -1016,7 +981,7 @@ func file_log_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_log_proto_rawDesc), len(file_log_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

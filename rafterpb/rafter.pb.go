@@ -1245,7 +1245,12 @@ type OpRequest struct {
 	// How many times the request has been forwarded between peers; a peer
 	// refuses to forward past a small limit so that stale leader hints cannot
 	// make a request circle.
-	Hops          uint32 `protobuf:"varint,2,opt,name=hops,proto3" json:"hops,omitempty"` // 3, 4: reserved for client_id and sequence (idempotent clients).
+	Hops uint32 `protobuf:"varint,2,opt,name=hops,proto3" json:"hops,omitempty"`
+	// 3, 4: reserved for client_id and sequence (idempotent clients).
+	// The peer that forwarded the request (the last hop), unset when it came
+	// straight from the client. The leader's answer goes to the client, across
+	// the link back to this peer, and a test interceptor judges it as such.
+	Forwarder     *Peer `protobuf:"bytes,5,opt,name=forwarder,proto3" json:"forwarder,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1292,6 +1297,13 @@ func (x *OpRequest) GetHops() uint32 {
 		return x.Hops
 	}
 	return 0
+}
+
+func (x *OpRequest) GetForwarder() *Peer {
+	if x != nil {
+		return x.Forwarder
+	}
+	return nil
 }
 
 type OpReply struct {
@@ -1373,7 +1385,11 @@ type ReadOpRequest struct {
 	// stale asks for a stale local read (like etcd's serializable reads): it
 	// is served from the receiving peer's own state machine, no quorum round,
 	// no forwarding, so it may return stale data (never uncommitted data).
-	Stale         bool `protobuf:"varint,3,opt,name=stale,proto3" json:"stale,omitempty"`
+	Stale bool `protobuf:"varint,3,opt,name=stale,proto3" json:"stale,omitempty"`
+	// The peer that forwarded the request (the last hop), unset when it came
+	// straight from the client. The leader's answer goes to the client, across
+	// the link back to this peer, and a test interceptor judges it as such.
+	Forwarder     *Peer `protobuf:"bytes,4,opt,name=forwarder,proto3" json:"forwarder,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1427,6 +1443,13 @@ func (x *ReadOpRequest) GetStale() bool {
 		return x.Stale
 	}
 	return false
+}
+
+func (x *ReadOpRequest) GetForwarder() *Peer {
+	if x != nil {
+		return x.Forwarder
+	}
+	return nil
 }
 
 type ReadOpReply struct {
@@ -1491,9 +1514,13 @@ func (x *ReadOpReply) GetError() *Error {
 
 // SetConfigRequest asks for a new server list.
 type SetConfigRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Peers         []*Peer                `protobuf:"bytes,1,rep,name=peers,proto3" json:"peers,omitempty"`
-	Hops          uint32                 `protobuf:"varint,2,opt,name=hops,proto3" json:"hops,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Peers []*Peer                `protobuf:"bytes,1,rep,name=peers,proto3" json:"peers,omitempty"`
+	Hops  uint32                 `protobuf:"varint,2,opt,name=hops,proto3" json:"hops,omitempty"`
+	// The peer that forwarded the request (the last hop), unset when it came
+	// straight from the client. The leader's answer goes to the client, across
+	// the link back to this peer, and a test interceptor judges it as such.
+	Forwarder     *Peer `protobuf:"bytes,3,opt,name=forwarder,proto3" json:"forwarder,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1540,6 +1567,13 @@ func (x *SetConfigRequest) GetHops() uint32 {
 		return x.Hops
 	}
 	return 0
+}
+
+func (x *SetConfigRequest) GetForwarder() *Peer {
+	if x != nil {
+		return x.Forwarder
+	}
+	return nil
 }
 
 type SetConfigReply struct {
@@ -2021,28 +2055,31 @@ const file_rafter_proto_rawDesc = "" +
 	"\x05Error\x12(\n" +
 	"\x04code\x18\x01 \x01(\x0e2\x14.rafter.v1.ErrorCodeR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12'\n" +
-	"\x06leader\x18\x03 \x01(\v2\x0f.rafter.v1.PeerR\x06leader\"1\n" +
+	"\x06leader\x18\x03 \x01(\v2\x0f.rafter.v1.PeerR\x06leader\"`\n" +
 	"\tOpRequest\x12\x10\n" +
 	"\x03cmd\x18\x01 \x01(\fR\x03cmd\x12\x12\n" +
-	"\x04hops\x18\x02 \x01(\rR\x04hops\"\x80\x01\n" +
+	"\x04hops\x18\x02 \x01(\rR\x04hops\x12-\n" +
+	"\tforwarder\x18\x05 \x01(\v2\x0f.rafter.v1.PeerR\tforwarder\"\x80\x01\n" +
 	"\aOpReply\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x1f\n" +
 	"\vapply_error\x18\x02 \x01(\tR\n" +
 	"applyError\x12&\n" +
 	"\x05error\x18\x03 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x14\n" +
-	"\x05index\x18\x04 \x01(\x04R\x05index\"O\n" +
+	"\x05index\x18\x04 \x01(\x04R\x05index\"~\n" +
 	"\rReadOpRequest\x12\x14\n" +
 	"\x05query\x18\x01 \x01(\fR\x05query\x12\x12\n" +
 	"\x04hops\x18\x02 \x01(\rR\x04hops\x12\x14\n" +
-	"\x05stale\x18\x03 \x01(\bR\x05stale\"l\n" +
+	"\x05stale\x18\x03 \x01(\bR\x05stale\x12-\n" +
+	"\tforwarder\x18\x04 \x01(\v2\x0f.rafter.v1.PeerR\tforwarder\"l\n" +
 	"\vReadOpReply\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x1d\n" +
 	"\n" +
 	"read_error\x18\x02 \x01(\tR\treadError\x12&\n" +
-	"\x05error\x18\x03 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"M\n" +
+	"\x05error\x18\x03 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"|\n" +
 	"\x10SetConfigRequest\x12%\n" +
 	"\x05peers\x18\x01 \x03(\v2\x0f.rafter.v1.PeerR\x05peers\x12\x12\n" +
-	"\x04hops\x18\x02 \x01(\rR\x04hops\"N\n" +
+	"\x04hops\x18\x02 \x01(\rR\x04hops\x12-\n" +
+	"\tforwarder\x18\x03 \x01(\v2\x0f.rafter.v1.PeerR\tforwarder\"N\n" +
 	"\x0eSetConfigReply\x12&\n" +
 	"\x05error\x18\x01 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\"\x12\n" +
@@ -2169,25 +2206,28 @@ var file_rafter_proto_depIdxs = []int32{
 	14, // 16: rafter.v1.RaftMessage.install_snapshot_reply:type_name -> rafter.v1.InstallSnapshotReply
 	2,  // 17: rafter.v1.Error.code:type_name -> rafter.v1.ErrorCode
 	4,  // 18: rafter.v1.Error.leader:type_name -> rafter.v1.Peer
-	16, // 19: rafter.v1.OpReply.error:type_name -> rafter.v1.Error
-	16, // 20: rafter.v1.ReadOpReply.error:type_name -> rafter.v1.Error
-	4,  // 21: rafter.v1.SetConfigRequest.peers:type_name -> rafter.v1.Peer
-	16, // 22: rafter.v1.SetConfigReply.error:type_name -> rafter.v1.Error
-	4,  // 23: rafter.v1.GetLeaderReply.leader:type_name -> rafter.v1.Peer
-	16, // 24: rafter.v1.GetLeaderReply.error:type_name -> rafter.v1.Error
-	5,  // 25: rafter.v1.GetEntryReply.entry:type_name -> rafter.v1.Entry
-	16, // 26: rafter.v1.GetEntryReply.error:type_name -> rafter.v1.Error
-	4,  // 27: rafter.v1.StatusReply.self:type_name -> rafter.v1.Peer
-	3,  // 28: rafter.v1.StatusReply.role:type_name -> rafter.v1.Role
-	4,  // 29: rafter.v1.StatusReply.leader:type_name -> rafter.v1.Peer
-	7,  // 30: rafter.v1.StatusReply.config:type_name -> rafter.v1.Config
-	4,  // 31: rafter.v1.StatusReply.voted_for:type_name -> rafter.v1.Peer
-	16, // 32: rafter.v1.StatusReply.error:type_name -> rafter.v1.Error
-	33, // [33:33] is the sub-list for method output_type
-	33, // [33:33] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	4,  // 19: rafter.v1.OpRequest.forwarder:type_name -> rafter.v1.Peer
+	16, // 20: rafter.v1.OpReply.error:type_name -> rafter.v1.Error
+	4,  // 21: rafter.v1.ReadOpRequest.forwarder:type_name -> rafter.v1.Peer
+	16, // 22: rafter.v1.ReadOpReply.error:type_name -> rafter.v1.Error
+	4,  // 23: rafter.v1.SetConfigRequest.peers:type_name -> rafter.v1.Peer
+	4,  // 24: rafter.v1.SetConfigRequest.forwarder:type_name -> rafter.v1.Peer
+	16, // 25: rafter.v1.SetConfigReply.error:type_name -> rafter.v1.Error
+	4,  // 26: rafter.v1.GetLeaderReply.leader:type_name -> rafter.v1.Peer
+	16, // 27: rafter.v1.GetLeaderReply.error:type_name -> rafter.v1.Error
+	5,  // 28: rafter.v1.GetEntryReply.entry:type_name -> rafter.v1.Entry
+	16, // 29: rafter.v1.GetEntryReply.error:type_name -> rafter.v1.Error
+	4,  // 30: rafter.v1.StatusReply.self:type_name -> rafter.v1.Peer
+	3,  // 31: rafter.v1.StatusReply.role:type_name -> rafter.v1.Role
+	4,  // 32: rafter.v1.StatusReply.leader:type_name -> rafter.v1.Peer
+	7,  // 33: rafter.v1.StatusReply.config:type_name -> rafter.v1.Config
+	4,  // 34: rafter.v1.StatusReply.voted_for:type_name -> rafter.v1.Peer
+	16, // 35: rafter.v1.StatusReply.error:type_name -> rafter.v1.Error
+	36, // [36:36] is the sub-list for method output_type
+	36, // [36:36] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_rafter_proto_init() }

@@ -1,8 +1,6 @@
 package consensus
 
 import (
-	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -13,40 +11,6 @@ import (
 	"github.com/rafter-go/rafter/consensus/core"
 	"github.com/rafter-go/rafter/rafterpb"
 )
-
-func TestToErrorMapsEveryCoreError(t *testing.T) {
-	leader := &rafterpb.Peer{Name: "b"}
-	tests := []struct {
-		err  error
-		want rafterpb.ErrorCode
-	}{
-		{core.ErrNotLeader, rafterpb.ErrorCode_ERROR_CODE_REDIRECT},
-		{core.ErrNoLeader, rafterpb.ErrorCode_ERROR_CODE_NO_LEADER},
-		{core.ErrElectionInProgress, rafterpb.ErrorCode_ERROR_CODE_ELECTION_IN_PROGRESS},
-		{core.ErrNotMember, rafterpb.ErrorCode_ERROR_CODE_NOT_MEMBER},
-		{core.ErrNotModified, rafterpb.ErrorCode_ERROR_CODE_NOT_MODIFIED},
-		{core.ErrConfigInProgress, rafterpb.ErrorCode_ERROR_CODE_CONFIG_IN_PROGRESS},
-		{core.ErrInvalidInitialConfig, rafterpb.ErrorCode_ERROR_CODE_INVALID_INITIAL_CONFIG},
-		{core.ErrLeadershipLost, rafterpb.ErrorCode_ERROR_CODE_LEADERSHIP_LOST},
-		{core.ErrInvalidArgument, rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT},
-		{fmt.Errorf("wrapped: %w", core.ErrNoLeader), rafterpb.ErrorCode_ERROR_CODE_NO_LEADER},
-		{errors.New("something else"), rafterpb.ErrorCode_ERROR_CODE_INTERNAL},
-	}
-	for _, tt := range tests {
-		t.Run(tt.err.Error(), func(t *testing.T) {
-			e := toError(tt.err, leader)
-			assert.Equal(t, tt.want, e.GetCode())
-			assert.Equal(t, tt.err.Error(), e.GetMessage())
-			assert.Equal(t, "b", e.GetLeader().GetName())
-		})
-	}
-}
-
-func TestNotLeaderWithoutALeaderIsNoLeader(t *testing.T) {
-	e := toError(core.ErrNotLeader, nil)
-	assert.Equal(t, rafterpb.ErrorCode_ERROR_CODE_NO_LEADER, e.GetCode())
-	assert.Nil(t, e.GetLeader())
-}
 
 func TestErrorReplyMatchesTheRequest(t *testing.T) {
 	e := &rafterpb.Error{Code: rafterpb.ErrorCode_ERROR_CODE_NO_LEADER}
@@ -72,7 +36,7 @@ func TestOptionsValidate(t *testing.T) {
 			Self:            &rafterpb.Peer{Name: "a"},
 			System:          sys,
 			Log:             protoactor.NewPID("nonhost", "a/log"),
-			Core:            core.Config{ElectionTicks: 10, HeartbeatTicks: 2},
+			Core:            core.Options{ElectionTicks: 10, HeartbeatTicks: 2},
 			TickInterval:    10 * time.Millisecond,
 			NewStateMachine: func() StateMachine { return nil },
 		}
