@@ -159,9 +159,9 @@ func printTable(w io.Writer, rows []row) {
 }
 
 // transportLabel is the transport column: "+procs" marks one OS process
-// per peer.
+// per peer (examples/bench's "procs" transport says so already).
 func transportLabel(k rowKey) string {
-	if k.Procs {
+	if k.Procs && k.Transport != "procs" {
 		return k.Transport + "+procs"
 	}
 	return k.Transport
