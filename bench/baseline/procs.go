@@ -60,6 +60,7 @@ func runProcs(p point, dir string, args func(point, string) []string) (Result, e
 		return Result{}, err
 	}
 	results := make(chan string, 3)
+	ended := make(chan int, 3)
 	var procs []peerProc
 	defer stopProcs(&procs)
 	for i := range 3 {
@@ -84,13 +85,19 @@ func runProcs(p point, dir string, args func(point, string) []string) (Result, e
 			for sc.Scan() {
 				if strings.HasPrefix(sc.Text(), "RESULT ") {
 					results <- sc.Text()
+					return
 				}
 			}
+			ended <- i // exited (or closed stdout) without a result
 		}()
 	}
 	select {
 	case l := <-results:
 		return parseResult(l)
+	case i := <-ended:
+		// Peers serve until their stdin closes, so an early end is a
+		// failure (its stderr says why); do not wait out the timeout.
+		return Result{}, fmt.Errorf("%w: peer process %d ended early", errNoResult, i)
 	case <-time.After(p.warmup + p.duration + procsSlack):
 		return Result{}, errNoResult
 	}

@@ -64,6 +64,7 @@ func runProcs(p point, dir string, args []string) (Result, error) {
 		return Result{}, err
 	}
 	results := make(chan string, 3)
+	ended := make(chan int, 3)
 	var procs []peerProc
 	defer func() { stopProcs(procs) }()
 	for i := range 3 {
@@ -79,13 +80,19 @@ func runProcs(p point, dir string, args []string) (Result, error) {
 			for sc.Scan() {
 				if strings.HasPrefix(sc.Text(), "RESULT ") {
 					results <- sc.Text()
+					return
 				}
 			}
+			ended <- i // exited (or closed stdout) without a result
 		}()
 	}
 	select {
 	case l := <-results:
 		return parseResult(l)
+	case i := <-ended:
+		// Peers serve until their stdin closes, so an early end is a
+		// failure (its stderr says why); do not wait out the timeout.
+		return Result{}, fmt.Errorf("%w: peer process %d ended early", errNoResult, i)
 	case <-time.After(p.warmup + p.duration + procsSlack):
 		return Result{}, errNoResult
 	}
@@ -176,6 +183,9 @@ func startPeer(ctx context.Context, p point, id int, addrs []string, dir string)
 	}
 	peers := procsPeers(addrs)
 	cl := &cluster{systems: []*rafter.System{sys}, peers: peers, client: sys}
+	if err := awaitListening(ctx, addrs); err != nil {
+		return cl, err
+	}
 	o := clusterOptions{maxAppend: p.maxAppend, maxInflight: p.maxInflight}
 	if err := sys.StartNode(peers[id], peerOptions(o, dir)); err != nil {
 		return cl, fmt.Errorf("bench: start peer: %w", err)
@@ -198,6 +208,31 @@ func startPeer(ctx context.Context, p point, id int, addrs []string, dir string)
 		}
 	}
 	return cl, nil
+}
+
+// awaitListening polls until every address accepts a TCP connection. A
+// peer that sends before the others listen loses time: protoactor's
+// remote sleeps 2 s after each failed connect (up to 5 tries) while it
+// queues the messages (runs without this wait sometimes took 16 s longer).
+func awaitListening(ctx context.Context, addrs []string) error {
+	var d net.Dialer
+	for _, a := range addrs {
+		for {
+			dctx, cancel := context.WithTimeout(ctx, time.Second)
+			c, err := d.DialContext(dctx, "tcp", a)
+			cancel()
+			if err == nil {
+				_ = c.Close()
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("bench: peer %s not listening: %w", a, err)
+			case <-time.After(20 * time.Millisecond): // poll interval
+			}
+		}
+	}
+	return nil
 }
 
 // bootstrap sends the configuration until it is committed; the other

@@ -42,6 +42,18 @@ func TestRunProcs(t *testing.T) {
 	assert.Positive(t, res.LeaderSyncs, "the leader's log server was asked for its stats")
 }
 
+// Peer processes that fail (here: a bad command line) end the run at
+// once with errNoResult instead of waiting out the run's timeout.
+func TestRunProcsPeerFails(t *testing.T) {
+	t.Setenv(childEnv, "1")
+	p := point{transport: "procs", op: "write", clients: 1, warmup: time.Second, duration: time.Second}
+	start := time.Now()
+	_, err := runProcs(p, t.TempDir(), []string{"-transport", "procs", "-clients", "0"})
+	require.ErrorIs(t, err, errNoResult)
+	assert.Contains(t, err.Error(), "ended early")
+	assert.Less(t, time.Since(start), procsSlack/2, "did not wait for the timeout")
+}
+
 func TestRunPeerProcessRefusesBadID(t *testing.T) {
 	p := point{transport: "procs", op: "write", clients: 1}
 	for _, c := range []struct {
