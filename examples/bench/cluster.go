@@ -14,7 +14,7 @@ import (
 
 // clusterOptions says how to build the cluster of one run.
 type clusterOptions struct {
-	transport   string // "local" or "remote"
+	transport   string // "local" or "remote" ("procs" runs are built by startPeer)
 	dir         string // data root; one subdirectory per peer
 	stats       bool   // ask the leader's log server for its batch stats
 	maxAppend   int    // Options.MaxAppendEntries (0: default)
@@ -64,16 +64,7 @@ func startCluster(ctx context.Context, o clusterOptions) (cl *cluster, err error
 		return cl, fmt.Errorf("bench: unknown transport %q (want local or remote)", o.transport)
 	}
 	for i, p := range cl.peers {
-		opts := rafter.DefaultOptions()
-		opts.DataDir = filepath.Join(o.dir, p.Name)
-		opts.StateMachine = func() rafter.StateMachine { return newKV() }
-		if o.maxAppend > 0 {
-			opts.MaxAppendEntries = o.maxAppend
-		}
-		if o.maxInflight > 0 {
-			opts.MaxInflight = o.maxInflight
-		}
-		if err := cl.systems[i].StartNode(p, opts); err != nil {
+		if err := cl.systems[i].StartNode(p, peerOptions(o, filepath.Join(o.dir, p.Name))); err != nil {
 			return cl, err
 		}
 	}
@@ -92,6 +83,21 @@ func startCluster(ctx context.Context, o clusterOptions) (cl *cluster, err error
 		}
 	}
 	return cl, nil
+}
+
+// peerOptions are one peer's Options: rafter's defaults, the benchmark's
+// state machine, data in dataDir, and the -maxappend/-inflight overrides.
+func peerOptions(o clusterOptions, dataDir string) rafter.Options {
+	opts := rafter.DefaultOptions()
+	opts.DataDir = dataDir
+	opts.StateMachine = func() rafter.StateMachine { return newKV() }
+	if o.maxAppend > 0 {
+		opts.MaxAppendEntries = o.maxAppend
+	}
+	if o.maxInflight > 0 {
+		opts.MaxInflight = o.maxInflight
+	}
+	return opts
 }
 
 // awaitLeader polls until some peer reports itself leader and has applied

@@ -15,7 +15,7 @@ import (
 type cpuSample struct{ busy, total uint64 }
 
 // readCPU reads the "cpu" line of /proc/stat; busy is
-// user+nice+system+irq+softirq+steal, as bench-peers counts it.
+// user+nice+system+irq+softirq+steal, as bench/baseline counts it.
 func readCPU() cpuSample {
 	f, err := os.Open("/proc/stat")
 	if err != nil {
@@ -61,7 +61,7 @@ func sampleBusy(d time.Duration) float64 {
 }
 
 // waitQuiet waits, up to limit, until other load is below maxBusy cores
-// over a 1 s sample, and returns the last sample (bench-peers' rule, so
+// over a 1 s sample, and returns the last sample (bench/baseline's rule too, so
 // both harnesses start from the same quiet).
 func waitQuiet(maxBusy float64, limit time.Duration) float64 {
 	deadline := time.Now().Add(limit)

@@ -10,7 +10,7 @@ import (
 	"github.com/rafter-go/rafter"
 )
 
-// keySpace is the number of distinct keys, as in bench-peers' load.go.
+// keySpace is the number of distinct keys, as in bench/baseline.
 const keySpace = 10000
 
 // errBadCommand is Apply's result for a command that does not decode.
@@ -27,7 +27,7 @@ func keyFor(gid, seq int) string {
 }
 
 // makeCmd encodes [8-byte id][2-byte key length][key][value], little
-// endian, as bench-peers does.
+// endian, as bench/baseline does.
 func makeCmd(key string, size int) []byte {
 	b := make([]byte, 10+len(key)+size)
 	binary.LittleEndian.PutUint64(b, reqSeq.Add(1))

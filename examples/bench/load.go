@@ -37,7 +37,7 @@ type loadOptions struct {
 
 // runLoad drives o.clients closed-loop goroutines for warm-up + window and
 // measures only operations that both start and finish inside the window
-// (bench-peers' rule).
+// (bench/baseline's rule too).
 func runLoad(op opFn, stats statsFn, o loadOptions) (Result, error) {
 	var phase atomic.Int32 // 0 warm-up, 1 measuring, 2 stop
 	var errs atomic.Int64

@@ -24,12 +24,14 @@ type flags struct {
 	cpuprofile, jsonOut          string
 	maxBG                        float64
 	quietWait                    time.Duration
-	aggregate, role              string
+	aggregate, compare, role     string
+	id                           int
+	addrs                        string
 }
 
 func parseFlags() flags {
 	var f flags
-	flag.StringVar(&f.transport, "transport", "local", "local (3 peers in one System) | remote (3 Systems over 127.0.0.1 gRPC) (comma list)")
+	flag.StringVar(&f.transport, "transport", "local", "local (3 peers in one System) | remote (3 Systems over 127.0.0.1 gRPC, one process) | procs (each peer its own OS process over 127.0.0.1) (comma list)")
 	flag.StringVar(&f.op, "op", "write,read", "write (Op, committed+applied) | read (ReadOp, linearizable) (comma list)")
 	flag.StringVar(&f.clients, "clients", "1,16,128", "concurrent closed-loop client goroutines (comma list)")
 	flag.StringVar(&f.size, "size", "100,1024", "value size in bytes (comma list)")
@@ -45,7 +47,10 @@ func parseFlags() flags {
 	flag.Float64Var(&f.maxBG, "maxbg", 0.25, "before each run wait (up to -quietwait) until other machine load is below this many cores")
 	flag.DurationVar(&f.quietWait, "quietwait", 2*time.Minute, "longest wait for a quiet machine before each run")
 	flag.StringVar(&f.aggregate, "aggregate", "", "print the median table of these JSON-lines files (comma list) and exit")
-	flag.StringVar(&f.role, "role", "", "internal: point (run one point in this process and print RESULT <json>)")
+	flag.StringVar(&f.compare, "compare", "", "print the ratio table rafter / hashicorp of these JSON-lines files (this program's and bench/baseline's, comma list) and exit")
+	flag.StringVar(&f.role, "role", "", "internal: point (run one point in this process and print RESULT <json>) | peer (one peer of a -transport procs run)")
+	flag.IntVar(&f.id, "id", 0, "internal (-role peer): this peer's index in -addrs")
+	flag.StringVar(&f.addrs, "addrs", "", "internal (-role peer): the three peers' host:port")
 	flag.Parse()
 	return f
 }
@@ -66,8 +71,22 @@ func run(f flags) error {
 		}
 		printTable(os.Stdout, groupRows(rs))
 		return nil
+	case f.compare != "":
+		rs, err := readJSONLines(strings.Split(f.compare, ","))
+		if err != nil {
+			return err
+		}
+		printRatios(os.Stdout, groupRows(rs))
+		return nil
 	case f.role == "point":
 		return runChild(f)
+	case f.role == "peer":
+		p, err := pointOf(f, f.transport, f.op, f.clients, f.size)
+		if err != nil {
+			return err
+		}
+		p.cpuprofile = f.cpuprofile
+		return runPeerProcess(p, f.id, strings.Split(f.addrs, ","), f.dir)
 	case f.role != "":
 		return fmt.Errorf("bench: unknown -role %q", f.role)
 	}
@@ -85,7 +104,12 @@ func runChild(f flags) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(res)
+	return printResult(res)
+}
+
+// printResult prints the one line the parent reads.
+func printResult(r Result) error {
+	b, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
@@ -159,30 +183,41 @@ func runOnce(f flags, p point, run int) (Result, error) {
 	dir := filepath.Join(f.dir, fmt.Sprintf("run-%d-%d", os.Getpid(), time.Now().UnixNano()))
 	defer os.RemoveAll(dir)
 	bg := waitQuiet(f.maxBG, f.quietWait)
-	args := []string{"-role", "point", "-transport", p.transport, "-op", p.op,
+	args := []string{"-transport", p.transport, "-op", p.op,
 		"-clients", strconv.Itoa(p.clients), "-size", strconv.Itoa(p.size),
-		"-warmup", p.warmup.String(), "-duration", p.duration.String(), "-dir", dir,
+		"-warmup", p.warmup.String(), "-duration", p.duration.String(),
 		"-stats=" + strconv.FormatBool(p.stats),
 		"-maxappend", strconv.Itoa(p.maxAppend), "-inflight", strconv.Itoa(p.maxInflight)}
 	if f.cpuprofile != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s-%s-s%d-c%d-r%d.pprof",
 			f.cpuprofile, p.transport, p.op, p.size, p.clients, run))
 	}
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	res, perr := parseResult(string(out))
+	var res Result
+	var err error
+	if p.transport == "procs" {
+		res, err = runProcs(p, dir, args)
+	} else {
+		res, err = runChildProc(append(args, "-role", "point", "-dir", dir))
+	}
 	if after := sampleBusy(time.Second); after > bg {
 		bg = after
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("bench: child: %w", err)
-	}
-	if perr != nil {
-		return Result{}, perr
+		return Result{}, err
 	}
 	res.BGCores = bg
 	return res, nil
+}
+
+// runChildProc runs this binary with args and reads its RESULT line.
+func runChildProc(args []string) (Result, error) {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return Result{}, fmt.Errorf("bench: child: %w", err)
+	}
+	return parseResult(string(out))
 }
 
 // parseResult finds the child's RESULT line.

@@ -38,6 +38,12 @@ func runPointHere(p point, dir string) (Result, error) {
 		return Result{}, fmt.Errorf("bench: start cluster: %w", err)
 	}
 	defer cl.close()
+	return measure(ctx, cl, p)
+}
+
+// measure runs point p's load against cl's leader from cl's client
+// System; ctx bounds the read point's prefill.
+func measure(ctx context.Context, cl *cluster, p point) (Result, error) {
 	var op opFn
 	switch p.op {
 	case "write":
@@ -83,6 +89,7 @@ func runPointHere(p point, dir string) (Result, error) {
 // fillPoint labels a Result with its point.
 func fillPoint(r *Result, p point) {
 	r.System, r.Store, r.Transport, r.Op = "rafter-go", "logserver", p.transport, p.op
+	r.Procs = p.transport == "procs"
 	r.Clients, r.Size = p.clients, p.size
 	if p.maxAppend > 0 || p.maxInflight > 0 {
 		r.Note = fmt.Sprintf("maxappend=%d inflight=%d", p.maxAppend, p.maxInflight)

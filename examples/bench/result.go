@@ -9,13 +9,16 @@ import (
 	"strings"
 )
 
-// Result is one measured run (one point, one repetition). The fields and
-// JSON names follow bench-peers' Result, plus Op and the log server's
-// counters.
+// Result is one measured run (one point, one repetition). bench/baseline
+// (hashicorp/raft) writes the same fields under the same JSON names, so
+// -aggregate and -compare read both programs' JSON lines.
 type Result struct {
-	System    string  `json:"system"`
-	Store     string  `json:"store"`
-	Transport string  `json:"transport"`
+	System    string `json:"system"`
+	Store     string `json:"store"`
+	Transport string `json:"transport"`
+	// Procs: each peer ran in its own OS process (-transport procs here,
+	// -transport tcp -procs in the baseline).
+	Procs     bool    `json:"procs,omitempty"`
 	Op        string  `json:"op"` // "write" (Op) or "read" (ReadOp)
 	Clients   int     `json:"clients"`
 	Size      int     `json:"size"`
@@ -30,16 +33,18 @@ type Result struct {
 	MeanUs    float64 `json:"mean_us"`
 	// CPUCores is the machine-wide busy CPU during the window, in cores.
 	CPUCores float64 `json:"cpu_cores"`
-	// ProcCores is this process's CPU during the window (all three peers
-	// and the clients), in cores.
+	// ProcCores is the CPU of the process running the clients during the
+	// window, in cores: all three peers with them, or only the leader's
+	// with Procs.
 	ProcCores float64 `json:"proc_cores"`
 	// BGCores is the machine-wide busy CPU for 1 s before and after the
 	// run (the larger): load from anything else.
 	BGCores float64 `json:"bg_cores"`
 	// LeaderSyncs is the number of fsync rounds of the leader's log server
 	// in the window, LeaderWrites its LogWrite messages, and
-	// EntriesPerWrite the entries per fsync round (comparable to the
-	// baseline's entries per StoreLogs batch: one fsync each with raft-wal).
+	// EntriesPerWrite the entries per fsync round (comparable to
+	// bench/baseline's entries per StoreLogs batch: one fsync each with
+	// raft-wal).
 	LeaderSyncs     int64   `json:"leader_syncs"`
 	LeaderWrites    int64   `json:"leader_writes"`
 	EntriesPerWrite float64 `json:"entries_per_write"`
@@ -50,11 +55,12 @@ type Result struct {
 // rowKey identifies a point of the table.
 type rowKey struct {
 	System, Store, Transport, Op string
+	Procs                        bool
 	Size, Clients                int
 }
 
 func (r Result) key() rowKey {
-	return rowKey{r.System, r.Store, r.Transport, r.Op, r.Size, r.Clients}
+	return rowKey{r.System, r.Store, r.Transport, r.Op, r.Procs, r.Size, r.Clients}
 }
 
 // row is one point and its runs.
@@ -124,15 +130,15 @@ func field(runs []Result, nonZero bool, f func(Result) float64) []float64 {
 	return v
 }
 
-// printTable writes the median table in bench-peers' column layout, with
-// "op" in place of "procs" (every run here is one process).
+// printTable writes the median table; the transport column says
+// "+procs" for the baseline's one-process-per-peer runs.
 func printTable(w io.Writer, rows []row) {
 	fmt.Fprintf(w, "\n| system | store | transport | op | size B | clients | runs | ops/s (median) | ops/s min-max | p50 ms | p99 ms | CPU cores | proc CPU | bg max | entries/fsync | errors |\n")
 	fmt.Fprintf(w, "|---|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, rw := range rows {
 		k := rw.key
 		if len(rw.runs) == 0 {
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %d | 0 | FAILED | | | | | | | | |\n", k.System, k.Store, k.Transport, k.Op, k.Size, k.Clients)
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %d | 0 | FAILED | | | | | | | | |\n", k.System, k.Store, transportLabel(k), k.Op, k.Size, k.Clients)
 			continue
 		}
 		ops := field(rw.runs, false, func(r Result) float64 { return r.OpsPerSec })
@@ -144,7 +150,7 @@ func printTable(w io.Writer, rows []row) {
 			bgMax = max(bgMax, r.BGCores)
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %d | %d | %.0f | %.0f-%.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %d |\n",
-			k.System, k.Store, k.Transport, k.Op, k.Size, k.Clients, len(rw.runs),
+			k.System, k.Store, transportLabel(k), k.Op, k.Size, k.Clients, len(rw.runs),
 			median(ops), ops[0], ops[len(ops)-1],
 			median(field(rw.runs, false, func(r Result) float64 { return r.P50us }))/1000,
 			median(field(rw.runs, false, func(r Result) float64 { return r.P99us }))/1000,
@@ -154,4 +160,13 @@ func printTable(w io.Writer, rows []row) {
 			median(field(rw.runs, true, func(r Result) float64 { return r.EntriesPerWrite })),
 			errs)
 	}
+}
+
+// transportLabel is the transport column: the baseline's "tcp" with one
+// OS process per peer reads "tcp+procs" (rafter's is "procs" already).
+func transportLabel(k rowKey) string {
+	if k.Procs && k.Transport != "procs" {
+		return k.Transport + "+procs"
+	}
+	return k.Transport
 }

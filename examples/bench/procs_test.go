@@ -1,0 +1,69 @@
+package main
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// childEnv makes the test binary act as the bench program: runProcs
+// re-executes os.Args[0], which under `go test` is this test binary.
+const childEnv = "RAFTER_BENCH_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// A short real "procs" run: three OS processes (this test binary as the
+// bench program), one per peer over 127.0.0.1; the leader's process runs
+// the clients and reports, and every process exits when stdin closes.
+func TestRunProcs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three peer processes with fsync; skipped with -short")
+	}
+	t.Setenv(childEnv, "1")
+	p := point{transport: "procs", op: "write", clients: 4, size: 16,
+		warmup: 200 * time.Millisecond, duration: 500 * time.Millisecond, stats: true}
+	args := []string{"-transport", "procs", "-op", "write", "-clients", "4", "-size", "16",
+		"-warmup", p.warmup.String(), "-duration", p.duration.String(), "-stats=true"}
+	res, err := runProcs(p, t.TempDir(), args)
+	require.NoError(t, err)
+	assert.Positive(t, res.Ops)
+	assert.Zero(t, res.Errors)
+	assert.True(t, res.Procs)
+	assert.Equal(t, "procs", res.Transport)
+	assert.Positive(t, res.LeaderSyncs, "the leader's log server was asked for its stats")
+}
+
+// Peer processes that fail (here: a bad command line) end the run at
+// once with errNoResult instead of waiting out the run's timeout.
+func TestRunProcsPeerFails(t *testing.T) {
+	t.Setenv(childEnv, "1")
+	p := point{transport: "procs", op: "write", clients: 1, warmup: time.Second, duration: time.Second}
+	start := time.Now()
+	_, err := runProcs(p, t.TempDir(), []string{"-transport", "procs", "-clients", "0"})
+	require.ErrorIs(t, err, errNoResult)
+	assert.Contains(t, err.Error(), "ended early")
+	assert.Less(t, time.Since(start), procsSlack/2, "did not wait for the timeout")
+}
+
+func TestRunPeerProcessRefusesBadID(t *testing.T) {
+	p := point{transport: "procs", op: "write", clients: 1}
+	for _, c := range []struct {
+		id    int
+		addrs []string
+	}{
+		{-1, []string{"a:1", "b:2", "c:3"}},
+		{3, []string{"a:1", "b:2", "c:3"}},
+		{0, []string{"a:1"}},
+	} {
+		assert.Error(t, runPeerProcess(p, c.id, c.addrs, t.TempDir()), "%+v", c)
+	}
+}
