@@ -44,7 +44,7 @@ func (w *World) send(n *node, m *rafterpb.RaftMessage) {
 
 // checkDurableBeforeSend: a granted vote and a successful AppendEntries
 // reply may leave only once what they promise is durable (Raft §5.2,
-// §5.3; DESIGN.md §3, "fsync before acknowledging").
+// §5.3; logserver/doc.go: fsync before acknowledging).
 func (w *World) checkDurableBeforeSend(n *node, m *rafterpb.RaftMessage) {
 	switch b := m.GetBody().(type) {
 	case *rafterpb.RaftMessage_Vote:
