@@ -69,7 +69,7 @@ func applyAll(t *rapid.T, m *Machine, from uint64, cmds [][]byte) []step {
 
 func snapOf(t *rapid.T, m *Machine) []byte {
 	var b bytes.Buffer
-	if err := m.Snapshot(&b); err != nil {
+	if err := m.WriteSnapshot(&b); err != nil {
 		t.Fatalf("snapshot: %v", err)
 	}
 	return b.Bytes()

@@ -11,7 +11,7 @@ import (
 func snap(t testing.TB, m *Machine) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	require.NoError(t, m.Snapshot(&b))
+	require.NoError(t, m.WriteSnapshot(&b))
 	return b.Bytes()
 }
 
