@@ -1,7 +1,9 @@
 package kvsm
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"syscall"
 	"testing"
 	"time"
@@ -81,4 +83,106 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkApplyPutSnapshotEvery8192 is BenchmarkApplyPut with a snapshot
+// taken (and released) every 8192 applies, rafter's default
+// SnapshotEntries: it adds the copy-on-write cost, each Apply after a
+// snapshot copying the tree nodes on its path that the snapshot shared.
+func BenchmarkApplyPutSnapshotEvery8192(b *testing.B) {
+	m := New()
+	_, err := m.Apply(1, enc(b, cmdNew("t")))
+	require.NoError(b, err)
+	warm := putCommands(b, benchKeys)
+	for i, c := range warm {
+		_, _ = m.Apply(uint64(i+2), c)
+	}
+	cmds := putCommands(b, 1<<16)
+	idx := uint64(len(warm) + 2)
+	b.ReportAllocs()
+	cpu := startCPU(b)
+	for i := 0; b.Loop(); i++ {
+		if i%8192 == 0 {
+			s, err := m.Snapshot()
+			if err != nil {
+				b.Fatal(err)
+			}
+			s.Release()
+		}
+		if _, err := m.Apply(idx, cmds[i&(len(cmds)-1)]); err != nil {
+			b.Fatal(err)
+		}
+		idx++
+	}
+	cpu.report()
+}
+
+// bigMachine returns a Machine with one table of n keys of 100-byte
+// values (about 100 MB of values at a million keys), built directly.
+func bigMachine(n int) *Machine {
+	m := New()
+	t := new(table)
+	for i := range n {
+		v := make([]byte, 100)
+		v[0] = byte(i)
+		t.Load(fmt.Sprintf("key%08d", i), v)
+	}
+	m.tables["t"] = t
+	m.applied = uint64(n)
+	return m
+}
+
+// BenchmarkSnapshot measures Snapshot (and Release): the time the
+// consensus actor stops applying to take a snapshot. It does not grow
+// with the number of keys.
+func BenchmarkSnapshot(b *testing.B) {
+	for _, n := range []int{10_000, 1_000_000} {
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			m := bigMachine(n)
+			put := enc(b, cmdPut("t", "key00000001", "x"))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				s, err := m.Snapshot()
+				if err != nil {
+					b.Fatal(err)
+				}
+				s.Release()
+				b.StopTimer() // an Apply between snapshots, as in a peer
+				_, _ = m.Apply(uint64(n+i+1), put)
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkSnapshotWriteTo measures writing a million-key snapshot
+// (about 100 MB of values) to io.Discard, off the consensus actor.
+func BenchmarkSnapshotWriteTo(b *testing.B) {
+	m := bigMachine(1_000_000)
+	var size int64
+	for b.Loop() {
+		s, err := m.Snapshot()
+		if err != nil {
+			b.Fatal(err)
+		}
+		size, err = s.WriteTo(io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Release()
+	}
+	b.SetBytes(size)
+}
+
+// BenchmarkRestore measures restoring a million-key snapshot.
+func BenchmarkRestore(b *testing.B) {
+	var buf bytes.Buffer
+	require.NoError(b, bigMachine(1_000_000).WriteSnapshot(&buf))
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		if err := New().Restore(bytes.NewReader(buf.Bytes())); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
