@@ -66,7 +66,8 @@ func (s *SM) Read(query []byte) ([]byte, error) {
 }
 
 // Applied returns the index of the last applied command and how many
-// commands this instance applied.
+// commands the state reflects: those this instance applied, plus those a
+// snapshot it was restored from counted.
 func (s *SM) Applied() (index uint64, count int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
