@@ -87,7 +87,7 @@ func (g *gatedWriter) Write(p []byte) (int, error) {
 func TestSnapshotWriteToWhileApplying(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
-	prefix, rest := stateCommands(t, rand.New(rand.NewPCG(seed, 0)), 20_000)
+	prefix, rest := stateCommands(t, rand.New(rand.NewPCG(seed, 0)), 10_000)
 
 	m := New()
 	applyCmds(t, m, 1, prefix)
@@ -227,4 +227,15 @@ func totalAlloc() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.TotalAlloc
+}
+
+// WriteTo refuses a key whose value outgrew the record limit rather than
+// write a snapshot that Restore would refuse.
+func TestSnapshotRefusesUnrestorableRecord(t *testing.T) {
+	m := seeded(t)
+	m.tables["t"].Set("huge", make([]byte, maxRecordBytes)) // as if grown by Appends
+	var b bytes.Buffer
+	err := m.WriteSnapshot(&b)
+	require.ErrorIs(t, err, ErrRecordTooLarge)
+	assert.Contains(t, err.Error(), `key "huge"`, "the error names the key")
 }
