@@ -14,13 +14,9 @@ import (
 	"github.com/rafter-go/rafter/kvsm/kvsmpb"
 )
 
-// benchKeys is the key space of BenchmarkApplyPut: large enough that the
-// state does not sit in a cache line, small enough to build quickly.
-const benchKeys = 100_000
-
-// putCommands returns n encoded Puts of 100-byte values over benchKeys keys
-// of table "t", in a fixed pseudo-random order.
-func putCommands(tb testing.TB, n int) [][]byte {
+// putCommands returns n encoded Puts of 100-byte values over keys keys of
+// table "t", in a fixed pseudo-random order.
+func putCommands(tb testing.TB, n, keys int) [][]byte {
 	val := make([]byte, 100)
 	cmds := make([][]byte, n)
 	x := uint32(2463534242)
@@ -29,7 +25,7 @@ func putCommands(tb testing.TB, n int) [][]byte {
 		x ^= x >> 17
 		x ^= x << 5
 		c := &kvsmpb.Command{Op: &kvsmpb.Command_Put{Put: &kvsmpb.Put{
-			Table: "t", Key: fmt.Sprintf("key%08d", x%benchKeys), Value: val}}}
+			Table: "t", Key: fmt.Sprintf("key%08d", x%uint32(keys)), Value: val}}}
 		b, err := proto.Marshal(c)
 		require.NoError(tb, err)
 		cmds[i] = b
@@ -37,21 +33,41 @@ func putCommands(tb testing.TB, n int) [][]byte {
 	return cmds
 }
 
-// BenchmarkApplyPut measures Apply of Puts to a table of benchKeys keys:
-// the cost the state's data structure adds to every committed write.
+// BenchmarkApplyPut measures Apply of Puts of 100 B values to a table of
+// 10k (examples/bench's key space) and 100k keys: the cost the state's
+// data structure adds to every committed write.
 func BenchmarkApplyPut(b *testing.B) {
+	for _, keys := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("keys=%d", keys), func(b *testing.B) { benchApplyPut(b, keys, 0) })
+	}
+}
+
+// BenchmarkApplyPutSnapshotEvery8192 is BenchmarkApplyPut with a snapshot
+// taken (and released) every 8192 applies, rafter's default
+// SnapshotEntries: it adds the copy-on-write cost, each Apply after a
+// snapshot copying the tree nodes on its path that the snapshot shared.
+func BenchmarkApplyPutSnapshotEvery8192(b *testing.B) {
+	for _, keys := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("keys=%d", keys), func(b *testing.B) { benchApplyPut(b, keys, 8192) })
+	}
+}
+
+func benchApplyPut(b *testing.B, keys, snapEvery int) {
 	m := New()
 	_, err := m.Apply(1, enc(b, cmdNew("t")))
 	require.NoError(b, err)
-	warm := putCommands(b, benchKeys)
+	warm := putCommands(b, keys, keys)
 	for i, c := range warm {
 		_, _ = m.Apply(uint64(i+2), c)
 	}
-	cmds := putCommands(b, 1<<16)
+	cmds := putCommands(b, 1<<16, keys)
 	idx := uint64(len(warm) + 2)
 	b.ReportAllocs()
 	cpu := startCPU(b)
 	for i := 0; b.Loop(); i++ {
+		if snapEvery > 0 && i%snapEvery == 0 {
+			takeAndRelease(b, m)
+		}
 		if _, err := m.Apply(idx, cmds[i&(len(cmds)-1)]); err != nil {
 			b.Fatal(err)
 		}
@@ -83,38 +99,6 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// BenchmarkApplyPutSnapshotEvery8192 is BenchmarkApplyPut with a snapshot
-// taken (and released) every 8192 applies, rafter's default
-// SnapshotEntries: it adds the copy-on-write cost, each Apply after a
-// snapshot copying the tree nodes on its path that the snapshot shared.
-func BenchmarkApplyPutSnapshotEvery8192(b *testing.B) {
-	m := New()
-	_, err := m.Apply(1, enc(b, cmdNew("t")))
-	require.NoError(b, err)
-	warm := putCommands(b, benchKeys)
-	for i, c := range warm {
-		_, _ = m.Apply(uint64(i+2), c)
-	}
-	cmds := putCommands(b, 1<<16)
-	idx := uint64(len(warm) + 2)
-	b.ReportAllocs()
-	cpu := startCPU(b)
-	for i := 0; b.Loop(); i++ {
-		if i%8192 == 0 {
-			s, err := m.Snapshot()
-			if err != nil {
-				b.Fatal(err)
-			}
-			s.Release()
-		}
-		if _, err := m.Apply(idx, cmds[i&(len(cmds)-1)]); err != nil {
-			b.Fatal(err)
-		}
-		idx++
-	}
-	cpu.report()
 }
 
 // bigMachine returns a Machine with one table of n keys of 100-byte
@@ -185,4 +169,12 @@ func BenchmarkRestore(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func takeAndRelease(b *testing.B, m *Machine) {
+	s, err := m.Snapshot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Release()
 }
