@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tidwall/btree"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rafter-go/rafter"
@@ -15,22 +16,31 @@ import (
 
 // Machine is the key-value state machine: named tables of string keys and
 // byte values. It implements rafter.StateMachine (Apply for Commands, Read
-// for Queries, both protobuf-encoded) and the optional Snapshot / Restore.
+// for Queries, both protobuf-encoded) and rafter.Snapshotter.
 //
 // rafter: rafter_backend_ets keeps one ets table per table plus a table of
-// table names; here a map of maps, and every listing is sorted so replies
-// and snapshots do not depend on Go's map order.
+// table names; here a map of tables, each a copy-on-write B-tree
+// (github.com/tidwall/btree) so that Snapshot is O(tables): it copies only
+// the tree roots, and Apply copies a node the first time it changes one
+// that a snapshot still shares. Listings are sorted (the tree's order, or
+// sorted names) so replies and snapshots do not depend on Go's map order.
 type Machine struct {
-	// mu guards the state. rafter calls Apply and Read from one goroutine,
-	// but Snapshot may run elsewhere (compaction) and tests read directly.
+	// mu guards the state. rafter calls Apply and Read from one goroutine;
+	// tests read directly. A Snapshot's WriteTo does not take it: it reads
+	// its own copies of the trees.
 	mu      sync.Mutex
-	tables  map[string]map[string][]byte
+	tables  map[string]*table
 	applied uint64 // index of the last Apply
 }
 
+// table is one table: keys in order, values never modified in place (a
+// Put, CompareAndSet or Append stores a fresh slice), so a snapshot's copy
+// of the tree may share them.
+type table = btree.Map[string, []byte]
+
 // New returns an empty Machine.
 func New() *Machine {
-	return &Machine{tables: make(map[string]map[string][]byte)}
+	return &Machine{tables: make(map[string]*table)}
 }
 
 // Factory returns a constructor for rafter.Options.StateMachine: a fresh
@@ -39,7 +49,10 @@ func Factory() func() rafter.StateMachine {
 	return func() rafter.StateMachine { return New() }
 }
 
-var _ rafter.StateMachine = (*Machine)(nil)
+var (
+	_ rafter.StateMachine = (*Machine)(nil)
+	_ rafter.Snapshotter  = (*Machine)(nil)
+)
 
 // Apply decodes cmd as a kvsmpb.Command, applies it and returns the encoded
 // kvsmpb.Result. A command that fails (a missing table, an existing table,
@@ -104,7 +117,7 @@ func (m *Machine) read(q *kvsmpb.Query) (*kvsmpb.Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		v, ok := t[op.Get.GetKey()]
+		v, ok := t.Get(op.Get.GetKey())
 		return &kvsmpb.Result{Result: &kvsmpb.Result_Get{Get: &kvsmpb.GetResult{Found: ok, Value: v}}}, nil
 	case *kvsmpb.Query_ListTables:
 		return names(sortedKeys(m.tables)), nil
@@ -113,7 +126,7 @@ func (m *Machine) read(q *kvsmpb.Query) (*kvsmpb.Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		return names(sortedKeys(t)), nil
+		return names(tableKeys(t)), nil
 	}
 	return nil, fmt.Errorf("%w: unknown query", ErrMalformed)
 }
@@ -132,7 +145,7 @@ func (m *Machine) newTable(name string) (*kvsmpb.Result, error) {
 	if _, ok := m.tables[name]; ok {
 		return nil, fmt.Errorf("%w: %q", ErrTableExists, name)
 	}
-	m.tables[name] = make(map[string][]byte)
+	m.tables[name] = new(table)
 	return done(), nil
 }
 
@@ -149,7 +162,7 @@ func (m *Machine) put(p *kvsmpb.Put) (*kvsmpb.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	t[p.GetKey()] = clone(p.GetValue())
+	t.Set(p.GetKey(), clone(p.GetValue()))
 	return done(), nil
 }
 
@@ -158,8 +171,7 @@ func (m *Machine) delete(d *kvsmpb.Delete) (*kvsmpb.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, ok := t[d.GetKey()]
-	delete(t, d.GetKey())
+	_, ok := t.Delete(d.GetKey())
 	return &kvsmpb.Result{Result: &kvsmpb.Result_Delete{Delete: &kvsmpb.DeleteResult{Existed: ok}}}, nil
 }
 
@@ -168,12 +180,13 @@ func (m *Machine) cas(c *kvsmpb.CompareAndSet) (*kvsmpb.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cur, ok := t[c.GetKey()]
+	cur, ok := t.Get(c.GetKey())
 	match := !ok && c.GetExpectAbsent() || ok && !c.GetExpectAbsent() && bytes.Equal(cur, c.GetExpected())
 	r := &kvsmpb.CasResult{Swapped: match, CurrentFound: ok, Current: cur}
 	if match {
-		t[c.GetKey()] = clone(c.GetValue())
-		r.CurrentFound, r.Current = true, t[c.GetKey()]
+		v := clone(c.GetValue())
+		t.Set(c.GetKey(), v)
+		r.CurrentFound, r.Current = true, v
 	}
 	return &kvsmpb.Result{Result: &kvsmpb.Result_Cas{Cas: r}}, nil
 }
@@ -185,15 +198,15 @@ func (m *Machine) append(a *kvsmpb.Append) (*kvsmpb.Result, error) {
 	}
 	// A fresh slice every time: a stored value is never aliased by a
 	// result that was already encoded or by an earlier snapshot.
-	old := t[a.GetKey()]
+	old, _ := t.Get(a.GetKey())
 	v := make([]byte, 0, len(old)+len(a.GetValue()))
 	v = append(append(v, old...), a.GetValue()...)
-	t[a.GetKey()] = v
+	t.Set(a.GetKey(), v)
 	return &kvsmpb.Result{Result: &kvsmpb.Result_Append{Append: &kvsmpb.AppendResult{Value: v}}}, nil
 }
 
 // table returns the named table or ErrNoSuchTable.
-func (m *Machine) table(name string) (map[string][]byte, error) {
+func (m *Machine) table(name string) (*table, error) {
 	if err := checkTable(name); err != nil {
 		return nil, err
 	}
@@ -240,6 +253,16 @@ func sortedKeys[V any](m map[string]V) []string {
 		ks = append(ks, k)
 	}
 	slices.Sort(ks)
+	return ks
+}
+
+// tableKeys returns the keys of t, in order.
+func tableKeys(t *table) []string {
+	ks := make([]string, 0, t.Len())
+	t.Scan(func(k string, _ []byte) bool {
+		ks = append(ks, k)
+		return true
+	})
 	return ks
 }
 

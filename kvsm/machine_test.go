@@ -231,9 +231,10 @@ func dump(m *Machine) map[string]map[string]string {
 	out := make(map[string]map[string]string)
 	for n, t := range m.tables {
 		out[n] = make(map[string]string)
-		for k, v := range t {
+		t.Scan(func(k string, v []byte) bool {
 			out[n][k] = string(v)
-		}
+			return true
+		})
 	}
 	return out
 }

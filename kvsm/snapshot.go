@@ -7,153 +7,180 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"sync"
 
-	"google.golang.org/protobuf/encoding/protodelim"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/rafter-go/rafter"
 	"github.com/rafter-go/rafter/kvsm/kvsmpb"
 )
 
 // snapshotFormat is the version SnapshotHeader.format carries.
 const snapshotFormat = 1
 
-// maxRecordBytes bounds one record of a snapshot stream on Restore, so a
-// damaged length prefix cannot make Restore allocate without limit.
+// maxRecordBytes bounds one record of a snapshot stream: Restore refuses a
+// longer length prefix before allocating for it, and WriteTo refuses to
+// write a record Restore would refuse.
 const maxRecordBytes = 64 << 20
 
-// ErrBadSnapshot: Restore was given a stream that is not a complete kvsm
-// snapshot of a known format (truncated, damaged, or out of order).
-var ErrBadSnapshot = errors.New("kvsm: bad snapshot")
+// writeBufferBytes is WriteTo's buffer: few large writes to a file or a
+// connection rather than one per key.
+const writeBufferBytes = 64 << 10
+
+var (
+	// ErrBadSnapshot: Restore was given a stream that is not a complete kvsm
+	// snapshot of a known format (truncated, damaged, or out of order).
+	ErrBadSnapshot = errors.New("kvsm: bad snapshot")
+	// ErrSnapshotSpent: WriteTo was called on a snapshot already written
+	// or released (rafter writes each at most once).
+	ErrSnapshotSpent = errors.New("kvsm: snapshot already written or released")
+	// ErrRecordTooLarge: a key and its value (grown by Appends) exceed the
+	// stream's record limit, so no snapshot of this state could be
+	// restored; WriteTo refuses rather than write one.
+	ErrRecordTooLarge = errors.New("kvsm: snapshot record too large")
+)
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// Snapshot writes the whole state to w in the stream format of
-// kvsm.proto: tables in name order, each followed by its keys in key
-// order, then a footer with counts and a CRC-32C. The same state always
-// gives the same bytes.
-func (m *Machine) Snapshot(w io.Writer) error {
+// Snapshot captures the state after the last Apply, in O(tables): it
+// copies the table list and the root of each table's copy-on-write tree,
+// not the keys. The returned rafter.Snapshot's WriteTo may then run on
+// another goroutine while Apply goes on; Apply copies a tree node the
+// first time it changes one the snapshot shares, so the snapshot keeps
+// seeing the state of the moment it was taken. It never fails.
+func (m *Machine) Snapshot() (rafter.Snapshot, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	bw := bufio.NewWriter(w)
-	h := crc32.New(castagnoli)
-	out := io.MultiWriter(bw, h)
-	opts := protodelim.MarshalOptions{MarshalOptions: proto.MarshalOptions{Deterministic: true}}
-	put := func(msg proto.Message) error {
-		_, err := opts.MarshalTo(out, msg)
+	names := sortedKeys(m.tables)
+	tables := make([]*table, len(names))
+	for i, name := range names {
+		tables[i] = m.tables[name].Copy()
+	}
+	return &snapshot{applied: m.applied, names: names, tables: tables}, nil
+}
+
+// WriteSnapshot writes the current state to w: Snapshot, WriteTo, Release.
+// The same state always gives the same bytes.
+func (m *Machine) WriteSnapshot(w io.Writer) error {
+	s, err := m.Snapshot()
+	if err != nil {
 		return err
 	}
-	if err := put(&kvsmpb.SnapshotHeader{Format: snapshotFormat, AppliedIndex: m.applied}); err != nil {
-		return fmt.Errorf("kvsm: snapshot: %w", err)
-	}
-	var nkeys uint64
-	for _, name := range sortedKeys(m.tables) {
-		if err := put(&kvsmpb.SnapshotRecord{R: &kvsmpb.SnapshotRecord_Table{Table: name}}); err != nil {
-			return fmt.Errorf("kvsm: snapshot: %w", err)
-		}
-		t := m.tables[name]
-		for _, k := range sortedKeys(t) {
-			e := &kvsmpb.SnapshotEntry{Key: k, Value: t[k]}
-			if err := put(&kvsmpb.SnapshotRecord{R: &kvsmpb.SnapshotRecord_Entry{Entry: e}}); err != nil {
-				return fmt.Errorf("kvsm: snapshot: %w", err)
-			}
-			nkeys++
-		}
-	}
-	f := &kvsmpb.SnapshotFooter{Tables: uint64(len(m.tables)), Keys: nkeys, Crc32C: h.Sum32()}
-	if _, err := opts.MarshalTo(bw, &kvsmpb.SnapshotRecord{R: &kvsmpb.SnapshotRecord_Footer{Footer: f}}); err != nil {
-		return fmt.Errorf("kvsm: snapshot: %w", err)
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("kvsm: snapshot: %w", err)
-	}
-	return nil
+	defer s.Release()
+	_, err = s.WriteTo(w)
+	return err
 }
 
-// Restore replaces the whole state with the snapshot read from r. On any
-// error (ErrBadSnapshot, or r's own error) the Machine is left unchanged.
-func (m *Machine) Restore(r io.Reader) error {
-	tables, applied, err := readSnapshot(r)
+// snapshot is a point-in-time view of a Machine: sorted table names and
+// a private copy of each table's tree.
+type snapshot struct {
+	mu      sync.Mutex // WriteTo and Release may come from different goroutines
+	spent   bool       // written or released
+	applied uint64
+	names   []string
+	tables  []*table
+}
+
+// WriteTo writes the snapshot in the stream format of kvsm.proto: a
+// header with the applied index, tables in name order, each followed by
+// its keys in key order, then a footer with counts and a CRC-32C. It
+// returns the bytes written to w. A second call, or one after Release,
+// returns ErrSnapshotSpent.
+func (s *snapshot) WriteTo(w io.Writer) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.spent {
+		return 0, ErrSnapshotSpent
+	}
+	s.spent = true
+	cw := &countingWriter{w: w}
+	err := s.write(cw)
+	s.names, s.tables = nil, nil
 	if err != nil {
-		return fmt.Errorf("kvsm: restore: %w", err)
+		return cw.n, fmt.Errorf("kvsm: snapshot: %w", err)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.tables, m.applied = tables, applied
-	return nil
+	return cw.n, nil
 }
 
-func readSnapshot(r io.Reader) (map[string]map[string][]byte, uint64, error) {
-	in := &crcReader{r: bufio.NewReader(r), h: crc32.New(castagnoli)}
-	opts := protodelim.UnmarshalOptions{MaxSize: maxRecordBytes}
-	var hdr kvsmpb.SnapshotHeader
-	if err := opts.UnmarshalFrom(in, &hdr); err != nil {
-		return nil, 0, bad("header", err)
+// Release drops the snapshot's trees, so the nodes only it still shared
+// become garbage. Calling it more than once is harmless.
+func (s *snapshot) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spent = true
+	s.names, s.tables = nil, nil
+}
+
+func (s *snapshot) write(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, writeBufferBytes)
+	rw := recordWriter{w: bw, h: crc32.New(castagnoli)}
+	if err := rw.put(&kvsmpb.SnapshotHeader{Format: snapshotFormat, AppliedIndex: s.applied}, true); err != nil {
+		return err
 	}
-	if hdr.GetFormat() != snapshotFormat {
-		return nil, 0, fmt.Errorf("%w: format %d, want %d", ErrBadSnapshot, hdr.GetFormat(), snapshotFormat)
-	}
-	tables := make(map[string]map[string][]byte)
-	var cur map[string][]byte
+	entry := &kvsmpb.SnapshotEntry{}
+	entryRec := &kvsmpb.SnapshotRecord{R: &kvsmpb.SnapshotRecord_Entry{Entry: entry}}
 	var nkeys uint64
-	for {
-		sum := in.h.Sum32() // the footer's CRC covers the bytes before it
-		var rec kvsmpb.SnapshotRecord
-		if err := opts.UnmarshalFrom(in, &rec); err != nil {
-			return nil, 0, bad("record", err)
+	for i, name := range s.names {
+		if err := rw.put(&kvsmpb.SnapshotRecord{R: &kvsmpb.SnapshotRecord_Table{Table: name}}, true); err != nil {
+			return err
 		}
-		switch x := rec.GetR().(type) {
-		case *kvsmpb.SnapshotRecord_Table:
-			if _, dup := tables[x.Table]; dup || x.Table == "" {
-				return nil, 0, fmt.Errorf("%w: table %q empty or repeated", ErrBadSnapshot, x.Table)
+		var err error
+		s.tables[i].Scan(func(k string, v []byte) bool {
+			entry.Key, entry.Value = k, v
+			if err = rw.put(entryRec, true); err != nil {
+				err = fmt.Errorf("table %q key %q: %w", name, k, err)
 			}
-			cur = make(map[string][]byte)
-			tables[x.Table] = cur
-		case *kvsmpb.SnapshotRecord_Entry:
-			if cur == nil {
-				return nil, 0, fmt.Errorf("%w: key %q before any table", ErrBadSnapshot, x.Entry.GetKey())
-			}
-			cur[x.Entry.GetKey()] = clone(x.Entry.GetValue())
 			nkeys++
-		case *kvsmpb.SnapshotRecord_Footer:
-			f := x.Footer
-			if f.GetCrc32C() != sum || f.GetTables() != uint64(len(tables)) || f.GetKeys() != nkeys {
-				return nil, 0, fmt.Errorf("%w: footer (crc %08x, %d tables, %d keys) does not match the stream (crc %08x, %d tables, %d keys)",
-					ErrBadSnapshot, f.GetCrc32C(), f.GetTables(), f.GetKeys(), sum, len(tables), nkeys)
-			}
-			if _, err := in.r.ReadByte(); err != io.EOF {
-				return nil, 0, fmt.Errorf("%w: data after the footer", ErrBadSnapshot)
-			}
-			return tables, hdr.GetAppliedIndex(), nil
-		default:
-			return nil, 0, fmt.Errorf("%w: unknown record", ErrBadSnapshot)
+			return err == nil
+		})
+		if err != nil {
+			return err
 		}
 	}
-}
-
-func bad(what string, err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: truncated %s: %w", ErrBadSnapshot, what, err)
+	f := &kvsmpb.SnapshotFooter{Tables: uint64(len(s.names)), Keys: nkeys, Crc32C: rw.h.Sum32()}
+	if err := rw.put(&kvsmpb.SnapshotRecord{R: &kvsmpb.SnapshotRecord_Footer{Footer: f}}, false); err != nil {
+		return err
 	}
-	return fmt.Errorf("%w: %s: %w", ErrBadSnapshot, what, err)
+	return bw.Flush()
 }
 
-// crcReader hashes every byte read through it (protodelim needs a
-// ByteReader, so the hash sits above the buffer).
-type crcReader struct {
-	r *bufio.Reader
-	h hash.Hash32
+// recordWriter writes varint-length-delimited records (the framing of
+// google.golang.org/protobuf/encoding/protodelim) through one reused
+// buffer, hashing those before the footer.
+type recordWriter struct {
+	w   io.Writer
+	h   hash.Hash32
+	buf []byte
 }
 
-func (c *crcReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.h.Write(p[:n])
+var marshalOpts = proto.MarshalOptions{Deterministic: true}
+
+func (rw *recordWriter) put(msg proto.Message, hash bool) error {
+	n := marshalOpts.Size(msg)
+	if n > maxRecordBytes {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrRecordTooLarge, n, maxRecordBytes)
+	}
+	b := protowire.AppendVarint(rw.buf[:0], uint64(n))
+	b, err := marshalOpts.MarshalAppend(b, msg)
+	if err != nil {
+		return err
+	}
+	rw.buf = b
+	if hash {
+		rw.h.Write(b)
+	}
+	_, err = rw.w.Write(b)
+	return err
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
 	return n, err
-}
-
-func (c *crcReader) ReadByte() (byte, error) {
-	b, err := c.r.ReadByte()
-	if err == nil {
-		c.h.Write([]byte{b})
-	}
-	return b, err
 }

@@ -2,16 +2,19 @@ package kvsm
 
 import (
 	"bytes"
+	"hash/crc32"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rafter-go/rafter/kvsm/kvsmpb"
 )
 
 func snap(t testing.TB, m *Machine) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	require.NoError(t, m.Snapshot(&b))
+	require.NoError(t, m.WriteSnapshot(&b))
 	return b.Bytes()
 }
 
@@ -56,4 +59,54 @@ func TestRestoreRejectsDamage(t *testing.T) {
 	}
 	require.ErrorIs(t, m.Restore(bytes.NewReader(append(bytes.Clone(good), 0))), ErrBadSnapshot, "trailing byte")
 	assert.Equal(t, want, snap(t, m))
+}
+
+// craft writes a stream with a valid frame, counts and CRC around the
+// given records (tables and entries), as a damaged or hostile writer could.
+func craft(t *testing.T, recs ...*kvsmpb.SnapshotRecord) []byte {
+	var b bytes.Buffer
+	rw := recordWriter{w: &b, h: crc32.New(castagnoli)}
+	require.NoError(t, rw.put(&kvsmpb.SnapshotHeader{Format: snapshotFormat, AppliedIndex: 7}, true))
+	var tables, keys uint64
+	for _, r := range recs {
+		if _, isTable := r.GetR().(*kvsmpb.SnapshotRecord_Table); isTable {
+			tables++
+		} else {
+			keys++
+		}
+		require.NoError(t, rw.put(r, true))
+	}
+	f := &kvsmpb.SnapshotFooter{Tables: tables, Keys: keys, Crc32C: rw.h.Sum32()}
+	require.NoError(t, rw.put(&kvsmpb.SnapshotRecord{R: &kvsmpb.SnapshotRecord_Footer{Footer: f}}, false))
+	return b.Bytes()
+}
+
+func tableRec(name string) *kvsmpb.SnapshotRecord {
+	return &kvsmpb.SnapshotRecord{R: &kvsmpb.SnapshotRecord_Table{Table: name}}
+}
+
+func entryRec(k string) *kvsmpb.SnapshotRecord {
+	return &kvsmpb.SnapshotRecord{R: &kvsmpb.SnapshotRecord_Entry{Entry: &kvsmpb.SnapshotEntry{Key: k, Value: []byte("v")}}}
+}
+
+// A stream whose checksum is right but whose order is not one WriteTo
+// writes is refused too: a repeated key or table would otherwise make
+// two replicas that restored "the same" snapshot differ.
+func TestRestoreRejectsDisorder(t *testing.T) {
+	ok := craft(t, tableRec("a"), entryRec("k"), entryRec("l"), tableRec("b"))
+	m := New()
+	require.NoError(t, m.Restore(bytes.NewReader(ok)), "the crafted frame itself is valid")
+	assert.Equal(t, uint64(7), m.AppliedIndex())
+	want := snap(t, m)
+	for name, s := range map[string][]byte{
+		"tables out of order": craft(t, tableRec("b"), tableRec("a")),
+		"table repeated":      craft(t, tableRec("a"), tableRec("a")),
+		"keys out of order":   craft(t, tableRec("a"), entryRec("l"), entryRec("k")),
+		"key repeated":        craft(t, tableRec("a"), entryRec("k"), entryRec("k")),
+		"key before a table":  craft(t, entryRec("k"), tableRec("a")),
+		"empty table name":    craft(t, tableRec("")),
+	} {
+		assert.ErrorIs(t, m.Restore(bytes.NewReader(s)), ErrBadSnapshot, name)
+	}
+	assert.Equal(t, want, snap(t, m), "refused streams change nothing")
 }
