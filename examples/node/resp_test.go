@@ -18,7 +18,7 @@ import (
 
 func parseAll(t *testing.T, in string, maxBytes int) ([][][]byte, error) {
 	t.Helper()
-	r := newReader(strings.NewReader(in), maxBytes)
+	r := newReader(strings.NewReader(in), readLimits{maxArgs: testMaxArgs, maxBytes: maxBytes})
 	var out [][][]byte
 	for {
 		args, err := r.readRequest()
@@ -31,6 +31,9 @@ func parseAll(t *testing.T, in string, maxBytes int) ([][][]byte, error) {
 		out = append(out, args)
 	}
 }
+
+// testMaxArgs is the -max-args of the parser tests.
+const testMaxArgs = 4096
 
 func words(ss ...string) [][]byte {
 	out := make([][]byte, len(ss))
@@ -74,7 +77,9 @@ func TestReadRequestMalformed(t *testing.T) {
 	}{
 		{"bad multibulk length", "*x\r\n", "invalid multibulk length"},
 		{"negative multibulk length", "*-2\r\n", "invalid multibulk length"},
-		{"too many args", fmt.Sprintf("*%d\r\n", maxArgs+1), "invalid multibulk length"},
+		{"too many args", fmt.Sprintf("*%d\r\n", testMaxArgs+1), "invalid multibulk length"},
+		{"10-million-element array", "*10000000\r\n", "invalid multibulk length"},
+		{"inline with too many args", strings.Repeat("a ", testMaxArgs+1) + "\r\n", "too many arguments"},
 		{"not a bulk", "*1\r\n:1\r\n", "expected '$', got ':'"},
 		{"bad bulk length", "*1\r\n$x\r\n", "invalid bulk length"},
 		{"negative bulk length", "*1\r\n$-1\r\n", "invalid bulk length"},
@@ -123,7 +128,7 @@ func FuzzReadRequest(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r := newReader(bytes.NewReader(in), 1<<16)
+		r := newReader(bytes.NewReader(in), readLimits{maxArgs: testMaxArgs, maxBytes: 1 << 16})
 		for {
 			args, err := r.readRequest()
 			if err != nil {
@@ -136,7 +141,7 @@ func FuzzReadRequest(f *testing.F) {
 			if total > 1<<16 && in[0] == '*' {
 				t.Fatalf("request of %d bytes passed a limit of %d", total, 1<<16)
 			}
-			back, err := newReader(bytes.NewReader(encode(args)), 1<<30).readRequest()
+			back, err := newReader(bytes.NewReader(encode(args)), readLimits{maxArgs: 1 << 20, maxBytes: 1 << 30}).readRequest()
 			if err != nil {
 				t.Fatalf("re-encoded %q does not parse: %v", args, err)
 			}
@@ -154,15 +159,30 @@ func FuzzReadRequest(f *testing.F) {
 
 // testServer is a server with no peer behind it: enough for the commands
 // that do not reach Raft and for the connection handling.
-func testServer(t *testing.T) *server {
+// Options change the config before the server starts; its log goes to
+// t.Log.
+func testServer(t *testing.T, opts ...func(*config)) *server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	cfg := config{Table: "default", OpTimeout: time.Second, MaxRequestBytes: 64, MaxClients: 3, ShutdownGrace: time.Second,
+		IdleTimeout: time.Minute, WriteTimeout: time.Minute, MaxArgs: testMaxArgs, MaxOutputBytes: minOutputBytes, Redis: "127.0.0.1:0"}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ln, err := listenRedis(cfg)
 	require.NoError(t, err)
-	cfg := config{Table: "default", OpTimeout: time.Second, MaxRequestBytes: 64, MaxClients: 3, ShutdownGrace: time.Second}
-	s := newServer(cfg, nil, ln, slog.New(slog.DiscardHandler))
+	s := newServer(cfg, nil, ln, slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	go s.serve()
 	t.Cleanup(func() { s.close(time.Second) })
 	return s
+}
+
+// tWriter sends a server's log lines to t.Log, so a failing test shows
+// them (and a passing one with -v).
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
 
 // roundTrip writes in on a fresh connection and returns everything the

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -117,36 +120,134 @@ func (s *server) clients() int {
 	return len(s.conns)
 }
 
-// serveConn reads requests and answers them in order. Replies are held in
-// the connection's buffer while more requests are already buffered, and
-// flushed together (pipelining).
+// flushBytes: replies of pipelined requests are held back while more
+// requests are already buffered, and written together; once this many
+// bytes wait they are written anyway, so a client's unread replies are
+// held in the kernel's socket buffers (and it is disconnected after
+// -write-timeout), never piling up in the server.
+const flushBytes = 16 << 10
+
+// session is one connection's state.
+type session struct {
+	remote string
+	authed bool
+	reader *reader
+}
+
+// limits are the request limits of an authenticated client (or of every
+// client when there is no -requirepass).
+func (s *server) limits() readLimits {
+	return readLimits{maxArgs: s.cfg.MaxArgs, maxBytes: s.cfg.MaxRequestBytes}
+}
+
+// serveConn reads requests and answers them in order. Replies are held
+// while more requests are already buffered, and flushed together
+// (pipelining). A client has -idle-timeout to send each whole request
+// (which ends idle and trickling connections alike) and -write-timeout to
+// take each batch of replies.
 func (s *server) serveConn(c net.Conn) {
 	defer s.untrack(c)
-	r := newReader(c, s.cfg.MaxRequestBytes)
-	w := newWriter(c)
+	sess := &session{remote: c.RemoteAddr().String(), authed: s.cfg.RequirePass == ""}
+	if !s.handshake(c, sess) {
+		return
+	}
+	lim := s.limits()
+	if !sess.authed {
+		lim = readLimits{maxArgs: min(unauthMaxArgs, lim.maxArgs), maxBytes: min(unauthMaxBytes, lim.maxBytes)}
+	}
+	sess.reader = newReader(c, lim)
+	w := newWriter(c, s.cfg.MaxOutputBytes)
 	for {
-		args, err := r.readRequest()
+		if !s.armRead(c) {
+			return
+		}
+		args, err := sess.reader.readRequest()
 		if err != nil {
-			if errors.Is(err, errProtocol) {
-				s.log.Debug("redis: protocol error", "remote", c.RemoteAddr().String(), "err", err)
-				w.errorReply("ERR " + err.Error())
-				_ = w.flush()
-			} else if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, net.ErrClosed) {
-				s.log.Debug("redis: connection read failed", "remote", c.RemoteAddr().String(), "err", err)
-			}
+			s.readFailed(c, sess, w, err)
 			return
 		}
 		if len(args) == 0 {
 			continue
 		}
-		s.exec(s.base, w, args)
-		quit := len(args) > 0 && len(args[0]) == 4 && string(toLower(args[0])) == "quit"
-		if quit || !r.buffered() {
-			if err := w.flush(); err != nil || quit {
+		mark := w.pending()
+		s.execSession(sess, w, args)
+		if w.overflowed() {
+			w.cutReply(mark)
+			s.log.Warn("redis: reply over -max-output-bytes replaced by an error", "remote", sess.remote, "limit", s.cfg.MaxOutputBytes)
+			w.errorReply("ERR reply exceeds -max-output-bytes (" + strconv.Itoa(s.cfg.MaxOutputBytes) + ")")
+		}
+		quit := len(args[0]) == 4 && string(toLower(args[0])) == "quit"
+		if quit || !sess.reader.buffered() || w.pending() >= flushBytes {
+			if err := s.flush(c, sess, w); err != nil || quit {
 				return
 			}
 		}
 	}
+}
+
+// execSession runs one request of sess: AUTH and the NOAUTH gate here,
+// the rest through exec.
+func (s *server) execSession(sess *session, w *writer, args [][]byte) {
+	if s.authGate(sess, w, args) {
+		return
+	}
+	if strings.EqualFold(string(args[0]), "auth") {
+		cmdAuth(sess, s, w, args)
+		return
+	}
+	s.exec(s.base, w, args)
+}
+
+// armRead gives the client -idle-timeout to send its next request. It
+// reports false once the server is closing: close sets a past deadline to
+// wake every reader, and a reader arming a fresh one after that must see
+// the flag instead (close sets the flag first, under the same lock).
+func (s *server) armRead(c net.Conn) bool {
+	_ = c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+	return !s.stopping()
+}
+
+// flush writes the held replies, giving the client -write-timeout to take
+// them.
+func (s *server) flush(c net.Conn, sess *session, w *writer) error {
+	_ = c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	err := w.flush()
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		s.log.Warn("redis: client left its replies unread for -write-timeout; disconnected", "remote", sess.remote, "timeout", s.cfg.WriteTimeout)
+	}
+	return err
+}
+
+// readFailed answers a malformed request and logs why a connection ends.
+func (s *server) readFailed(c net.Conn, sess *session, w *writer, err error) {
+	switch {
+	case errors.Is(err, errProtocol):
+		s.log.Info("redis: protocol error; disconnected", "remote", sess.remote, "err", err)
+		w.errorReply("ERR " + err.Error())
+		_ = s.flush(c, sess, w)
+	case errors.Is(err, os.ErrDeadlineExceeded) && !s.stopping():
+		s.log.Info("redis: no whole request within -idle-timeout; disconnected", "remote", sess.remote, "timeout", s.cfg.IdleTimeout)
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, os.ErrDeadlineExceeded):
+	default:
+		s.log.Debug("redis: connection read failed", "remote", sess.remote, "err", err)
+	}
+}
+
+// handshake completes a TLS handshake (a no-op on a plain connection)
+// within -idle-timeout, so a client that opens TLS and stalls is dropped
+// like an idle one.
+func (s *server) handshake(c net.Conn, sess *session) bool {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(s.base, s.cfg.IdleTimeout)
+	defer cancel()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		s.log.Info("redis: TLS handshake failed; disconnected", "remote", sess.remote, "err", err)
+		return false
+	}
+	return true
 }
 
 func toLower(b []byte) []byte {
