@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,10 +171,39 @@ func testServer(t *testing.T, opts ...func(*config)) *server {
 	}
 	ln, err := listenRedis(cfg)
 	require.NoError(t, err)
-	s := newServer(cfg, nil, ln, slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	logs := &logBuffer{}
+	s := newServer(cfg, nil, ln, slog.New(slog.NewTextHandler(io.MultiWriter(tWriter{t}, logs), &slog.HandlerOptions{Level: slog.LevelInfo})))
+	testLogs.Store(s, logs)
 	go s.serve()
 	t.Cleanup(func() { s.close(time.Second) })
 	return s
+}
+
+// testLogs holds each test server's log (by *server), for serverLog.
+var testLogs sync.Map
+
+// serverLog is what a test server has logged so far.
+func serverLog(s *server) string {
+	l, _ := testLogs.Load(s)
+	return l.(*logBuffer).String()
+}
+
+// logBuffer is a log that tests read while the server writes it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // tWriter sends a server's log lines to t.Log, so a failing test shows
