@@ -356,3 +356,35 @@ func FuzzGlobMatch(f *testing.F) {
 		}
 	})
 }
+
+// TestServerMaxArgs: -max-args bounds a request array and an inline
+// command.
+func TestServerMaxArgs(t *testing.T) {
+	s := testServer(t, func(c *config) { c.MaxArgs = 3 })
+	assert.Equal(t, "$1\r\na\r\n", roundTrip(t, s, "*2\r\n$4\r\nECHO\r\n$1\r\na\r\n", true))
+	assert.Equal(t, "-ERR Protocol error: invalid multibulk length\r\n", roundTrip(t, s, "*4\r\n", false))
+	assert.Equal(t, "-ERR Protocol error: too many arguments\r\n", roundTrip(t, s, "EXISTS a b c\r\n", false))
+	assert.Contains(t, serverLog(s), "redis: protocol error; disconnected")
+}
+
+// TestServerMaxOutput: a reply over -max-output-bytes is replaced by an
+// error, logged, and the connection carries on.
+func TestServerMaxOutput(t *testing.T) {
+	s := testServer(t, func(c *config) { c.MaxRequestBytes = 1 << 20 })
+	big := strings.Repeat("x", minOutputBytes)
+	c := dialSession(t, s)
+	assert.Equal(t, "-ERR reply exceeds -max-output-bytes (65536)", c.do(string(encode(words("ECHO", big)))))
+	assert.Equal(t, "+PONG", c.do("PING\r\n"))
+	fits := strings.Repeat("x", minOutputBytes-100)
+	assert.Equal(t, fmt.Sprintf("$%d", len(fits)), c.do(string(encode(words("ECHO", fits)))))
+	assert.Contains(t, serverLog(s), "redis: reply over -max-output-bytes replaced by an error")
+}
+
+// TestServerMaxClientsLogged: refusals at -max-clients are logged.
+func TestServerMaxClientsLogged(t *testing.T) {
+	s := testServer(t, func(c *config) { c.MaxClients = 1 })
+	dialSession(t, s).do("PING\r\n")
+	assert.Equal(t, "-ERR max number of clients reached\r\n", roundTrip(t, s, "", false))
+	assert.Eventually(t, func() bool { return strings.Contains(serverLog(s), "connections refused at -max-clients") },
+		5*time.Second, 10*time.Millisecond)
+}

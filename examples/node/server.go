@@ -33,6 +33,10 @@ type server struct {
 	base   context.Context
 	cancel context.CancelFunc
 
+	// refused and refusedLogged belong to the accept loop (logRefused).
+	refused       int
+	refusedLogged time.Time
+
 	mu      sync.Mutex
 	conns   map[net.Conn]struct{}
 	closing bool
@@ -68,13 +72,35 @@ func (s *server) serve() {
 		case tracked:
 			go s.serveConn(c)
 		case tooMany:
-			// As Redis: an error reply, then close.
-			_, _ = c.Write([]byte("-ERR max number of clients reached\r\n"))
+			// As Redis: an error reply, then close. A fresh socket's
+			// buffer takes the reply at once; on the TLS port it would
+			// need a handshake, which a stalling client could drag out
+			// while the accept loop waits, so it is closed unanswered.
+			if _, isTLS := c.(*tls.Conn); !isTLS {
+				_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+				_, _ = c.Write([]byte("-ERR max number of clients reached\r\n"))
+			}
 			c.Close()
+			s.logRefused(c)
 		case closing:
 			c.Close()
 			return
 		}
+	}
+}
+
+// refusedLogEvery spaces the log lines about refused connections, so a
+// flood of them does not flood the log.
+const refusedLogEvery = 10 * time.Second
+
+// logRefused logs a connection refused at -max-clients: the first, then
+// at most one line per refusedLogEvery with the count since the last.
+// Only the accept loop calls it.
+func (s *server) logRefused(c net.Conn) {
+	s.refused++
+	if now := time.Now(); now.Sub(s.refusedLogged) >= refusedLogEvery {
+		s.log.Warn("redis: connections refused at -max-clients", "limit", s.cfg.MaxClients, "refused", s.refused, "last", c.RemoteAddr().String())
+		s.refused, s.refusedLogged = 0, now
 	}
 }
 
