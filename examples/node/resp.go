@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // The Redis protocol, RESP2 (https://redis.io/docs/latest/develop/reference/protocol-spec/):
@@ -387,6 +388,11 @@ func (w *writer) arrayHeader(n int) {
 
 func (w *writer) line(kind byte, s string) {
 	w.put(kind)
+	if !strings.ContainsAny(s, "\r\n") {
+		w.putString(s)
+		w.putString("\r\n")
+		return
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '\r' || c == '\n' {

@@ -155,9 +155,10 @@ const flushBytes = 16 << 10
 
 // session is one connection's state.
 type session struct {
-	remote string
-	authed bool
-	reader *reader
+	remote    string
+	authed    bool
+	reader    *reader
+	deadlines deadlines
 }
 
 // limits are the request limits of an authenticated client (or of every
@@ -184,7 +185,7 @@ func (s *server) serveConn(c net.Conn) {
 	sess.reader = newReader(c, lim)
 	w := newWriter(c, s.cfg.MaxOutputBytes)
 	for {
-		if !s.armRead(c) {
+		if !s.armRead(c, &sess.deadlines) {
 			return
 		}
 		args, err := sess.reader.readRequest()
@@ -224,19 +225,38 @@ func (s *server) execSession(sess *session, w *writer, args [][]byte) {
 	s.exec(s.base, w, args)
 }
 
+// Deadlines are re-armed lazily: setting one costs a timer update, which
+// per request was a measurable share of a pipelined PING's cost. A
+// deadline is renewed once more than 1/rearmFraction of its timeout has
+// passed since it was set, so a client always gets between 15/16 of the
+// timeout and all of it.
+const rearmFraction = 16
+
+// deadlines are one connection's read and write deadlines and when they
+// were set.
+type deadlines struct {
+	read, write time.Time
+}
+
 // armRead gives the client -idle-timeout to send its next request. It
 // reports false once the server is closing: close sets a past deadline to
 // wake every reader, and a reader arming a fresh one after that must see
 // the flag instead (close sets the flag first, under the same lock).
-func (s *server) armRead(c net.Conn) bool {
-	_ = c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+func (s *server) armRead(c net.Conn, d *deadlines) bool {
+	if now := time.Now(); now.Sub(d.read) > s.cfg.IdleTimeout/rearmFraction {
+		_ = c.SetReadDeadline(now.Add(s.cfg.IdleTimeout))
+		d.read = now
+	}
 	return !s.stopping()
 }
 
 // flush writes the held replies, giving the client -write-timeout to take
 // them.
 func (s *server) flush(c net.Conn, sess *session, w *writer) error {
-	_ = c.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	if now := time.Now(); now.Sub(sess.deadlines.write) > s.cfg.WriteTimeout/rearmFraction {
+		_ = c.SetWriteDeadline(now.Add(s.cfg.WriteTimeout))
+		sess.deadlines.write = now
+	}
 	err := w.flush()
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		s.log.Warn("redis: client left its replies unread for -write-timeout; disconnected", "remote", sess.remote, "timeout", s.cfg.WriteTimeout)
