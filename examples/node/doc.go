@@ -64,10 +64,10 @@
 //	-redis-tls-cert c      TLS on the Redis port with this certificate
 //	-redis-tls-key k       and key (TLS 1.2 or later)
 //	-redis-tls-ca ca       also require a client certificate signed by ca
-//	-idle-timeout 5m       a client gets this long to send each whole
-//	                       request (so idle and trickling "slowloris"
-//	                       clients alike are disconnected); also bounds a
-//	                       TLS handshake
+//	-idle-timeout 5m       a client gets this long (to within 1/16) to
+//	                       send each whole request, so idle and trickling
+//	                       "slowloris" clients alike are disconnected;
+//	                       also bounds a TLS handshake
 //	-write-timeout 30s     a client that leaves its replies unread this
 //	                       long is disconnected (replies wait in the
 //	                       kernel's socket buffer, not in the node)
