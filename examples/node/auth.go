@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"strings"
+	"time"
 )
 
 // Redis's reply texts for AUTH (Redis 6+), so clients that match on them
@@ -68,5 +69,7 @@ func cmdAuth(sess *session, s *server, w *writer, args [][]byte) {
 	}
 	sess.authed = true
 	sess.reader.lim = s.limits()
+	sess.deadlines.read = time.Time{} // from -auth-timeout to -idle-timeout
+
 	w.simple("OK")
 }

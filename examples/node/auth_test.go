@@ -85,3 +85,34 @@ func TestAuthWithoutPassword(t *testing.T) {
 	assert.Equal(t, "+PONG", a.do("PING\r\n"), "no -requirepass: no AUTH needed")
 	assert.Equal(t, "-"+replyNoPass, a.do("AUTH x\r\n"))
 }
+
+// TestAuthTimeout: with -requirepass a client must authenticate within
+// -auth-timeout, whatever else it sends; once authenticated, -idle-timeout
+// applies.
+func TestAuthTimeout(t *testing.T) {
+	s := testServer(t, func(c *config) {
+		c.RequirePass = "s3cret"
+		c.AuthTimeout = 500 * time.Millisecond
+		c.IdleTimeout = time.Minute
+	})
+	stranger := dialSession(t, s)
+	authed := dialSession(t, s)
+	assert.Equal(t, "+OK", authed.do("AUTH s3cret\r\n"))
+	start := time.Now()
+	for time.Since(start) < 5*time.Second {
+		_, err := stranger.c.Write([]byte("PING\r\n"))
+		if err != nil {
+			break
+		}
+		require.NoError(t, stranger.c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		if _, err := stranger.br.ReadString('\n'); err != nil {
+			break // closed by the server
+		}
+		time.Sleep(50 * time.Millisecond) // the stranger's pace: busy, never authenticated
+	}
+	took := time.Since(start)
+	assert.Less(t, took, 5*time.Second, "an unauthenticated client must be disconnected after -auth-timeout")
+	assert.GreaterOrEqual(t, took, 400*time.Millisecond, "not before -auth-timeout")
+	assert.Contains(t, serverLog(s), "not authenticated within -auth-timeout")
+	assert.Equal(t, "+PONG", authed.do("PING\r\n"), "an authenticated client keeps -idle-timeout")
+}

@@ -11,7 +11,7 @@ import (
 
 func benchConfig() config {
 	return config{Table: "default", OpTimeout: time.Second, MaxRequestBytes: 1 << 20, MaxClients: 10, ShutdownGrace: time.Second,
-		IdleTimeout: time.Minute, WriteTimeout: time.Minute, MaxArgs: 4096, MaxOutputBytes: 32 << 20}
+		IdleTimeout: time.Minute, AuthTimeout: 10 * time.Second, WriteTimeout: time.Minute, MaxArgs: 4096, MaxOutputBytes: 32 << 20}
 }
 
 // BenchmarkPipelinedPing: one connection, PING in pipelined batches of

@@ -40,6 +40,7 @@ type config struct {
 	RedisTLSKey    string        // its PEM private key
 	RedisTLSCA     string        // PEM CA bundle; when set, clients must show a certificate it signed
 	IdleTimeout    time.Duration // how long a client has to send a whole request
+	AuthTimeout    time.Duration // with RequirePass: how long a client has to authenticate
 	WriteTimeout   time.Duration // how long a client may leave replies unread
 	MaxArgs        int           // elements of one request array
 	MaxOutputBytes int           // largest reply (pipelined replies included) held for one client
@@ -84,6 +85,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.RedisTLSKey, "redis-tls-key", "", "PEM private key of -redis-tls-cert")
 	fs.StringVar(&c.RedisTLSCA, "redis-tls-ca", "", "PEM CA certificates; when given, Redis clients must present a certificate signed by one")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 5*time.Minute, "a Redis client that takes longer than this to send a whole request (idle or trickling) is disconnected")
+	fs.DurationVar(&c.AuthTimeout, "auth-timeout", 10*time.Second, "with -requirepass, a Redis client that has not authenticated within this long is disconnected (strangers cannot hold connections for -idle-timeout)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", 30*time.Second, "a Redis client that leaves its replies unread this long is disconnected")
 	fs.IntVar(&c.MaxArgs, "max-args", 4096, "most elements of one Redis request array")
 	fs.IntVar(&c.MaxOutputBytes, "max-output-bytes", 32<<20, "largest reply (with the pipelined replies before it) held for one Redis client; a larger one is replaced by an error")
@@ -191,6 +193,8 @@ func (c *config) fillRedis(passFile string) error {
 	switch {
 	case c.IdleTimeout <= 0:
 		return errors.New("-idle-timeout must be positive")
+	case c.AuthTimeout <= 0:
+		return errors.New("-auth-timeout must be positive")
 	case c.WriteTimeout <= 0:
 		return errors.New("-write-timeout must be positive")
 	case c.MaxArgs < 1:

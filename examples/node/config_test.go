@@ -41,6 +41,7 @@ func TestParseFlagsRedisDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 5*time.Minute, c.IdleTimeout)
 	assert.Equal(t, 30*time.Second, c.WriteTimeout)
+	assert.Equal(t, 10*time.Second, c.AuthTimeout)
 	assert.Equal(t, 4096, c.MaxArgs)
 	assert.Equal(t, 32<<20, c.MaxOutputBytes)
 	assert.Equal(t, 1<<20, c.MaxRequestBytes)
@@ -78,6 +79,7 @@ func TestParseFlagsErrors(t *testing.T) {
 		{"zero op timeout", []string{"-name", "a", "-peers", testPeers, "-op-timeout", "0s"}, "-op-timeout"},
 		{"extra args", []string{"-name", "a", "-peers", testPeers, "extra"}, "unexpected arguments"},
 		{"zero idle timeout", []string{"-name", "a", "-peers", testPeers, "-idle-timeout", "0s"}, "-idle-timeout"},
+		{"zero auth timeout", []string{"-name", "a", "-peers", testPeers, "-auth-timeout", "0s"}, "-auth-timeout"},
 		{"zero write timeout", []string{"-name", "a", "-peers", testPeers, "-write-timeout", "0s"}, "-write-timeout"},
 		{"zero max args", []string{"-name", "a", "-peers", testPeers, "-max-args", "0"}, "-max-args"},
 		{"tiny output limit", []string{"-name", "a", "-peers", testPeers, "-max-output-bytes", "100"}, "-max-output-bytes"},

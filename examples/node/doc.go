@@ -61,6 +61,9 @@
 //	                       hold at most 10 arguments and 16 KiB.
 //	-requirepass-file f    the same, the password being f's first line
 //	                       (a password on the command line shows in ps)
+//	-auth-timeout 10s      with a password, a client that has not
+//	                       authenticated within this long is disconnected,
+//	                       so strangers cannot hold -max-clients' places
 //	-redis-tls-cert c      TLS on the Redis port with this certificate
 //	-redis-tls-key k       and key (TLS 1.2 or later)
 //	-redis-tls-ca ca       also require a client certificate signed by ca

@@ -165,7 +165,7 @@ func FuzzReadRequest(f *testing.F) {
 func testServer(t *testing.T, opts ...func(*config)) *server {
 	t.Helper()
 	cfg := config{Table: "default", OpTimeout: time.Second, MaxRequestBytes: 64, MaxClients: 3, ShutdownGrace: time.Second,
-		IdleTimeout: time.Minute, WriteTimeout: time.Minute, MaxArgs: testMaxArgs, MaxOutputBytes: minOutputBytes, Redis: "127.0.0.1:0"}
+		IdleTimeout: time.Minute, AuthTimeout: 10 * time.Second, WriteTimeout: time.Minute, MaxArgs: testMaxArgs, MaxOutputBytes: minOutputBytes, Redis: "127.0.0.1:0"}
 	for _, o := range opts {
 		o(&cfg)
 	}

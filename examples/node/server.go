@@ -185,7 +185,7 @@ func (s *server) serveConn(c net.Conn) {
 	sess.reader = newReader(c, lim)
 	w := newWriter(c, s.cfg.MaxOutputBytes)
 	for {
-		if !s.armRead(c, &sess.deadlines) {
+		if !s.armRead(c, sess) {
 			return
 		}
 		args, err := sess.reader.readRequest()
@@ -242,12 +242,25 @@ type deadlines struct {
 // reports false once the server is closing: close sets a past deadline to
 // wake every reader, and a reader arming a fresh one after that must see
 // the flag instead (close sets the flag first, under the same lock).
-func (s *server) armRead(c net.Conn, d *deadlines) bool {
-	if now := time.Now(); now.Sub(d.read) > s.cfg.IdleTimeout/rearmFraction {
-		_ = c.SetReadDeadline(now.Add(s.cfg.IdleTimeout))
-		d.read = now
+func (s *server) armRead(c net.Conn, sess *session) bool {
+	timeout := s.readTimeout(sess)
+	renew := timeout == s.cfg.IdleTimeout || sess.deadlines.read.IsZero()
+	if now := time.Now(); renew && now.Sub(sess.deadlines.read) > timeout/rearmFraction {
+		_ = c.SetReadDeadline(now.Add(timeout))
+		sess.deadlines.read = now
 	}
 	return !s.stopping()
+}
+
+// readTimeout is -idle-timeout, or -auth-timeout if shorter while the
+// client has not authenticated: a stranger without the password cannot
+// hold one of -max-clients' places for long. The -auth-timeout deadline
+// is set once, when the connection is accepted, and not renewed.
+func (s *server) readTimeout(sess *session) time.Duration {
+	if sess.authed || s.cfg.AuthTimeout >= s.cfg.IdleTimeout {
+		return s.cfg.IdleTimeout
+	}
+	return s.cfg.AuthTimeout
 }
 
 // flush writes the held replies, giving the client -write-timeout to take
@@ -271,6 +284,8 @@ func (s *server) readFailed(c net.Conn, sess *session, w *writer, err error) {
 		s.log.Info("redis: protocol error; disconnected", "remote", sess.remote, "err", err)
 		w.errorReply("ERR " + err.Error())
 		_ = s.flush(c, sess, w)
+	case errors.Is(err, os.ErrDeadlineExceeded) && !s.stopping() && !sess.authed:
+		s.log.Info("redis: not authenticated within -auth-timeout; disconnected", "remote", sess.remote, "timeout", s.readTimeout(sess))
 	case errors.Is(err, os.ErrDeadlineExceeded) && !s.stopping():
 		s.log.Info("redis: no whole request within -idle-timeout; disconnected", "remote", sess.remote, "timeout", s.cfg.IdleTimeout)
 	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, os.ErrDeadlineExceeded):
@@ -287,7 +302,7 @@ func (s *server) handshake(c net.Conn, sess *session) bool {
 	if !ok {
 		return true
 	}
-	ctx, cancel := context.WithTimeout(s.base, s.cfg.IdleTimeout)
+	ctx, cancel := context.WithTimeout(s.base, s.readTimeout(sess))
 	defer cancel()
 	if err := tc.HandshakeContext(ctx); err != nil {
 		s.log.Info("redis: TLS handshake failed; disconnected", "remote", sess.remote, "err", err)
