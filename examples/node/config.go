@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -32,6 +33,17 @@ type config struct {
 	MaxRequestBytes int
 	MaxClients      int
 	LogLevel        slog.Level
+
+	// The Redis front end's defences (see doc.go, "Security and limits").
+	RequirePass    string        // AUTH password; "" lets every client in
+	RedisTLSCert   string        // PEM certificate of the RESP listener; TLS when set
+	RedisTLSKey    string        // its PEM private key
+	RedisTLSCA     string        // PEM CA bundle; when set, clients must show a certificate it signed
+	IdleTimeout    time.Duration // how long a client has to send a whole request
+	AuthTimeout    time.Duration // with RequirePass: how long a client has to authenticate
+	WriteTimeout   time.Duration // how long a client may leave replies unread
+	MaxArgs        int           // elements of one request array
+	MaxOutputBytes int           // largest reply (pipelined replies included) held for one client
 }
 
 // self is this node's peer.
@@ -43,7 +55,7 @@ var errUsage = errors.New("node: bad command line")
 // errors go to out.
 func parseFlags(args []string, out io.Writer) (config, error) {
 	var c config
-	var peers, level string
+	var peers, level, passFile string
 	fs := flag.NewFlagSet("node", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
@@ -65,8 +77,18 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.DurationVar(&c.ElectionTimeout, "election-timeout", rafter.DefaultOptions().ElectionTimeoutMin, "minimum election timeout (timeouts are drawn from [t, 2t))")
 	fs.DurationVar(&c.OpTimeout, "op-timeout", 5*time.Second, "deadline of one Redis command's Raft round trip")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "on SIGTERM, how long commands in flight may take to finish")
-	fs.IntVar(&c.MaxRequestBytes, "max-request-bytes", 1<<20, "largest total argument size of one Redis request")
+	fs.IntVar(&c.MaxRequestBytes, "max-request-bytes", 1<<20, "largest total argument size of one Redis request (so the largest bulk length)")
 	fs.IntVar(&c.MaxClients, "max-clients", 10000, "most Redis connections served at once; more are refused with an error reply")
+	fs.StringVar(&c.RequirePass, "requirepass", "", "password clients must give with AUTH before any other command (visible in ps: prefer -requirepass-file)")
+	fs.StringVar(&passFile, "requirepass-file", "", "file whose first line is the AUTH password")
+	fs.StringVar(&c.RedisTLSCert, "redis-tls-cert", "", "PEM certificate for TLS on the Redis listener (with -redis-tls-key)")
+	fs.StringVar(&c.RedisTLSKey, "redis-tls-key", "", "PEM private key of -redis-tls-cert")
+	fs.StringVar(&c.RedisTLSCA, "redis-tls-ca", "", "PEM CA certificates; when given, Redis clients must present a certificate signed by one")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 5*time.Minute, "a Redis client that takes longer than this to send a whole request (idle or trickling) is disconnected")
+	fs.DurationVar(&c.AuthTimeout, "auth-timeout", 10*time.Second, "with -requirepass, a Redis client that has not authenticated within this long is disconnected (strangers cannot hold connections for -idle-timeout)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", 30*time.Second, "a Redis client that leaves its replies unread this long is disconnected")
+	fs.IntVar(&c.MaxArgs, "max-args", 4096, "most elements of one Redis request array")
+	fs.IntVar(&c.MaxOutputBytes, "max-output-bytes", 32<<20, "largest reply (with the pipelined replies before it) held for one Redis client; a larger one is replaced by an error")
 	fs.StringVar(&level, "log-level", "info", "log level on stderr: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return config{}, fmt.Errorf("%w: %w", errUsage, err)
@@ -78,6 +100,9 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 		return config{}, fmt.Errorf("%w: -log-level: %w", errUsage, err)
 	}
 	if err := c.fill(peers); err != nil {
+		return config{}, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if err := c.fillRedis(passFile); err != nil {
 		return config{}, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return c, nil
@@ -157,4 +182,43 @@ func parsePeers(s string) ([]rafter.Peer, error) {
 		out = append(out, rafter.Peer{Name: name, Node: addr})
 	}
 	return out, nil
+}
+
+// minOutputBytes is the least -max-output-bytes: room for the replies
+// held before a flush (flushBytes) and an error reply.
+const minOutputBytes = 64 << 10
+
+// fillRedis checks the Redis front end's flags and reads -requirepass-file.
+func (c *config) fillRedis(passFile string) error {
+	switch {
+	case c.IdleTimeout <= 0:
+		return errors.New("-idle-timeout must be positive")
+	case c.AuthTimeout <= 0:
+		return errors.New("-auth-timeout must be positive")
+	case c.WriteTimeout <= 0:
+		return errors.New("-write-timeout must be positive")
+	case c.MaxArgs < 1:
+		return errors.New("-max-args must be positive")
+	case c.MaxOutputBytes < minOutputBytes:
+		return fmt.Errorf("-max-output-bytes must be at least %d", minOutputBytes)
+	case (c.RedisTLSCert == "") != (c.RedisTLSKey == ""):
+		return errors.New("-redis-tls-cert and -redis-tls-key go together")
+	case c.RedisTLSCA != "" && c.RedisTLSCert == "":
+		return errors.New("-redis-tls-ca needs -redis-tls-cert and -redis-tls-key")
+	case passFile != "" && c.RequirePass != "":
+		return errors.New("give -requirepass or -requirepass-file, not both")
+	}
+	if passFile == "" {
+		return nil
+	}
+	b, err := os.ReadFile(passFile)
+	if err != nil {
+		return fmt.Errorf("-requirepass-file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	c.RequirePass = strings.TrimSuffix(line, "\r")
+	if c.RequirePass == "" {
+		return fmt.Errorf("-requirepass-file %s: the first line is empty", passFile)
+	}
+	return nil
 }

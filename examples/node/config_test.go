@@ -4,8 +4,10 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -34,6 +36,31 @@ func TestParseFlagsListenAll(t *testing.T) {
 	assert.True(t, c.Bootstrap)
 }
 
+func TestParseFlagsRedisDefaults(t *testing.T) {
+	c, err := parseFlags([]string{"-name", "a", "-peers", testPeers}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Minute, c.IdleTimeout)
+	assert.Equal(t, 30*time.Second, c.WriteTimeout)
+	assert.Equal(t, 10*time.Second, c.AuthTimeout)
+	assert.Equal(t, 4096, c.MaxArgs)
+	assert.Equal(t, 32<<20, c.MaxOutputBytes)
+	assert.Equal(t, 1<<20, c.MaxRequestBytes)
+	assert.Equal(t, 10000, c.MaxClients)
+	assert.Empty(t, c.RequirePass)
+	assert.Empty(t, c.RedisTLSCert)
+}
+
+func TestParseFlagsRequirePassFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "pass")
+	require.NoError(t, os.WriteFile(f, []byte("s3cret\r\nignored\n"), 0o600))
+	c, err := parseFlags([]string{"-name", "a", "-peers", testPeers, "-requirepass-file", f}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "s3cret", c.RequirePass)
+	require.NoError(t, os.WriteFile(f, []byte("\nx\n"), 0o600))
+	_, err = parseFlags([]string{"-name", "a", "-peers", testPeers, "-requirepass-file", f}, io.Discard)
+	assert.ErrorContains(t, err, "the first line is empty")
+}
+
 func TestParseFlagsErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -51,6 +78,15 @@ func TestParseFlagsErrors(t *testing.T) {
 		{"bad level", []string{"-name", "a", "-peers", testPeers, "-log-level", "loud"}, "-log-level"},
 		{"zero op timeout", []string{"-name", "a", "-peers", testPeers, "-op-timeout", "0s"}, "-op-timeout"},
 		{"extra args", []string{"-name", "a", "-peers", testPeers, "extra"}, "unexpected arguments"},
+		{"zero idle timeout", []string{"-name", "a", "-peers", testPeers, "-idle-timeout", "0s"}, "-idle-timeout"},
+		{"zero auth timeout", []string{"-name", "a", "-peers", testPeers, "-auth-timeout", "0s"}, "-auth-timeout"},
+		{"zero write timeout", []string{"-name", "a", "-peers", testPeers, "-write-timeout", "0s"}, "-write-timeout"},
+		{"zero max args", []string{"-name", "a", "-peers", testPeers, "-max-args", "0"}, "-max-args"},
+		{"tiny output limit", []string{"-name", "a", "-peers", testPeers, "-max-output-bytes", "100"}, "-max-output-bytes"},
+		{"cert without key", []string{"-name", "a", "-peers", testPeers, "-redis-tls-cert", "a.crt"}, "go together"},
+		{"ca without cert", []string{"-name", "a", "-peers", testPeers, "-redis-tls-ca", "ca.crt"}, "-redis-tls-ca needs"},
+		{"two passwords", []string{"-name", "a", "-peers", testPeers, "-requirepass", "x", "-requirepass-file", "f"}, "not both"},
+		{"missing password file", []string{"-name", "a", "-peers", testPeers, "-requirepass-file", "/nonexistent/pass"}, "-requirepass-file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -18,6 +17,17 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "certs" {
+		err := runCerts(os.Args[2:], os.Stdout, os.Stderr)
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			os.Exit(0)
+		case err != nil:
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
@@ -62,10 +72,10 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 	if err := sys.StartNode(self, opts); err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
-	ln, err := net.Listen("tcp", cfg.Redis)
+	ln, err := listenRedis(cfg)
 	if err != nil {
 		_ = sys.StopNode(self)
-		return fmt.Errorf("node: redis listener: %w", err)
+		return err
 	}
 	srv := newServer(cfg, sys, ln, logger)
 	bg, cancelBG := context.WithCancel(ctx)
@@ -78,7 +88,8 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 		ensureTable(bg, srv.kv, cfg, logger)
 	}()
 	go srv.serve()
-	logger.Info("node: serving", "peer", self.String(), "data", cfg.DataDir, "redis", ln.Addr().String(), "bootstrap", cfg.Bootstrap)
+	logger.Info("node: serving", "peer", self.String(), "data", cfg.DataDir, "redis", ln.Addr().String(), "bootstrap", cfg.Bootstrap,
+		"redis_tls", cfg.RedisTLSCert != "", "redis_client_certs", cfg.RedisTLSCA != "", "requirepass", cfg.RequirePass != "")
 	fmt.Fprintf(stdout, "ready name=%s raft=%s redis=%s\n", self.Name, sys.Address(), ln.Addr())
 
 	<-ctx.Done()

@@ -68,11 +68,13 @@ func freePorts(t *testing.T, n int) []int {
 
 var readyLine = regexp.MustCompile(`^ready name=(\S+) raft=(\S+) redis=(\S+)$`)
 
-// startNode starts one node process and waits for its ready line.
-func startNode(t *testing.T, bin, dir, name, peers string, bootstrap bool) *proc {
+// startNode starts one node process (with extra flags, if any) and waits
+// for its ready line.
+func startNode(t *testing.T, bin, dir, name, peers string, bootstrap bool, extra ...string) *proc {
 	t.Helper()
 	args := []string{"-name", name, "-peers", peers, "-data", filepath.Join(dir, name),
 		"-redis", "127.0.0.1:0", "-log-level", "info"}
+	args = append(args, extra...)
 	if bootstrap {
 		args = append(args, "-bootstrap")
 	}

@@ -39,7 +39,7 @@ func TestReplyErr(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			w := newWriter(&b)
+			w := newWriter(&b, minOutputBytes)
 			s.replyErr(w, tt.err, tt.write)
 			assert.NoError(t, w.flush())
 			assert.True(t, strings.HasPrefix(b.String(), tt.want), "got %q", b.String())

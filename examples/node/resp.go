@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // The Redis protocol, RESP2 (https://redis.io/docs/latest/develop/reference/protocol-spec/):
@@ -14,15 +16,41 @@ import (
 // space-separated words ("GET k\r\n", what a person types into telnet).
 
 // Limits of one request. A request over them is a protocol error: the
-// connection gets an error reply and is closed, as Redis does.
+// connection gets an error reply and is closed, as Redis does. The
+// per-request limits on arguments and bytes are flags (readLimits).
 const (
 	// maxInlineBytes bounds an inline command line (Redis:
 	// PROTO_INLINE_MAX_SIZE, 64 KiB).
 	maxInlineBytes = 64 << 10
-	// maxArgs bounds the elements of one request array. Every command
-	// here takes a handful of arguments, DEL and EXISTS a list of keys.
-	maxArgs = 4096
+	// readBufferBytes is the read buffer of a connection: how far the
+	// server reads ahead of the request it runs. Pipelined requests
+	// beyond it wait in the kernel, where TCP flow control pushes back on
+	// the client, so a client's backlog costs the server no more than
+	// this. Small, because every idle connection holds one.
+	readBufferBytes = 4 << 10
+	// bulkChunkBytes is the first allocation for a bulk string's bytes;
+	// larger ones grow (doubling) only once the bytes already read fill
+	// them, so a declared length ("$1000000") costs nothing until the
+	// bytes arrive.
+	bulkChunkBytes = 4 << 10
+	// argsChunk is the first capacity of a request's argument list, for
+	// the same reason ("*4096" allocates room for 16 until they arrive).
+	argsChunk = 16
 )
+
+// Before AUTH a client may send only small requests, as Redis 7 does
+// (its "unauthenticated multibulk/bulk length"): a stranger without the
+// password cannot make the server buffer anything large.
+const (
+	unauthMaxArgs  = 10
+	unauthMaxBytes = 16 << 10
+)
+
+// readLimits bound one request.
+type readLimits struct {
+	maxArgs  int // elements of a request array
+	maxBytes int // total bytes of a request's arguments (so of any one bulk)
+}
 
 // errProtocol marks a malformed request; the connection cannot be
 // resynchronised after it, so the server replies and closes.
@@ -35,13 +63,12 @@ func protocolError(format string, args ...any) error {
 
 // reader reads requests from one connection.
 type reader struct {
-	br *bufio.Reader
-	// maxBytes bounds the total argument bytes of one request.
-	maxBytes int
+	br  *bufio.Reader
+	lim readLimits
 }
 
-func newReader(r io.Reader, maxBytes int) *reader {
-	return &reader{br: bufio.NewReaderSize(r, 16<<10), maxBytes: maxBytes}
+func newReader(r io.Reader, lim readLimits) *reader {
+	return &reader{br: bufio.NewReaderSize(r, readBufferBytes), lim: lim}
 }
 
 // buffered reports whether more request bytes are already buffered, so the
@@ -69,10 +96,10 @@ func (r *reader) readRequest() ([][]byte, error) {
 	if n <= 0 {
 		return [][]byte{}, nil // "*0" and "*-1": nothing to run
 	}
-	if n > maxArgs {
+	if n > r.lim.maxArgs {
 		return nil, protocolError("invalid multibulk length")
 	}
-	args := make([][]byte, 0, n)
+	args := make([][]byte, 0, min(n, argsChunk))
 	total := 0
 	for range n {
 		b, err := r.br.ReadByte()
@@ -86,20 +113,44 @@ func (r *reader) readRequest() ([][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if size < 0 || size > r.maxBytes-total {
+		if size < 0 || size > r.lim.maxBytes-total {
 			return nil, protocolError("invalid bulk length")
 		}
 		total += size
-		arg := make([]byte, size+2)
-		if _, err := io.ReadFull(r.br, arg); err != nil {
-			return nil, unexpectedEOF(err)
+		arg, err := r.readBulk(size)
+		if err != nil {
+			return nil, err
 		}
-		if arg[size] != '\r' || arg[size+1] != '\n' {
-			return nil, protocolError("bulk string not terminated by CRLF")
-		}
-		args = append(args, arg[:size:size])
+		args = append(args, arg)
 	}
 	return args, nil
+}
+
+// readBulk reads a bulk string of size bytes and its CRLF. The buffer
+// grows only as bytes arrive: it starts at bulkChunkBytes and doubles
+// when full, so what it holds is never more than twice what the client
+// has actually sent (a slowloris client declaring "$1000000" and
+// trickling bytes costs what it sent, not a megabyte).
+func (r *reader) readBulk(size int) ([]byte, error) {
+	arg := make([]byte, 0, min(size, bulkChunkBytes))
+	for len(arg) < size {
+		if len(arg) == cap(arg) {
+			arg = slices.Grow(arg, min(size-len(arg), cap(arg)))
+		}
+		n, err := r.br.Read(arg[len(arg):min(size, cap(arg))])
+		arg = arg[:len(arg)+n]
+		if err != nil {
+			return nil, unexpectedEOF(err)
+		}
+	}
+	var crlf [2]byte
+	if _, err := io.ReadFull(r.br, crlf[:]); err != nil {
+		return nil, unexpectedEOF(err)
+	}
+	if crlf[0] != '\r' || crlf[1] != '\n' {
+		return nil, protocolError("bulk string not terminated by CRLF")
+	}
+	return arg[:size:size], nil
 }
 
 // readCount reads the decimal number after a '*' or '$' up to CRLF.
@@ -152,7 +203,7 @@ func (r *reader) readInline() ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(args) > maxArgs {
+	if len(args) > r.lim.maxArgs {
 		return nil, protocolError("too many arguments")
 	}
 	return args, nil
@@ -276,12 +327,40 @@ func printable(b byte) string {
 	return string(b)
 }
 
-// writer writes RESP2 replies to one connection.
+// writer holds one connection's replies until they are flushed. Its
+// buffer grows with the replies, up to max bytes: a reply that would go
+// past it is cut off and marked (overflowed), and the server replaces it
+// with an error (cutReply). After a flush a buffer grown past
+// keepBufferBytes is dropped, so a connection that once received a large
+// reply does not hold that memory while idle.
 type writer struct {
-	bw *bufio.Writer
+	w    io.Writer
+	buf  []byte
+	max  int
+	over bool
 }
 
-func newWriter(w io.Writer) *writer { return &writer{bw: bufio.NewWriterSize(w, 16<<10)} }
+// keepBufferBytes is the largest reply buffer kept across flushes.
+const keepBufferBytes = 16 << 10
+
+func newWriter(w io.Writer, max int) *writer { return &writer{w: w, max: max} }
+
+// put appends b unless that would exceed max.
+func (w *writer) put(b ...byte) {
+	if w.over || len(w.buf)+len(b) > w.max {
+		w.over = true
+		return
+	}
+	w.buf = append(w.buf, b...)
+}
+
+func (w *writer) putString(s string) {
+	if w.over || len(w.buf)+len(s) > w.max {
+		w.over = true
+		return
+	}
+	w.buf = append(w.buf, s...)
+}
 
 func (w *writer) simple(s string) { w.line('+', s) }
 
@@ -292,31 +371,62 @@ func (w *writer) errorReply(s string) { w.line('-', s) }
 func (w *writer) integer(n int64) { w.line(':', strconv.FormatInt(n, 10)) }
 
 func (w *writer) bulk(b []byte) {
-	w.bw.WriteByte('$')
-	w.bw.WriteString(strconv.Itoa(len(b)))
-	w.bw.WriteString("\r\n")
-	w.bw.Write(b)
-	w.bw.WriteString("\r\n")
+	w.put('$')
+	w.putString(strconv.Itoa(len(b)))
+	w.putString("\r\n")
+	w.put(b...)
+	w.putString("\r\n")
 }
 
-func (w *writer) null() { w.bw.WriteString("$-1\r\n") }
+func (w *writer) null() { w.putString("$-1\r\n") }
 
 func (w *writer) arrayHeader(n int) {
-	w.bw.WriteByte('*')
-	w.bw.WriteString(strconv.Itoa(n))
-	w.bw.WriteString("\r\n")
+	w.put('*')
+	w.putString(strconv.Itoa(n))
+	w.putString("\r\n")
 }
 
 func (w *writer) line(kind byte, s string) {
-	w.bw.WriteByte(kind)
+	w.put(kind)
+	if !strings.ContainsAny(s, "\r\n") {
+		w.putString(s)
+		w.putString("\r\n")
+		return
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '\r' || c == '\n' {
 			c = ' '
 		}
-		w.bw.WriteByte(c)
+		w.put(c)
 	}
-	w.bw.WriteString("\r\n")
+	w.putString("\r\n")
 }
 
-func (w *writer) flush() error { return w.bw.Flush() }
+// pending is how many reply bytes wait for a flush.
+func (w *writer) pending() int { return len(w.buf) }
+
+// overflowed reports whether a reply was cut off at max since the last
+// cutReply.
+func (w *writer) overflowed() bool { return w.over }
+
+// cutReply drops what was written after mark (the start of the reply that
+// overflowed) and clears the mark, so an error reply can take its place.
+func (w *writer) cutReply(mark int) {
+	w.buf = w.buf[:mark]
+	w.over = false
+}
+
+// flush writes the pending replies.
+func (w *writer) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	_, err := w.w.Write(w.buf)
+	if cap(w.buf) > keepBufferBytes {
+		w.buf = nil
+	} else {
+		w.buf = w.buf[:0]
+	}
+	return err
+}

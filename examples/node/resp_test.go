@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 
 func parseAll(t *testing.T, in string, maxBytes int) ([][][]byte, error) {
 	t.Helper()
-	r := newReader(strings.NewReader(in), maxBytes)
+	r := newReader(strings.NewReader(in), readLimits{maxArgs: testMaxArgs, maxBytes: maxBytes})
 	var out [][][]byte
 	for {
 		args, err := r.readRequest()
@@ -31,6 +32,9 @@ func parseAll(t *testing.T, in string, maxBytes int) ([][][]byte, error) {
 		out = append(out, args)
 	}
 }
+
+// testMaxArgs is the -max-args of the parser tests.
+const testMaxArgs = 4096
 
 func words(ss ...string) [][]byte {
 	out := make([][]byte, len(ss))
@@ -74,7 +78,9 @@ func TestReadRequestMalformed(t *testing.T) {
 	}{
 		{"bad multibulk length", "*x\r\n", "invalid multibulk length"},
 		{"negative multibulk length", "*-2\r\n", "invalid multibulk length"},
-		{"too many args", fmt.Sprintf("*%d\r\n", maxArgs+1), "invalid multibulk length"},
+		{"too many args", fmt.Sprintf("*%d\r\n", testMaxArgs+1), "invalid multibulk length"},
+		{"10-million-element array", "*10000000\r\n", "invalid multibulk length"},
+		{"inline with too many args", strings.Repeat("a ", testMaxArgs+1) + "\r\n", "too many arguments"},
 		{"not a bulk", "*1\r\n:1\r\n", "expected '$', got ':'"},
 		{"bad bulk length", "*1\r\n$x\r\n", "invalid bulk length"},
 		{"negative bulk length", "*1\r\n$-1\r\n", "invalid bulk length"},
@@ -123,7 +129,7 @@ func FuzzReadRequest(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r := newReader(bytes.NewReader(in), 1<<16)
+		r := newReader(bytes.NewReader(in), readLimits{maxArgs: testMaxArgs, maxBytes: 1 << 16})
 		for {
 			args, err := r.readRequest()
 			if err != nil {
@@ -136,7 +142,7 @@ func FuzzReadRequest(f *testing.F) {
 			if total > 1<<16 && in[0] == '*' {
 				t.Fatalf("request of %d bytes passed a limit of %d", total, 1<<16)
 			}
-			back, err := newReader(bytes.NewReader(encode(args)), 1<<30).readRequest()
+			back, err := newReader(bytes.NewReader(encode(args)), readLimits{maxArgs: 1 << 20, maxBytes: 1 << 30}).readRequest()
 			if err != nil {
 				t.Fatalf("re-encoded %q does not parse: %v", args, err)
 			}
@@ -154,15 +160,59 @@ func FuzzReadRequest(f *testing.F) {
 
 // testServer is a server with no peer behind it: enough for the commands
 // that do not reach Raft and for the connection handling.
-func testServer(t *testing.T) *server {
+// Options change the config before the server starts; its log goes to
+// t.Log.
+func testServer(t *testing.T, opts ...func(*config)) *server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	cfg := config{Table: "default", OpTimeout: time.Second, MaxRequestBytes: 64, MaxClients: 3, ShutdownGrace: time.Second,
+		IdleTimeout: time.Minute, AuthTimeout: 10 * time.Second, WriteTimeout: time.Minute, MaxArgs: testMaxArgs, MaxOutputBytes: minOutputBytes, Redis: "127.0.0.1:0"}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ln, err := listenRedis(cfg)
 	require.NoError(t, err)
-	cfg := config{Table: "default", OpTimeout: time.Second, MaxRequestBytes: 64, MaxClients: 3, ShutdownGrace: time.Second}
-	s := newServer(cfg, nil, ln, slog.New(slog.DiscardHandler))
+	logs := &logBuffer{}
+	s := newServer(cfg, nil, ln, slog.New(slog.NewTextHandler(io.MultiWriter(tWriter{t}, logs), &slog.HandlerOptions{Level: slog.LevelInfo})))
+	testLogs.Store(s, logs)
 	go s.serve()
 	t.Cleanup(func() { s.close(time.Second) })
 	return s
+}
+
+// testLogs holds each test server's log (by *server), for serverLog.
+var testLogs sync.Map
+
+// serverLog is what a test server has logged so far.
+func serverLog(s *server) string {
+	l, _ := testLogs.Load(s)
+	return l.(*logBuffer).String()
+}
+
+// logBuffer is a log that tests read while the server writes it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// tWriter sends a server's log lines to t.Log, so a failing test shows
+// them (and a passing one with -v).
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
 
 // roundTrip writes in on a fresh connection and returns everything the
@@ -305,4 +355,36 @@ func FuzzGlobMatch(f *testing.F) {
 			t.Fatalf("literal %q vs %q: %v", pattern, key, got)
 		}
 	})
+}
+
+// TestServerMaxArgs: -max-args bounds a request array and an inline
+// command.
+func TestServerMaxArgs(t *testing.T) {
+	s := testServer(t, func(c *config) { c.MaxArgs = 3 })
+	assert.Equal(t, "$1\r\na\r\n", roundTrip(t, s, "*2\r\n$4\r\nECHO\r\n$1\r\na\r\n", true))
+	assert.Equal(t, "-ERR Protocol error: invalid multibulk length\r\n", roundTrip(t, s, "*4\r\n", false))
+	assert.Equal(t, "-ERR Protocol error: too many arguments\r\n", roundTrip(t, s, "EXISTS a b c\r\n", false))
+	assert.Contains(t, serverLog(s), "redis: protocol error; disconnected")
+}
+
+// TestServerMaxOutput: a reply over -max-output-bytes is replaced by an
+// error, logged, and the connection carries on.
+func TestServerMaxOutput(t *testing.T) {
+	s := testServer(t, func(c *config) { c.MaxRequestBytes = 1 << 20 })
+	big := strings.Repeat("x", minOutputBytes)
+	c := dialSession(t, s)
+	assert.Equal(t, "-ERR reply exceeds -max-output-bytes (65536)", c.do(string(encode(words("ECHO", big)))))
+	assert.Equal(t, "+PONG", c.do("PING\r\n"))
+	fits := strings.Repeat("x", minOutputBytes-100)
+	assert.Equal(t, fmt.Sprintf("$%d", len(fits)), c.do(string(encode(words("ECHO", fits)))))
+	assert.Contains(t, serverLog(s), "redis: reply over -max-output-bytes replaced by an error")
+}
+
+// TestServerMaxClientsLogged: refusals at -max-clients are logged.
+func TestServerMaxClientsLogged(t *testing.T) {
+	s := testServer(t, func(c *config) { c.MaxClients = 1 })
+	dialSession(t, s).do("PING\r\n")
+	assert.Equal(t, "-ERR max number of clients reached\r\n", roundTrip(t, s, "", false))
+	assert.Eventually(t, func() bool { return strings.Contains(serverLog(s), "connections refused at -max-clients") },
+		5*time.Second, 10*time.Millisecond)
 }
