@@ -47,7 +47,7 @@ func BenchmarkAppendActor(b *testing.B) {
 				sys := newSystem(b)
 				log := sys.Root.Spawn(Props(b.TempDir(), DefaultOptions()))
 				leader := sys.Root.Spawn(benchLeader(log))
-				call[*rafterpb.LogStateReply](b, sys, log, &rafterpb.LogGetState{}) // opened
+				call[*rafterpb.LogStatsReply](b, sys, log, &rafterpb.LogGetStats{}) // opened
 				cmd := make([]byte, size)
 				b.SetBytes(int64(size))
 				b.ResetTimer()
@@ -163,7 +163,7 @@ func BenchmarkEntryLookup(b *testing.B) {
 		sys := newSystem(b)
 		log := sys.Root.Spawn(Props(dir, o))
 		defer func() { require.NoError(b, sys.Root.StopFuture(log).Wait()) }()
-		call[*rafterpb.LogStateReply](b, sys, log, &rafterpb.LogGetState{}) // recovery done
+		call[*rafterpb.LogStatsReply](b, sys, log, &rafterpb.LogGetStats{}) // recovery done
 		b.ResetTimer()
 		start := time.Now()
 		for range b.N {
