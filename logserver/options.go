@@ -7,7 +7,7 @@ import (
 
 // Options configure a FileLog and the log-server actor. Start from
 // DefaultOptions(). There is deliberately no option to skip fsync: the
-// consensus core counts an entry or a vote only once it is durable (DESIGN §3).
+// consensus core counts an entry or a vote only once it is durable.
 type Options struct {
 	// SegmentBytes is the size in bytes at which the active segment file is
 	// closed and a new one started (a record is never split; a record larger
