@@ -53,7 +53,6 @@ type server struct {
 	queued  bool // a syncNow is in the mailbox
 	stats   rafterpb.LogStatsReply
 	saving  *saving // the snapshot save in progress, nil if none
-	saves   uint64  // saves started by this instance: tells stale completions apart
 }
 
 type parked struct {

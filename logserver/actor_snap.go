@@ -7,7 +7,6 @@ import (
 
 // saving is a snapshot save whose body is being written off the actor.
 type saving struct {
-	id   uint64
 	to   *protoactor.PID
 	w    *SnapshotWriter
 	body SnapshotBody
@@ -16,7 +15,6 @@ type saving struct {
 // snapWritten is what the writing goroutine sends back to the actor. It is
 // local (never crosses a process): it carries the writer itself.
 type snapWritten struct {
-	id  uint64
 	w   *SnapshotWriter
 	n   int64
 	err error
@@ -54,16 +52,15 @@ func (s *server) saveSnapshot(ctx protoactor.Context, m *rafterpb.LogSnapshotSav
 		fail(err)
 		return
 	}
-	s.saves++
-	s.saving = &saving{id: s.saves, to: ctx.Sender(), w: w, body: body}
-	self, root, id := ctx.Self(), ctx.ActorSystem().Root, s.saves
+	s.saving = &saving{to: ctx.Sender(), w: w, body: body}
+	self, root := ctx.Self(), ctx.ActorSystem().Root
 	go func() {
 		n, err := body.WriteTo(w)
 		body.Release()
 		if err == nil {
 			err = w.Finish()
 		}
-		root.Send(self, &snapWritten{id: id, w: w, n: n, err: err})
+		root.Send(self, &snapWritten{w: w, n: n, err: err})
 	}()
 }
 
@@ -71,8 +68,10 @@ func (s *server) saveSnapshot(ctx protoactor.Context, m *rafterpb.LogSnapshotSav
 // A failed write removes the temp file; nothing else changes.
 func (s *server) snapshotWritten(ctx protoactor.Context, m *snapWritten) {
 	sv := s.saving
-	if sv == nil || sv.id != m.id {
-		m.w.Abort() // from an earlier incarnation, or aborted meanwhile
+	if sv == nil || sv.w != m.w {
+		// From an earlier incarnation of this actor (same PID after a
+		// restart), whose shutdown aborted it: nothing to do.
+		m.w.Abort()
 		return
 	}
 	s.saving = nil
@@ -127,16 +126,20 @@ func (s *server) openSnapshot() *rafterpb.LogSnapshotOpened {
 	return &rafterpb.LogSnapshotOpened{Snapshot: r.Meta(), Handle: h}
 }
 
-// installChunk handles one InstallSnapshot chunk. A completed install
-// resets the log and syncs it, so writes parked for the group commit are
-// durable too and are answered first (replies stay in arrival order).
+// installChunk handles one InstallSnapshot chunk. Writes parked for the
+// group commit are made durable and answered first: a completed install may
+// reset the log, and an acknowledgement must describe what was durable
+// before that, in arrival order.
 func (s *server) installChunk(ctx protoactor.Context, m *rafterpb.LogInstallChunk) {
+	if len(s.pending) > 0 {
+		if err := s.log.Sync(); err != nil {
+			panic(err)
+		}
+		s.reply(ctx)
+	}
 	reply, err := s.log.InstallChunk(m)
 	if s.log.broken != nil {
 		panic(err)
-	}
-	if reply.GetDone() && len(s.pending) > 0 {
-		s.reply(ctx)
 	}
 	reply.Error = ProtoError(err)
 	s.respond(ctx, reply)

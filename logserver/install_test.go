@@ -218,3 +218,43 @@ func TestServeChunksReplaced(t *testing.T) {
 	_, _, _, err = l.ReadSnapshotChunk(70, 1<<20, 10)
 	assert.ErrorIs(t, err, ErrBadChunk)
 }
+
+// TestInstallAndSaveInterleaved: a save committing during a partial install
+// leaves the install's temp file alone, and an install completing during a
+// save leaves the save's; the save, now older than the installed snapshot,
+// is refused as stale and removes only its own temp file.
+func TestInstallAndSaveInterleaved(t *testing.T) {
+	leader := leaderWithSnapshot(t, body(10_000, 16))
+	meta := leader.Snapshot()
+	o, _ := testOptions(500)
+	dir := t.TempDir()
+	f := mustOpen(t, dir, o)
+	defer f.Close()
+	require.NoError(t, f.Write(nil, entries(1, 30, 1, 10)))
+	whole, _, _, err := leader.ReadSnapshotChunk(60, 0, int(meta.Size))
+	require.NoError(t, err)
+	chunk := func(from, to uint64) *rafterpb.LogInstallChunk {
+		return &rafterpb.LogInstallChunk{Index: 60, Term: 2, TotalSize: meta.Size, Offset: from, Data: whole[from:to]}
+	}
+	_, err = f.InstallChunk(chunk(0, 100))
+	require.NoError(t, err)
+	saveSnap(t, f, 10, body(100, 17)) // commits while the install is partial
+	r, err := f.InstallChunk(chunk(100, 200))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(200), r.NextOffset, "the partial install survived the save")
+
+	w, err := f.CreateSnapshot(20, 1, nil)
+	require.NoError(t, err)
+	_, err = w.Write(body(100, 18))
+	require.NoError(t, err)
+	r, err = f.InstallChunk(chunk(200, meta.Size))
+	require.NoError(t, err)
+	require.True(t, r.Done)
+	require.NoError(t, w.Finish(), "the install left the save's temp file alone")
+	_, err = f.CommitSnapshot(w)
+	assert.ErrorIs(t, err, ErrSnapshotStale)
+	files, err := os.ReadDir(filepath.Join(dir, snapDirName))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	assert.Equal(t, snapshotName(60), files[0].Name())
+}

@@ -62,7 +62,7 @@ func (l *FileLog) recover() error {
 		return err
 	}
 	l.meta = meta
-	snaps, snapIdx, err := listSnapshots(l) // removes unfinished temp files
+	snaps, snapIdx, err := listSnapshots(l, true) // removes unfinished temp files
 	if err != nil {
 		return err
 	}

@@ -197,9 +197,11 @@ func crcRange(f *os.File, off, n int64) (uint32, error) {
 func snapshotName(index uint64) string { return fmt.Sprintf("%020d%s", index, snapSuffix) }
 
 // listSnapshots returns the snapshot file paths in dir/snap, newest (highest
-// index) first, with their indexes; temp files are removed (a save or an
-// install that never finished: the rename is what makes a snapshot exist).
-func listSnapshots(l *FileLog) ([]string, []uint64, error) {
+// index) first, with their indexes. At start (cleanTemps) temp files are
+// removed: a save or an install that never finished (the rename is what
+// makes a snapshot exist). Later, temp files belong to a save or an install
+// in progress and are left alone.
+func listSnapshots(l *FileLog, cleanTemps bool) ([]string, []uint64, error) {
 	dir := filepath.Join(l.dir, snapDirName)
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -214,7 +216,7 @@ func listSnapshots(l *FileLog) ([]string, []uint64, error) {
 	for _, de := range ents {
 		name, path := de.Name(), filepath.Join(dir, de.Name())
 		switch {
-		case strings.HasSuffix(name, tmpSuffix):
+		case strings.HasSuffix(name, tmpSuffix) && cleanTemps:
 			if err := os.Remove(path); err != nil {
 				return nil, nil, fmt.Errorf("logserver: removing %s: %w", path, err)
 			}

@@ -184,7 +184,7 @@ func (l *FileLog) adoptSnapshot(sf *snapFile) error {
 
 // removeSnapshotsBelow removes snapshot files older than index.
 func (l *FileLog) removeSnapshotsBelow(index uint64) error {
-	paths, idx, err := listSnapshots(l)
+	paths, idx, err := listSnapshots(l, false)
 	if err != nil {
 		return err
 	}
