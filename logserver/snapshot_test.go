@@ -368,31 +368,3 @@ func TestSnapshotHeaderRoundTrip(t *testing.T) {
 		assert.Error(t, err, "flipped byte %d", i)
 	}
 }
-
-// FuzzDecodeSnapshotHeader: the snapshot header decoder never panics, and
-// whatever it accepts re-encodes to the same bytes.
-func FuzzDecodeSnapshotHeader(f *testing.F) {
-	b, err := encodeSnapHeader(snapHeader{index: 7, term: 3, bodySize: 99, bodyCRC: 1, config: testConfig("x", "y")})
-	require.NoError(f, err)
-	f.Add(b)
-	f.Add(b[:snapFixedSize])
-	f.Add([]byte(snapMagic))
-	f.Add(append(bytes.Clone(b), 0, 0, 0))
-	f.Fuzz(func(t *testing.T, in []byte) {
-		h, n, err := decodeSnapHeader(in)
-		if err != nil {
-			return
-		}
-		require.LessOrEqual(t, n, len(in))
-		out, err := encodeSnapHeader(h)
-		require.NoError(t, err)
-		h2, n2, err := decodeSnapHeader(out)
-		require.NoError(t, err)
-		require.Equal(t, len(out), n2)
-		require.Equal(t, h.index, h2.index)
-		require.Equal(t, h.term, h2.term)
-		require.Equal(t, h.bodySize, h2.bodySize)
-		require.True(t, proto.Equal(h.config, h2.config))
-		_ = n
-	})
-}
