@@ -11,15 +11,16 @@ import (
 )
 
 // TestFileLogRoundTripManySegments drives a FileLog with small segments and a
-// model through random appends, truncations, metadata changes,
-// commit floors and reopens, and compares them after every step.
+// model through random appends, truncations, metadata changes, commit
+// floors, snapshots with compaction, and reopens, and compares them after
+// every step.
 func TestFileLogRoundTripManySegments(t *testing.T) {
 	rng := testRand(t)
 	dir := t.TempDir()
 	o, _ := testOptions(512)
 	fl := mustOpen(t, dir, o)
 	m := &model{}
-	term, reopens := uint64(1), 0
+	term, reopens, snaps := uint64(1), 0, 0
 	for step := 0; step < 400; step++ {
 		var meta *rafterpb.Meta
 		if rng.IntN(10) == 0 {
@@ -50,6 +51,14 @@ func TestFileLogRoundTripManySegments(t *testing.T) {
 		if rng.IntN(3) == 0 {
 			require.NoError(t, fl.Sync())
 		}
+		if rng.IntN(30) == 0 && m.floor > fl.SnapshotIndex() {
+			// Snapshot a committed index and compact behind it.
+			at := fl.SnapshotIndex() + 1 + rng.Uint64N(m.floor-fl.SnapshotIndex())
+			require.NoError(t, fl.Sync())
+			saveSnap(t, fl, at, body(rng.IntN(500), byte(step)))
+			require.NoError(t, fl.Compact(at-rng.Uint64N(at)))
+			snaps++
+		}
 		if rng.IntN(25) == 0 {
 			require.NoError(t, fl.Close())
 			fl = mustOpen(t, dir, o)
@@ -63,8 +72,11 @@ func TestFileLogRoundTripManySegments(t *testing.T) {
 	defer fl.Close()
 	requireSameLog(t, m, fl)
 	segs := segPaths(t, dir)
-	t.Logf("%d entries in %d segments, %d reopens", m.lastIndex(), len(segs), reopens)
-	assert.Greater(t, len(segs), 20, "many segment rolls")
+	t.Logf("%d entries in %d segments, %d reopens, %d snapshots, first index %d", m.lastIndex(), len(segs), reopens, snaps, fl.FirstIndex())
+	assert.Greater(t, len(segs), 3, "segment rolls")
+	if snaps > 0 {
+		assert.Greater(t, fl.FirstIndex(), uint64(1), "compaction dropped front segments")
+	}
 	for _, p := range segs {
 		st, err := os.Stat(p)
 		require.NoError(t, err)
