@@ -1102,14 +1102,17 @@ func (x *LogInstallChunk) GetData() []byte {
 }
 
 type LogInstallReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Index         uint64                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
-	Term          uint64                 `protobuf:"varint,2,opt,name=term,proto3" json:"term,omitempty"`
-	NextOffset    uint64                 `protobuf:"varint,3,opt,name=next_offset,json=nextOffset,proto3" json:"next_offset,omitempty"` // the offset expected next
-	Done          bool                   `protobuf:"varint,4,opt,name=done,proto3" json:"done,omitempty"`                               // installed and durable
-	Snapshot      *SnapshotMeta          `protobuf:"bytes,5,opt,name=snapshot,proto3" json:"snapshot,omitempty"`                        // with done: what was installed
-	LastIndex     uint64                 `protobuf:"varint,6,opt,name=last_index,json=lastIndex,proto3" json:"last_index,omitempty"`    // with done: the log's last index after the reset
-	Error         *Error                 `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`                              // the install was aborted; start again at 0
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Index      uint64                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	Term       uint64                 `protobuf:"varint,2,opt,name=term,proto3" json:"term,omitempty"`
+	NextOffset uint64                 `protobuf:"varint,3,opt,name=next_offset,json=nextOffset,proto3" json:"next_offset,omitempty"` // the offset expected next
+	Done       bool                   `protobuf:"varint,4,opt,name=done,proto3" json:"done,omitempty"`                               // installed and durable
+	Snapshot   *SnapshotMeta          `protobuf:"bytes,5,opt,name=snapshot,proto3" json:"snapshot,omitempty"`                        // with done: what was installed
+	LastIndex  uint64                 `protobuf:"varint,6,opt,name=last_index,json=lastIndex,proto3" json:"last_index,omitempty"`    // with done: the log's last index after the reset
+	// The chunk was refused. A bad chunk or a file that fails its end-to-end
+	// check also drops the partial file (start again at offset 0); a stale
+	// offer (not newer than the current snapshot) changes nothing.
+	Error         *Error `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
