@@ -116,7 +116,8 @@
 //     meta and snap/ hold the previous metadata and snapshot. A meta file that is not exactly one valid type-2 record is
 //     corruption (it is only ever replaced whole, so it cannot be torn).
 //   - Segments are scanned in order; each record must pass both checksums,
-//     have the next index (the first segment starts at 1; each segment's
+//     have the next index (the first segment starts at 1, or after
+//     compaction at or before the snapshot index + 1; each segment's
 //     name equals its first record's index), a term no lower than the
 //     previous record's, and a payload that agrees with the header. The
 //     in-memory index keeps one (segment, offset, size, term) per entry, so
