@@ -17,10 +17,11 @@ import (
 //
 // Messages (rafterpb, log.proto): LogWrite -> LogWritten (after fsync, in
 // arrival order; its commit_floor raises the floor below which the log is
-// never truncated), LogGetEntry -> LogEntryReply,
-// LogGetTerm -> LogTermReply, LogGetState -> LogStateReply, LogGetConfig ->
-// LogConfigReply, LogGetMeta -> LogMetaReply, LogLoad -> LogLoadReply,
-// LogGetStats -> LogStatsReply; and Crash (fault injection).
+// never truncated), LogGetEntry -> LogEntryReply, LogLoad -> LogLoadReply,
+// LogGetStats -> LogStatsReply, LogSnapshotSave -> LogSnapshotSaved (when
+// durable), LogCompact -> LogCompacted, LogSnapshotRead -> LogSnapshotChunk,
+// LogSnapshotOpen -> LogSnapshotOpened, LogInstallChunk -> LogInstallReply;
+// and Crash (fault injection).
 func Props(dir string, opts Options) *protoactor.Props {
 	return protoactor.PropsFromProducer(func() protoactor.Actor {
 		return &server{dir: dir, opts: opts}
@@ -52,6 +53,7 @@ type server struct {
 	pending []parked
 	queued  bool // a syncNow is in the mailbox
 	stats   rafterpb.LogStatsReply
+	saving  *saving // the snapshot save in progress, nil if none
 }
 
 type parked struct {
@@ -89,23 +91,23 @@ func (s *server) handle(ctx protoactor.Context, msg any) {
 		s.sync(ctx)
 	case *rafterpb.LogGetEntry:
 		ctx.Respond(s.getEntry(m))
-	case *rafterpb.LogGetTerm:
-		t, err := s.log.TermAt(m.GetIndex())
-		ctx.Respond(&rafterpb.LogTermReply{Term: t, Error: ProtoError(err)})
-	case *rafterpb.LogGetState:
-		ctx.Respond(&rafterpb.LogStateReply{FirstIndex: s.log.FirstIndex(), LastIndex: s.log.LastIndex(),
-			LastTerm: s.log.LastTerm(), CommitFloor: s.log.CommitFloor()})
-	case *rafterpb.LogGetConfig:
-		ctx.Respond(&rafterpb.LogConfigReply{Entry: s.log.LatestConfig()})
-	case *rafterpb.LogGetMeta:
-		ctx.Respond(&rafterpb.LogMetaReply{Meta: s.log.Meta()})
 	case *rafterpb.LogLoad:
-		es, err := s.log.Entries(s.log.FirstIndex(), s.log.LastIndex()+1)
-		ctx.Respond(&rafterpb.LogLoadReply{Meta: s.log.Meta(), Entries: es, Error: ProtoError(err)})
+		ctx.Respond(s.load())
 	case *rafterpb.LogGetStats:
-		st := &s.stats
-		ctx.Respond(&rafterpb.LogStatsReply{Writes: st.Writes, Entries: st.Entries, Syncs: st.Syncs,
-			MaxBatch: st.MaxBatch, BatchHistogram: append([]uint64(nil), st.BatchHistogram...)})
+		ctx.Respond(s.statsReply())
+	case *rafterpb.LogSnapshotSave:
+		s.saveSnapshot(ctx, m)
+	case *snapWritten:
+		s.snapshotWritten(ctx, m)
+	case *rafterpb.LogCompact:
+		err := s.log.Compact(m.GetIndex())
+		s.respond(ctx, &rafterpb.LogCompacted{FirstIndex: s.log.FirstIndex(), Error: ProtoError(err)})
+	case *rafterpb.LogSnapshotRead:
+		s.respond(ctx, s.readChunk(m))
+	case *rafterpb.LogSnapshotOpen:
+		s.respond(ctx, s.openSnapshot())
+	case *rafterpb.LogInstallChunk:
+		s.installChunk(ctx, m)
 	case Crash, *Crash:
 		panic("logserver: crash requested")
 	}
@@ -182,6 +184,7 @@ func (s *server) shutdown(ctx protoactor.Context) {
 	if s.log == nil {
 		return
 	}
+	s.abortSave()
 	if len(s.pending) > 0 && s.log.broken == nil {
 		if err := s.log.Sync(); err == nil {
 			s.reply(ctx)
@@ -197,6 +200,9 @@ func (s *server) getEntry(m *rafterpb.LogGetEntry) *rafterpb.LogEntryReply {
 	index := m.GetIndex()
 	if m.GetLast() {
 		index = s.log.LastIndex()
+	}
+	if index > 0 && index < s.log.FirstIndex() {
+		return &rafterpb.LogEntryReply{Compacted: true}
 	}
 	if index < s.log.FirstIndex() || index > s.log.LastIndex() {
 		return &rafterpb.LogEntryReply{}

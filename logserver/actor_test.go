@@ -163,7 +163,7 @@ func TestActorRefusedWriteRepliesWithError(t *testing.T) {
 		require.Equal(t, uint64(i+1), a.Seq)
 		assert.Equal(t, code, a.GetError().GetCode(), "seq %d: %v", a.Seq, a.GetError())
 	}
-	st := call[*rafterpb.LogStateReply](t, sys, log, &rafterpb.LogGetState{})
+	st := call[*rafterpb.LogStatsReply](t, sys, log, &rafterpb.LogGetStats{})
 	assert.Equal(t, uint64(4), st.LastIndex)
 	assert.Equal(t, uint64(3), st.LastTerm)
 	assert.Equal(t, uint64(2), st.CommitFloor)
@@ -187,14 +187,6 @@ func TestActorReads(t *testing.T) {
 	e = call[*rafterpb.LogEntryReply](t, sys, log, &rafterpb.LogGetEntry{Index: 5})
 	assert.Nil(t, e.Entry)
 	assert.Nil(t, e.Error)
-	tr := call[*rafterpb.LogTermReply](t, sys, log, &rafterpb.LogGetTerm{Index: 3})
-	assert.Equal(t, uint64(2), tr.Term)
-	tr = call[*rafterpb.LogTermReply](t, sys, log, &rafterpb.LogGetTerm{Index: 9})
-	assert.Equal(t, rafterpb.ErrorCode_ERROR_CODE_NOT_FOUND, tr.GetError().GetCode())
-	c := call[*rafterpb.LogConfigReply](t, sys, log, &rafterpb.LogGetConfig{})
-	assert.True(t, proto.Equal(es[2], c.Entry))
-	m := call[*rafterpb.LogMetaReply](t, sys, log, &rafterpb.LogGetMeta{})
-	assert.True(t, proto.Equal(meta, m.Meta))
 	ld := call[*rafterpb.LogLoadReply](t, sys, log, &rafterpb.LogLoad{})
 	assert.True(t, proto.Equal(meta, ld.Meta))
 	require.Len(t, ld.Entries, 4)
@@ -236,7 +228,7 @@ func TestActorRestartRecovers(t *testing.T) {
 	require.NoError(t, sys.Root.StopFuture(log).Wait())
 	log2 := sys.Root.Spawn(Props(dir, o))
 	defer func() { require.NoError(t, sys.Root.StopFuture(log2).Wait()) }()
-	st := call[*rafterpb.LogStateReply](t, sys, log2, &rafterpb.LogGetState{})
+	st := call[*rafterpb.LogStatsReply](t, sys, log2, &rafterpb.LogGetStats{})
 	assert.Equal(t, uint64(31), st.LastIndex)
 }
 

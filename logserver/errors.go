@@ -34,6 +34,39 @@ var (
 	ErrCorrupt = errors.New("logserver: corrupt data")
 	// ErrLocked: another process or actor holds the data directory.
 	ErrLocked = errors.New("logserver: data directory locked")
+	// ErrCompacted: the index is below the log's first index; only the
+	// snapshot holds its effect (definite).
+	ErrCompacted = errors.New("logserver: index compacted")
+)
+
+// Snapshot errors. Each is definite: the current snapshot, the log and the
+// files are as before (a refused save or install leaves no temp file).
+var (
+	// ErrSnapshotStale: the snapshot is not newer than the current one.
+	ErrSnapshotStale = errors.New("logserver: snapshot not newer than the current one")
+	// ErrSnapshotMismatch: the snapshot's index is not in the log, or the
+	// log has another term there.
+	ErrSnapshotMismatch = errors.New("logserver: snapshot does not match the log")
+	// ErrSnapshotBusy: a save is already running; ask again later.
+	ErrSnapshotBusy = errors.New("logserver: a snapshot save is already running")
+	// ErrSnapshotAborted: the save was aborted (the log server stopped, or
+	// the body's WriteTo failed).
+	ErrSnapshotAborted = errors.New("logserver: snapshot save aborted")
+	// ErrSnapshotInvalid: a received snapshot failed its checks (header,
+	// size, checksum, or it is not the snapshot offered), or a
+	// configuration too large for a header.
+	ErrSnapshotInvalid = errors.New("logserver: invalid snapshot")
+	// ErrBadChunk: an install chunk that cannot be part of the declared
+	// file (past its declared size, or a size smaller than any header).
+	ErrBadChunk = errors.New("logserver: bad snapshot chunk")
+	// ErrCompactPastSnapshot: compaction past the newest durable snapshot.
+	ErrCompactPastSnapshot = errors.New("logserver: compaction past the snapshot index")
+	// ErrUnknownHandle: no snapshot body or reader registered under that
+	// handle in this process (taken already, or registered elsewhere).
+	ErrUnknownHandle = errors.New("logserver: unknown snapshot handle")
+	// ErrTooManyHandles: the handle table is full (bodies or readers
+	// registered and never taken).
+	ErrTooManyHandles = errors.New("logserver: too many snapshot handles")
 )
 
 // CorruptError is what Open returns when the data directory holds damage
@@ -54,8 +87,10 @@ func (e *CorruptError) Error() string {
 func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
 
 // ProtoError converts an error of this package to the wire form used in
-// LogWritten and the other replies: bad input is ERROR_CODE_INVALID_ARGUMENT,
-// a missing entry ERROR_CODE_NOT_FOUND, anything else ERROR_CODE_INTERNAL.
+// LogWritten and the other replies: bad input (and a refused snapshot or
+// compaction) is ERROR_CODE_INVALID_ARGUMENT, a missing or compacted entry
+// ERROR_CODE_NOT_FOUND, anything else ERROR_CODE_INTERNAL (the message says
+// which; ErrSnapshotBusy and ErrTooManyHandles are worth a retry).
 // nil stays nil.
 func ProtoError(err error) *rafterpb.Error {
 	if err == nil {
@@ -64,9 +99,12 @@ func ProtoError(err error) *rafterpb.Error {
 	code := rafterpb.ErrorCode_ERROR_CODE_INTERNAL
 	switch {
 	case errors.Is(err, ErrIndexGap), errors.Is(err, ErrTermRegress),
-		errors.Is(err, ErrBelowCommit), errors.Is(err, ErrEntryTooLarge):
+		errors.Is(err, ErrBelowCommit), errors.Is(err, ErrEntryTooLarge),
+		errors.Is(err, ErrSnapshotStale), errors.Is(err, ErrSnapshotMismatch),
+		errors.Is(err, ErrSnapshotInvalid), errors.Is(err, ErrBadChunk),
+		errors.Is(err, ErrCompactPastSnapshot), errors.Is(err, ErrUnknownHandle):
 		code = rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrCompacted):
 		code = rafterpb.ErrorCode_ERROR_CODE_NOT_FOUND
 	}
 	return &rafterpb.Error{Code: code, Message: err.Error()}

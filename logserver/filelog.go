@@ -10,26 +10,29 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// FileLog is the durable Log: segment files plus a meta file in one
-// directory (layout in doc.go). Open it with Open, which recovers. It is not
-// safe for concurrent use.
+// FileLog is a peer's durable Raft log, its term/vote metadata and its
+// snapshot files, in one directory (layout in doc.go). Open it with Open,
+// which recovers. It is not safe for concurrent use: the log-server actor is
+// its only caller (a snapshot body is written on another goroutine, but
+// into a SnapshotWriter, never into the FileLog).
 type FileLog struct {
 	dir  string
 	opts Options
 	log  *slog.Logger
 	lock *os.File
 
-	segs  []*segment
-	locs  []loc  // locs[i] locates the entry with index first+i: O(1) lookup
-	first uint64 // index of locs[0]; 1 until compaction exists
+	segs    []*segment
+	segBase uint32    // loc.seg of segs[0]: segments dropped at the front so far
+	locs    []loc     // locs[i] locates the entry with index first+i: O(1) lookup
+	first   uint64    // index of locs[0]: 1, or more after compaction or an install
+	snap    *snapFile // the current snapshot, nil if none
+	install *install  // a snapshot being received, nil if none
 
 	meta      *rafterpb.Meta
 	metaDirty bool // meta changed since the meta file was last replaced
 	dirDirty  bool // a segment was created since the last directory fsync
 
-	configs   []uint64        // indexes of config entries, ascending
-	configEnt *rafterpb.Entry // cached entry at configs[last], nil if not loaded
-	floor     uint64
+	floor uint64
 
 	// pend holds encoded records not yet written to the last segment; they
 	// start at its size. Write only appends here, and Sync (or a read, a
@@ -42,19 +45,22 @@ type FileLog struct {
 }
 
 // loc is where one entry's record lives. It holds no pointer (the segment
-// is its position in segs), so the GC never scans locs, which has one
-// element per entry in the log. Segments are only ever removed from the
-// end (truncation), so positions stay valid; compaction, which will drop
-// segments at the front, must renumber them or keep a base.
+// is a number), so the GC never scans locs, which has one element per entry
+// in the log. seg numbers segments since Open: segs[seg-segBase]. Truncation
+// drops segments at the end (numbers of the others unchanged), compaction
+// at the front (segBase grows), so no loc is ever rewritten.
 type loc struct {
 	off  int64
 	term uint64
 	size uint32
-	seg  uint32 // index into FileLog.segs
+	seg  uint32 // segment number: FileLog.segs[seg-segBase]
 }
 
 // segOf is the segment that holds at.
-func (l *FileLog) segOf(at loc) *segment { return l.segs[at.seg] }
+func (l *FileLog) segOf(at loc) *segment { return l.segs[at.seg-l.segBase] }
+
+// segNo is the number of the last segment.
+func (l *FileLog) segNo() uint32 { return l.segBase + uint32(len(l.segs)) - 1 }
 
 func (l *FileLog) usable() error {
 	if l.closed {
@@ -74,7 +80,12 @@ func (l *FileLog) fail(err error) error {
 	return err
 }
 
-// Write implements Log.
+// Write is check-and-append (Raft §5.3; rafter: rafter_log:check_and_append/2).
+// entries are contiguous; if entries[0].Index <= LastIndex(), the stored
+// suffix from that index is truncated first. meta, if non-nil, replaces the
+// stored metadata. A refused write (ErrIndexGap, ErrTermRegress,
+// ErrBelowCommit, ErrEntryTooLarge) changes nothing. The write is not
+// necessarily durable until Sync returns.
 func (l *FileLog) Write(meta *rafterpb.Meta, entries []*rafterpb.Entry) error {
 	if err := l.usable(); err != nil {
 		return err
@@ -144,12 +155,8 @@ func (l *FileLog) appendRecords(entries []*rafterpb.Entry, payloads [][]byte) er
 			l.dirDirty = true
 			seg = next
 		}
-		l.locs = append(l.locs, loc{seg: uint32(len(l.segs) - 1), off: seg.size + int64(len(buf)), size: uint32(size), term: e.GetTerm()})
+		l.locs = append(l.locs, loc{seg: l.segNo(), off: seg.size + int64(len(buf)), size: uint32(size), term: e.GetTerm()})
 		buf = appendRecord(buf, recEntry, e.GetTerm(), e.GetIndex(), payloads[i])
-		if isConfig(e) {
-			l.configs = append(l.configs, e.GetIndex())
-			l.configEnt = proto.CloneOf(e)
-		}
 	}
 	l.pend = buf
 	if len(l.pend) >= maxPend {
@@ -195,7 +202,7 @@ func (l *FileLog) truncateFrom(index uint64) error {
 	}
 	at := l.locs[index-l.first]
 	seg := l.segOf(at)
-	keep := int(at.seg) + 1
+	keep := int(at.seg-l.segBase) + 1
 	for i := len(l.segs) - 1; i >= keep; i-- {
 		s := l.segs[i]
 		_ = s.f.Close()
@@ -218,24 +225,10 @@ func (l *FileLog) truncateFrom(index uint64) error {
 	}
 	seg.size, seg.dirty = at.off, false
 	l.locs = l.locs[:index-l.first]
-	n := len(l.configs)
-	for len(l.configs) > 0 && l.configs[len(l.configs)-1] >= index {
-		l.configs = l.configs[:len(l.configs)-1]
-	}
-	if len(l.configs) != n {
-		l.configEnt = nil
-		if len(l.configs) > 0 {
-			e, err := l.Entry(l.configs[len(l.configs)-1])
-			if err != nil {
-				return err
-			}
-			l.configEnt = e
-		}
-	}
 	return nil
 }
 
-// Sync implements Log: fdatasync every segment written since the last Sync,
+// Sync makes every earlier Write durable: fdatasync every segment written since the last Sync,
 // fsync the directory if a segment was created, and replace the meta file if
 // the metadata changed.
 func (l *FileLog) Sync() error {
@@ -282,12 +275,17 @@ func (l *FileLog) readable() error {
 	return nil
 }
 
-// Entry implements Log: one pread at the offset the in-memory index holds.
+// Entry returns the entry at index: one pread at the offset the in-memory
+// index holds. Below FirstIndex it fails with ErrCompacted, past LastIndex
+// with ErrNotFound. The entry is the caller's.
 func (l *FileLog) Entry(index uint64) (*rafterpb.Entry, error) {
 	if l.closed {
 		return nil, ErrClosed
 	}
-	if index < l.first || index > l.LastIndex() {
+	if index < l.first {
+		return nil, fmt.Errorf("%w: index %d, first %d", ErrCompacted, index, l.first)
+	}
+	if index > l.LastIndex() {
 		return nil, fmt.Errorf("%w: index %d, last %d", ErrNotFound, index, l.LastIndex())
 	}
 	if err := l.readable(); err != nil {
@@ -317,13 +315,17 @@ func decodeEntry(buf []byte, path string, off int64, index uint64) (*rafterpb.En
 	return e, nil
 }
 
-// Entries implements Log. Consecutive records of one segment are read with
+// Entries returns the entries lo <= index < hi (half-open); ErrCompacted if
+// lo is below FirstIndex, ErrNotFound if hi is past the end. Consecutive records of one segment are read with
 // a single pread.
 func (l *FileLog) Entries(lo, hi uint64) ([]*rafterpb.Entry, error) {
 	if l.closed {
 		return nil, ErrClosed
 	}
-	if lo < l.first || lo > hi || hi > l.LastIndex()+1 {
+	if lo < l.first {
+		return nil, fmt.Errorf("%w: range [%d, %d), first %d", ErrCompacted, lo, hi, l.first)
+	}
+	if lo > hi || hi > l.LastIndex()+1 {
 		return nil, fmt.Errorf("%w: range [%d, %d), last %d", ErrNotFound, lo, hi, l.LastIndex())
 	}
 	if err := l.readable(); err != nil {
@@ -356,47 +358,56 @@ func (l *FileLog) Entries(lo, hi uint64) ([]*rafterpb.Entry, error) {
 	return out, nil
 }
 
-// LastIndex implements Log.
+// LastIndex is the index of the last entry; the snapshot index for a log
+// emptied by compaction or an install; 0 for a blank log.
 func (l *FileLog) LastIndex() uint64 { return l.first + uint64(len(l.locs)) - 1 }
 
-// LastTerm implements Log.
+// LastTerm is the term of the last entry (the snapshot term when the log is
+// empty after a snapshot), 0 for a blank log.
 func (l *FileLog) LastTerm() uint64 {
 	if len(l.locs) == 0 {
-		return 0
+		return l.SnapshotTerm()
 	}
 	return l.locs[len(l.locs)-1].term
 }
 
-// TermAt implements Log, from memory.
+// TermAt is the term of the entry at index, from memory. TermAt(0) is 0; at
+// the snapshot index it is the snapshot term (Raft §7: the consistency check
+// at the boundary); below FirstIndex otherwise ErrCompacted.
 func (l *FileLog) TermAt(index uint64) (uint64, error) {
 	if index == 0 {
 		return 0, nil
 	}
-	if index < l.first || index > l.LastIndex() {
+	if index == l.SnapshotIndex() {
+		return l.SnapshotTerm(), nil
+	}
+	if index < l.first {
+		return 0, fmt.Errorf("%w: index %d, first %d", ErrCompacted, index, l.first)
+	}
+	if index > l.LastIndex() {
 		return 0, fmt.Errorf("%w: index %d, last %d", ErrNotFound, index, l.LastIndex())
 	}
 	return l.locs[index-l.first].term, nil
 }
 
-// LatestConfig implements Log.
-func (l *FileLog) LatestConfig() *rafterpb.Entry { return l.configEnt }
-
-// Meta implements Log.
+// Meta is the latest metadata written, nil for a blank peer; read-only.
 func (l *FileLog) Meta() *rafterpb.Meta { return l.meta }
 
-// SetCommitFloor implements Log.
+// SetCommitFloor forbids truncation at or below index. The floor never
+// goes down.
 func (l *FileLog) SetCommitFloor(index uint64) { l.floor = max(l.floor, index) }
 
 // CommitFloor returns the current commit floor.
 func (l *FileLog) CommitFloor() uint64 { return l.floor }
 
-// FirstIndex is the index of the first entry (1; compaction will raise it).
+// FirstIndex is the index of the first entry the log holds: 1, or more
+// after compaction or an install (LastIndex+1 for an empty log).
 func (l *FileLog) FirstIndex() uint64 { return l.first }
 
 // Dir is the data directory.
 func (l *FileLog) Dir() string { return l.dir }
 
-// Close implements Log: it syncs what is pending (if the log is healthy),
+// Close syncs what is pending (if the log is healthy),
 // closes the segment files and releases the directory lock.
 func (l *FileLog) Close() error {
 	if l.closed {
@@ -407,6 +418,7 @@ func (l *FileLog) Close() error {
 		err = l.Sync()
 	}
 	l.closed = true
+	l.abortInstall()
 	for _, s := range l.segs {
 		if cerr := s.f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("logserver: closing %s: %w", s.path, cerr)

@@ -11,25 +11,26 @@ import (
 )
 
 // TestFileLogRoundTripManySegments drives a FileLog with small segments and a
-// MemLog model through random appends, truncations, metadata changes,
-// commit floors and reopens, and compares them after every step.
+// model through random appends, truncations, metadata changes, commit
+// floors, snapshots with compaction, and reopens, and compares them after
+// every step.
 func TestFileLogRoundTripManySegments(t *testing.T) {
 	rng := testRand(t)
 	dir := t.TempDir()
 	o, _ := testOptions(512)
 	fl := mustOpen(t, dir, o)
-	model := NewMemLog()
-	term, reopens := uint64(1), 0
+	m := &model{}
+	term, reopens, snaps := uint64(1), 0, 0
 	for step := 0; step < 400; step++ {
 		var meta *rafterpb.Meta
 		if rng.IntN(10) == 0 {
 			term++
 			meta = &rafterpb.Meta{Term: term, VotedFor: &rafterpb.Peer{Name: "p", Node: "n"}}
 		}
-		from := model.LastIndex() + 1
-		if rng.IntN(6) == 0 && model.LastIndex() > model.floor+1 {
+		from := m.lastIndex() + 1
+		if rng.IntN(6) == 0 && m.lastIndex() > m.floor+1 {
 			// Truncate a conflicting suffix above the commit floor.
-			from = model.floor + 1 + rng.Uint64N(model.LastIndex()-model.floor)
+			from = m.floor + 1 + rng.Uint64N(m.lastIndex()-m.floor)
 			term++
 		}
 		var es []*rafterpb.Entry
@@ -40,31 +41,42 @@ func TestFileLogRoundTripManySegments(t *testing.T) {
 				es = append(es, entry(rng, from+uint64(i), term, rng.IntN(300)))
 			}
 		}
-		require.NoError(t, model.Write(meta, es), "step %d", step)
 		require.NoError(t, fl.Write(meta, es), "step %d", step)
+		m.write(meta, es)
 		if rng.IntN(4) == 0 {
-			floor := rng.Uint64N(model.LastIndex() + 1)
-			model.SetCommitFloor(floor)
+			floor := rng.Uint64N(m.lastIndex() + 1)
+			m.floor = max(m.floor, floor)
 			fl.SetCommitFloor(floor)
 		}
 		if rng.IntN(3) == 0 {
 			require.NoError(t, fl.Sync())
 		}
+		if rng.IntN(30) == 0 && m.floor > fl.SnapshotIndex() {
+			// Snapshot a committed index and compact behind it.
+			at := fl.SnapshotIndex() + 1 + rng.Uint64N(m.floor-fl.SnapshotIndex())
+			require.NoError(t, fl.Sync())
+			saveSnap(t, fl, at, body(rng.IntN(500), byte(step)))
+			require.NoError(t, fl.Compact(at-rng.Uint64N(at)))
+			snaps++
+		}
 		if rng.IntN(25) == 0 {
 			require.NoError(t, fl.Close())
 			fl = mustOpen(t, dir, o)
-			fl.SetCommitFloor(model.floor)
+			fl.SetCommitFloor(m.floor)
 			reopens++
 		}
-		requireSameLog(t, model, fl)
+		requireSameLog(t, m, fl)
 	}
 	require.NoError(t, fl.Close())
 	fl = mustOpen(t, dir, o)
 	defer fl.Close()
-	requireSameLog(t, model, fl)
+	requireSameLog(t, m, fl)
 	segs := segPaths(t, dir)
-	t.Logf("%d entries in %d segments, %d reopens", model.LastIndex(), len(segs), reopens)
-	assert.Greater(t, len(segs), 20, "many segment rolls")
+	t.Logf("%d entries in %d segments, %d reopens, %d snapshots, first index %d", m.lastIndex(), len(segs), reopens, snaps, fl.FirstIndex())
+	assert.Greater(t, len(segs), 3, "segment rolls")
+	if snaps > 0 {
+		assert.Greater(t, fl.FirstIndex(), uint64(1), "compaction dropped front segments")
+	}
 	for _, p := range segs {
 		st, err := os.Stat(p)
 		require.NoError(t, err)

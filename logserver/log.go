@@ -7,51 +7,6 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Log is a peer's durable Raft log and metadata. *FileLog and *MemLog
-// implement it. Implementations are not safe for concurrent use: the
-// log-server actor (or the simulator) is the only caller.
-//
-// Entries returned by Entry, Entries and LatestConfig, and the metadata
-// returned by Meta, are read-only: callers must not modify them.
-type Log interface {
-	// Write is check-and-append (Raft §5.3; rafter: rafter_log:check_and_append/2).
-	// entries are contiguous; if entries[0].Index <= LastIndex(), the stored
-	// suffix from that index is truncated first. meta, if non-nil, replaces
-	// the stored metadata. A refused write (ErrIndexGap, ErrTermRegress,
-	// ErrBelowCommit, ErrEntryTooLarge) changes nothing. The write is not
-	// necessarily durable until Sync returns.
-	Write(meta *rafterpb.Meta, entries []*rafterpb.Entry) error
-	// Sync makes every earlier Write durable.
-	Sync() error
-	// Entry returns the entry at index, or ErrNotFound.
-	Entry(index uint64) (*rafterpb.Entry, error)
-	// Entries returns the entries lo <= index < hi (half-open), or
-	// ErrNotFound if the range is not wholly inside the log.
-	Entries(lo, hi uint64) ([]*rafterpb.Entry, error)
-	// LastIndex is the index of the last entry, 0 for an empty log.
-	LastIndex() uint64
-	// LastTerm is the term of the last entry, 0 for an empty log.
-	LastTerm() uint64
-	// TermAt is the term of the entry at index; TermAt(0) is 0.
-	TermAt(index uint64) (uint64, error)
-	// LatestConfig is the configuration entry with the highest index, or
-	// nil (rafter: #state.config_loc).
-	LatestConfig() *rafterpb.Entry
-	// Meta is the latest metadata written, nil for a blank peer.
-	Meta() *rafterpb.Meta
-	// SetCommitFloor forbids truncation at or below index. The floor never
-	// goes down.
-	SetCommitFloor(index uint64)
-	// Close releases the log's resources (FileLog: syncs, closes files and
-	// the directory lock).
-	Close() error
-}
-
-var (
-	_ Log = (*FileLog)(nil)
-	_ Log = (*MemLog)(nil)
-)
-
 // logState is what checkWrite needs to know about a log.
 type logState struct {
 	meta   *rafterpb.Meta
@@ -118,8 +73,4 @@ func checkWrite(s logState, meta *rafterpb.Meta, entries []*rafterpb.Entry, maxB
 		return nil, buf, fmt.Errorf("%w: entry %d has term %d after term %d", ErrTermRegress, first, entries[0].GetTerm(), prevTerm)
 	}
 	return payloads, buf, nil
-}
-
-func isConfig(e *rafterpb.Entry) bool {
-	return e.GetType() == rafterpb.EntryType_ENTRY_TYPE_CONFIG
 }

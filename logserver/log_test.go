@@ -9,23 +9,19 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// impls runs a test against both Log implementations: the same contract.
-func impls(t *testing.T, f func(t *testing.T, l Log)) {
-	t.Run("FileLog", func(t *testing.T) {
-		o, _ := testOptions(256)
-		l := mustOpen(t, t.TempDir(), o)
-		defer func() { assert.NoError(t, l.Close()) }()
-		f(t, l)
-	})
-	t.Run("MemLog", func(t *testing.T) { f(t, NewMemLog()) })
+// impls runs a test against a FileLog with small segments.
+func impls(t *testing.T, f func(t *testing.T, l *FileLog)) {
+	o, _ := testOptions(256)
+	l := mustOpen(t, t.TempDir(), o)
+	defer func() { assert.NoError(t, l.Close()) }()
+	f(t, l)
 }
 
 func TestLogAppendAndRead(t *testing.T) {
-	impls(t, func(t *testing.T, l Log) {
+	impls(t, func(t *testing.T, l *FileLog) {
 		assert.Equal(t, uint64(0), l.LastIndex())
 		assert.Equal(t, uint64(0), l.LastTerm())
 		assert.Nil(t, l.Meta())
-		assert.Nil(t, l.LatestConfig())
 		_, err := l.Entry(1)
 		assert.ErrorIs(t, err, ErrNotFound)
 
@@ -53,22 +49,19 @@ func TestLogAppendAndRead(t *testing.T) {
 		assert.Equal(t, uint64(4), got[2].Index)
 		_, err = l.Entries(2, 7)
 		assert.ErrorIs(t, err, ErrNotFound)
-		assert.True(t, proto.Equal(es[3], l.LatestConfig()))
 		assert.Equal(t, "a", l.Meta().GetVotedFor().GetName())
 	})
 }
 
 func TestLogTruncateConflictingSuffix(t *testing.T) {
 	// Raft §5.3: a follower deletes a conflicting entry and all that follow.
-	impls(t, func(t *testing.T, l Log) {
+	impls(t, func(t *testing.T, l *FileLog) {
 		require.NoError(t, l.Write(nil, append(entries(1, 2, 1, 5), configEntry(3, 1, "a"), configEntry(4, 1, "a", "b"), entry(nil, 5, 1, 5))))
 		l.SetCommitFloor(2)
 		require.NoError(t, l.Write(nil, []*rafterpb.Entry{entry(nil, 4, 3, 7)}))
 		assert.Equal(t, uint64(4), l.LastIndex())
 		assert.Equal(t, uint64(3), l.LastTerm())
-		assert.Equal(t, uint64(3), l.LatestConfig().GetIndex(), "config_loc falls back to the older config")
 		require.NoError(t, l.Write(nil, []*rafterpb.Entry{entry(nil, 3, 3, 7)}))
-		assert.Nil(t, l.LatestConfig())
 		require.NoError(t, l.Sync())
 		e, err := l.Entry(3)
 		require.NoError(t, err)
@@ -96,14 +89,11 @@ func TestLogRefusesBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			impls(t, func(t *testing.T, l Log) {
+			impls(t, func(t *testing.T, l *FileLog) {
 				require.NoError(t, l.Write(&rafterpb.Meta{Term: 5}, append(entries(1, 4, 1, 3), entries(5, 5, 2, 3)...)))
 				l.SetCommitFloor(3)
 				require.NoError(t, l.Sync())
-				var before map[string][]byte
-				if fl, ok := l.(*FileLog); ok {
-					before = dirBytes(t, fl.dir)
-				}
+				before := dirBytes(t, l.dir)
 				err := l.Write(tt.meta, tt.entries)
 				require.ErrorIs(t, err, tt.want)
 				assert.Contains(t, err.Error(), "logserver: ")
@@ -111,9 +101,7 @@ func TestLogRefusesBadInput(t *testing.T) {
 				require.NoError(t, l.Sync())
 				assert.Equal(t, uint64(5), l.LastIndex())
 				assert.Equal(t, uint64(5), l.Meta().GetTerm())
-				if fl, ok := l.(*FileLog); ok {
-					assert.Equal(t, before, dirBytes(t, fl.dir), "nothing changed on disk")
-				}
+				assert.Equal(t, before, dirBytes(t, l.dir), "nothing changed on disk")
 				// The log still accepts a good write.
 				require.NoError(t, l.Write(nil, entries(4, 4, 2, 3)))
 				assert.Equal(t, uint64(4), l.LastIndex())
@@ -123,7 +111,7 @@ func TestLogRefusesBadInput(t *testing.T) {
 }
 
 func TestLogCommitFloorNeverLowers(t *testing.T) {
-	impls(t, func(t *testing.T, l Log) {
+	impls(t, func(t *testing.T, l *FileLog) {
 		require.NoError(t, l.Write(nil, entries(1, 5, 1, 1)))
 		l.SetCommitFloor(4)
 		l.SetCommitFloor(2)
@@ -133,7 +121,7 @@ func TestLogCommitFloorNeverLowers(t *testing.T) {
 }
 
 func TestLogClosed(t *testing.T) {
-	impls(t, func(t *testing.T, l Log) {
+	impls(t, func(t *testing.T, l *FileLog) {
 		require.NoError(t, l.Close())
 		assert.ErrorIs(t, l.Write(nil, entries(1, 1, 1, 1)), ErrClosed)
 		assert.ErrorIs(t, l.Sync(), ErrClosed)

@@ -22,7 +22,7 @@ func encodeMeta(m *rafterpb.Meta) ([]byte, error) {
 
 // writeMeta replaces the meta file atomically: write meta.tmp, fsync it,
 // rename it over meta, fsync the directory. A crash at any point leaves
-// either the old or the new metadata, never a mix (DESIGN §3).
+// either the old or the new metadata, never a mix.
 func writeMeta(dir string, m *rafterpb.Meta) error {
 	data, err := encodeMeta(m)
 	if err != nil {

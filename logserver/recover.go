@@ -62,12 +62,19 @@ func (l *FileLog) recover() error {
 		return err
 	}
 	l.meta = meta
+	snaps, snapIdx, err := listSnapshots(l, true) // removes unfinished temp files
+	if err != nil {
+		return err
+	}
 	segs, err := listSegments(l.dir)
 	if err != nil {
 		return err
 	}
-	if len(segs) > 0 && segs[0].first != 1 {
-		return &CorruptError{File: segs[0].path, Offset: 0, Reason: fmt.Sprintf("first segment starts at index %d, want 1", segs[0].first)}
+	if len(segs) > 0 {
+		if segs[0].first == 0 {
+			return &CorruptError{File: segs[0].path, Reason: "segment for index 0"}
+		}
+		l.first = segs[0].first
 	}
 	for i, s := range segs {
 		f, err := os.OpenFile(s.path, os.O_RDWR, 0)
@@ -80,12 +87,12 @@ func (l *FileLog) recover() error {
 			return err
 		}
 	}
-	if n := len(l.configs); n > 0 {
-		e, err := l.Entry(l.configs[n-1])
-		if err != nil {
-			return err
-		}
-		l.configEnt = e
+	chosen, err := l.chooseSnapshot(snaps, snapIdx)
+	if err != nil {
+		return err
+	}
+	if err := l.reconcile(chosen); err != nil {
+		return err
 	}
 	// The directory may have been created or had meta.tmp removed.
 	return syncDir(l.dir)
@@ -119,7 +126,7 @@ func (l *FileLog) scanSegment(s *segment, last bool) error {
 			return &CorruptError{File: s.path, Offset: int64(off), Reason: err.Error()}
 		}
 		// scanSegment runs right after s is appended to segs.
-		l.locs = append(l.locs, loc{seg: uint32(len(l.segs) - 1), off: int64(off), size: uint32(n), term: r.term})
+		l.locs = append(l.locs, loc{seg: l.segNo(), off: int64(off), size: uint32(n), term: r.term})
 		off += n
 		want++
 	}
@@ -160,9 +167,6 @@ func (l *FileLog) checkRecord(r record, want uint64) error {
 	}
 	if e.GetIndex() != r.index || e.GetTerm() != r.term {
 		return fmt.Errorf("header says %d/%d, entry says %d/%d", r.index, r.term, e.GetIndex(), e.GetTerm())
-	}
-	if isConfig(e) {
-		l.configs = append(l.configs, e.GetIndex())
 	}
 	return nil
 }

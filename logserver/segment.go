@@ -64,7 +64,7 @@ func createSegment(dir string, first uint64) (*segment, error) {
 }
 
 // syncDir fsyncs a directory so that file creations, renames and removals
-// in it survive a crash (DESIGN §3).
+// in it survive a crash.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {

@@ -232,9 +232,12 @@ func (x *LogGetEntry) GetLast() bool {
 }
 
 type LogEntryReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Entry         *Entry                 `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"` // unset: no such entry
-	Error         *Error                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"` // set on an I/O or corruption error, not for "no entry"
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Entry *Entry                 `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"` // unset: no such entry
+	Error *Error                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"` // set on an I/O or corruption error, not for "no entry"
+	// The index is below the log's first index: compaction removed it and
+	// only the snapshot holds its effect (a definite answer, not an error).
+	Compacted     bool `protobuf:"varint,3,opt,name=compacted,proto3" json:"compacted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -283,371 +286,17 @@ func (x *LogEntryReply) GetError() *Error {
 	return nil
 }
 
-// LogGetTerm asks for the term of the entry at index (0 for index 0).
-type LogGetTerm struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Index         uint64                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *LogGetTerm) Reset() {
-	*x = LogGetTerm{}
-	mi := &file_log_proto_msgTypes[4]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LogGetTerm) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LogGetTerm) ProtoMessage() {}
-
-func (x *LogGetTerm) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[4]
+func (x *LogEntryReply) GetCompacted() bool {
 	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
+		return x.Compacted
 	}
-	return mi.MessageOf(x)
+	return false
 }
 
-// Deprecated: Use LogGetTerm.ProtoReflect.Descriptor instead.
-func (*LogGetTerm) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{4}
-}
-
-func (x *LogGetTerm) GetIndex() uint64 {
-	if x != nil {
-		return x.Index
-	}
-	return 0
-}
-
-type LogTermReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Term          uint64                 `protobuf:"varint,1,opt,name=term,proto3" json:"term,omitempty"`
-	Error         *Error                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"` // ERROR_CODE_NOT_FOUND when there is no such entry
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *LogTermReply) Reset() {
-	*x = LogTermReply{}
-	mi := &file_log_proto_msgTypes[5]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LogTermReply) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LogTermReply) ProtoMessage() {}
-
-func (x *LogTermReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[5]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use LogTermReply.ProtoReflect.Descriptor instead.
-func (*LogTermReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{5}
-}
-
-func (x *LogTermReply) GetTerm() uint64 {
-	if x != nil {
-		return x.Term
-	}
-	return 0
-}
-
-func (x *LogTermReply) GetError() *Error {
-	if x != nil {
-		return x.Error
-	}
-	return nil
-}
-
-// LogGetState asks for the log's bounds.
-type LogGetState struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *LogGetState) Reset() {
-	*x = LogGetState{}
-	mi := &file_log_proto_msgTypes[6]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LogGetState) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LogGetState) ProtoMessage() {}
-
-func (x *LogGetState) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[6]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use LogGetState.ProtoReflect.Descriptor instead.
-func (*LogGetState) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{6}
-}
-
-type LogStateReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	FirstIndex    uint64                 `protobuf:"varint,1,opt,name=first_index,json=firstIndex,proto3" json:"first_index,omitempty"`
-	LastIndex     uint64                 `protobuf:"varint,2,opt,name=last_index,json=lastIndex,proto3" json:"last_index,omitempty"`
-	LastTerm      uint64                 `protobuf:"varint,3,opt,name=last_term,json=lastTerm,proto3" json:"last_term,omitempty"`
-	CommitFloor   uint64                 `protobuf:"varint,4,opt,name=commit_floor,json=commitFloor,proto3" json:"commit_floor,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *LogStateReply) Reset() {
-	*x = LogStateReply{}
-	mi := &file_log_proto_msgTypes[7]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LogStateReply) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LogStateReply) ProtoMessage() {}
-
-func (x *LogStateReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[7]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use LogStateReply.ProtoReflect.Descriptor instead.
-func (*LogStateReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{7}
-}
-
-func (x *LogStateReply) GetFirstIndex() uint64 {
-	if x != nil {
-		return x.FirstIndex
-	}
-	return 0
-}
-
-func (x *LogStateReply) GetLastIndex() uint64 {
-	if x != nil {
-		return x.LastIndex
-	}
-	return 0
-}
-
-func (x *LogStateReply) GetLastTerm() uint64 {
-	if x != nil {
-		return x.LastTerm
-	}
-	return 0
-}
-
-func (x *LogStateReply) GetCommitFloor() uint64 {
-	if x != nil {
-		return x.CommitFloor
-	}
-	return 0
-}
-
-// LogGetConfig asks for the latest configuration entry: rafter's config_loc.
-type LogGetConfig struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *LogGetConfig) Reset() {
-	*x = LogGetConfig{}
-	mi := &file_log_proto_msgTypes[8]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LogGetConfig) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LogGetConfig) ProtoMessage() {}
-
-func (x *LogGetConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[8]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use LogGetConfig.ProtoReflect.Descriptor instead.
-func (*LogGetConfig) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{8}
-}
-
-type LogConfigReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Entry         *Entry                 `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"` // unset: the log holds no configuration entry
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *LogConfigReply) Reset() {
-	*x = LogConfigReply{}
-	mi := &file_log_proto_msgTypes[9]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LogConfigReply) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LogConfigReply) ProtoMessage() {}
-
-func (x *LogConfigReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[9]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use LogConfigReply.ProtoReflect.Descriptor instead.
-func (*LogConfigReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{9}
-}
-
-func (x *LogConfigReply) GetEntry() *Entry {
-	if x != nil {
-		return x.Entry
-	}
-	return nil
-}
-
-// LogGetMeta asks for the metadata (term, vote).
-type LogGetMeta struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *LogGetMeta) Reset() {
-	*x = LogGetMeta{}
-	mi := &file_log_proto_msgTypes[10]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LogGetMeta) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LogGetMeta) ProtoMessage() {}
-
-func (x *LogGetMeta) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[10]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use LogGetMeta.ProtoReflect.Descriptor instead.
-func (*LogGetMeta) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{10}
-}
-
-type LogMetaReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Meta          *Meta                  `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"` // unset: a blank peer
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *LogMetaReply) Reset() {
-	*x = LogMetaReply{}
-	mi := &file_log_proto_msgTypes[11]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *LogMetaReply) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*LogMetaReply) ProtoMessage() {}
-
-func (x *LogMetaReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[11]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use LogMetaReply.ProtoReflect.Descriptor instead.
-func (*LogMetaReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{11}
-}
-
-func (x *LogMetaReply) GetMeta() *Meta {
-	if x != nil {
-		return x.Meta
-	}
-	return nil
-}
-
-// LogLoad asks for everything the consensus core needs on (re)start.
+// LogLoad asks for everything the consensus core needs on (re)start: the
+// metadata, the newest durable snapshot's description (the consensus actor
+// restores the state machine from its body, see LogSnapshotOpen) and the
+// entries after the snapshot, which it replays.
 type LogLoad struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -656,7 +305,7 @@ type LogLoad struct {
 
 func (x *LogLoad) Reset() {
 	*x = LogLoad{}
-	mi := &file_log_proto_msgTypes[12]
+	mi := &file_log_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -668,7 +317,7 @@ func (x *LogLoad) String() string {
 func (*LogLoad) ProtoMessage() {}
 
 func (x *LogLoad) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[12]
+	mi := &file_log_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -681,21 +330,26 @@ func (x *LogLoad) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogLoad.ProtoReflect.Descriptor instead.
 func (*LogLoad) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{12}
+	return file_log_proto_rawDescGZIP(), []int{4}
 }
 
 type LogLoadReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Meta          *Meta                  `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
-	Entries       []*Entry               `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"` // indexes 1..n, contiguous
-	Error         *Error                 `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Meta  *Meta                  `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
+	// Contiguous, from snapshot.index+1 (1 without a snapshot) to the last
+	// index. Entries the log still holds at or below the snapshot index (kept
+	// for followers a little behind) are not sent: the snapshot covers them.
+	Entries       []*Entry      `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"`
+	Error         *Error        `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	Snapshot      *SnapshotMeta `protobuf:"bytes,4,opt,name=snapshot,proto3" json:"snapshot,omitempty"`                        // unset: no snapshot
+	FirstIndex    uint64        `protobuf:"varint,5,opt,name=first_index,json=firstIndex,proto3" json:"first_index,omitempty"` // the log's first index (entries below it are compacted)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LogLoadReply) Reset() {
 	*x = LogLoadReply{}
-	mi := &file_log_proto_msgTypes[13]
+	mi := &file_log_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -707,7 +361,7 @@ func (x *LogLoadReply) String() string {
 func (*LogLoadReply) ProtoMessage() {}
 
 func (x *LogLoadReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[13]
+	mi := &file_log_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -720,7 +374,7 @@ func (x *LogLoadReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogLoadReply.ProtoReflect.Descriptor instead.
 func (*LogLoadReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{13}
+	return file_log_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *LogLoadReply) GetMeta() *Meta {
@@ -744,7 +398,772 @@ func (x *LogLoadReply) GetError() *Error {
 	return nil
 }
 
-// LogGetStats asks for group-commit statistics.
+func (x *LogLoadReply) GetSnapshot() *SnapshotMeta {
+	if x != nil {
+		return x.Snapshot
+	}
+	return nil
+}
+
+func (x *LogLoadReply) GetFirstIndex() uint64 {
+	if x != nil {
+		return x.FirstIndex
+	}
+	return 0
+}
+
+// SnapshotMeta describes a snapshot file: what its header holds.
+type SnapshotMeta struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Index         uint64                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`  // last included index
+	Term          uint64                 `protobuf:"varint,2,opt,name=term,proto3" json:"term,omitempty"`    // term of that entry
+	Config        *Config                `protobuf:"bytes,3,opt,name=config,proto3" json:"config,omitempty"` // the configuration in force at index
+	Size          uint64                 `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`    // bytes of the whole file (header and body)
+	BodySize      uint64                 `protobuf:"varint,5,opt,name=body_size,json=bodySize,proto3" json:"body_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SnapshotMeta) Reset() {
+	*x = SnapshotMeta{}
+	mi := &file_log_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SnapshotMeta) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SnapshotMeta) ProtoMessage() {}
+
+func (x *SnapshotMeta) ProtoReflect() protoreflect.Message {
+	mi := &file_log_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SnapshotMeta.ProtoReflect.Descriptor instead.
+func (*SnapshotMeta) Descriptor() ([]byte, []int) {
+	return file_log_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SnapshotMeta) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *SnapshotMeta) GetTerm() uint64 {
+	if x != nil {
+		return x.Term
+	}
+	return 0
+}
+
+func (x *SnapshotMeta) GetConfig() *Config {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+func (x *SnapshotMeta) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *SnapshotMeta) GetBodySize() uint64 {
+	if x != nil {
+		return x.BodySize
+	}
+	return 0
+}
+
+// LogSnapshotSave asks the log server to write a snapshot of the state
+// machine at index/term. The body is a Go value and cannot cross as
+// protobuf: the sender registers it with logserver.RegisterSnapshot, which
+// returns handle, a key into an in-process table of the logserver package;
+// the log server takes the body out of the table, runs its WriteTo on a
+// goroutine of its own (appends and fsyncs go on meanwhile), calls Release,
+// and answers LogSnapshotSaved once the file is durable. A handle is only
+// meaningful in the process that registered it.
+type LogSnapshotSave struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Handle        uint64                 `protobuf:"varint,1,opt,name=handle,proto3" json:"handle,omitempty"`
+	Index         uint64                 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	Term          uint64                 `protobuf:"varint,3,opt,name=term,proto3" json:"term,omitempty"`
+	Config        *Config                `protobuf:"bytes,4,opt,name=config,proto3" json:"config,omitempty"` // the configuration in force at index
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogSnapshotSave) Reset() {
+	*x = LogSnapshotSave{}
+	mi := &file_log_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogSnapshotSave) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogSnapshotSave) ProtoMessage() {}
+
+func (x *LogSnapshotSave) ProtoReflect() protoreflect.Message {
+	mi := &file_log_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogSnapshotSave.ProtoReflect.Descriptor instead.
+func (*LogSnapshotSave) Descriptor() ([]byte, []int) {
+	return file_log_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *LogSnapshotSave) GetHandle() uint64 {
+	if x != nil {
+		return x.Handle
+	}
+	return 0
+}
+
+func (x *LogSnapshotSave) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *LogSnapshotSave) GetTerm() uint64 {
+	if x != nil {
+		return x.Term
+	}
+	return 0
+}
+
+func (x *LogSnapshotSave) GetConfig() *Config {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+// LogSnapshotSaved answers LogSnapshotSave. With error set, nothing changed:
+// the previous snapshot is still the current one and no temp file is left.
+type LogSnapshotSaved struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Index         uint64                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	Term          uint64                 `protobuf:"varint,2,opt,name=term,proto3" json:"term,omitempty"`
+	Bytes         uint64                 `protobuf:"varint,3,opt,name=bytes,proto3" json:"bytes,omitempty"` // size of the snapshot file
+	Error         *Error                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogSnapshotSaved) Reset() {
+	*x = LogSnapshotSaved{}
+	mi := &file_log_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogSnapshotSaved) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogSnapshotSaved) ProtoMessage() {}
+
+func (x *LogSnapshotSaved) ProtoReflect() protoreflect.Message {
+	mi := &file_log_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogSnapshotSaved.ProtoReflect.Descriptor instead.
+func (*LogSnapshotSaved) Descriptor() ([]byte, []int) {
+	return file_log_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *LogSnapshotSaved) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *LogSnapshotSaved) GetTerm() uint64 {
+	if x != nil {
+		return x.Term
+	}
+	return 0
+}
+
+func (x *LogSnapshotSaved) GetBytes() uint64 {
+	if x != nil {
+		return x.Bytes
+	}
+	return 0
+}
+
+func (x *LogSnapshotSaved) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// LogCompact deletes the log segments that hold only entries at or below
+// index. index must not exceed the newest durable snapshot's index. The
+// reply (to a sender) is LogCompacted.
+type LogCompact struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Index         uint64                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogCompact) Reset() {
+	*x = LogCompact{}
+	mi := &file_log_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogCompact) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogCompact) ProtoMessage() {}
+
+func (x *LogCompact) ProtoReflect() protoreflect.Message {
+	mi := &file_log_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogCompact.ProtoReflect.Descriptor instead.
+func (*LogCompact) Descriptor() ([]byte, []int) {
+	return file_log_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *LogCompact) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+type LogCompacted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FirstIndex    uint64                 `protobuf:"varint,1,opt,name=first_index,json=firstIndex,proto3" json:"first_index,omitempty"` // the log's first index afterwards
+	Error         *Error                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogCompacted) Reset() {
+	*x = LogCompacted{}
+	mi := &file_log_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogCompacted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogCompacted) ProtoMessage() {}
+
+func (x *LogCompacted) ProtoReflect() protoreflect.Message {
+	mi := &file_log_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogCompacted.ProtoReflect.Descriptor instead.
+func (*LogCompacted) Descriptor() ([]byte, []int) {
+	return file_log_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *LogCompacted) GetFirstIndex() uint64 {
+	if x != nil {
+		return x.FirstIndex
+	}
+	return 0
+}
+
+func (x *LogCompacted) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// LogSnapshotRead reads a chunk of the current snapshot file (header and
+// body, as stored) for InstallSnapshot (Raft §7). index names the snapshot
+// the leader is sending; if it is no longer the current one, the reply says
+// replaced and describes the current snapshot, so the leader restarts with
+// it. At most max_bytes (capped by the log server) are read.
+type LogSnapshotRead struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Index         uint64                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	Offset        uint64                 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	MaxBytes      uint32                 `protobuf:"varint,3,opt,name=max_bytes,json=maxBytes,proto3" json:"max_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogSnapshotRead) Reset() {
+	*x = LogSnapshotRead{}
+	mi := &file_log_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogSnapshotRead) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogSnapshotRead) ProtoMessage() {}
+
+func (x *LogSnapshotRead) ProtoReflect() protoreflect.Message {
+	mi := &file_log_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogSnapshotRead.ProtoReflect.Descriptor instead.
+func (*LogSnapshotRead) Descriptor() ([]byte, []int) {
+	return file_log_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *LogSnapshotRead) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *LogSnapshotRead) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *LogSnapshotRead) GetMaxBytes() uint32 {
+	if x != nil {
+		return x.MaxBytes
+	}
+	return 0
+}
+
+type LogSnapshotChunk struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Snapshot      *SnapshotMeta          `protobuf:"bytes,1,opt,name=snapshot,proto3" json:"snapshot,omitempty"` // the current snapshot (unset: none)
+	Offset        uint64                 `protobuf:"varint,2,opt,name=offset,proto3" json:"offset,omitempty"`
+	Data          []byte                 `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	Done          bool                   `protobuf:"varint,4,opt,name=done,proto3" json:"done,omitempty"`         // offset+len(data) is the end of the file
+	Replaced      bool                   `protobuf:"varint,5,opt,name=replaced,proto3" json:"replaced,omitempty"` // the requested snapshot is gone: restart with snapshot
+	Error         *Error                 `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogSnapshotChunk) Reset() {
+	*x = LogSnapshotChunk{}
+	mi := &file_log_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogSnapshotChunk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogSnapshotChunk) ProtoMessage() {}
+
+func (x *LogSnapshotChunk) ProtoReflect() protoreflect.Message {
+	mi := &file_log_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogSnapshotChunk.ProtoReflect.Descriptor instead.
+func (*LogSnapshotChunk) Descriptor() ([]byte, []int) {
+	return file_log_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *LogSnapshotChunk) GetSnapshot() *SnapshotMeta {
+	if x != nil {
+		return x.Snapshot
+	}
+	return nil
+}
+
+func (x *LogSnapshotChunk) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *LogSnapshotChunk) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *LogSnapshotChunk) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
+func (x *LogSnapshotChunk) GetReplaced() bool {
+	if x != nil {
+		return x.Replaced
+	}
+	return false
+}
+
+func (x *LogSnapshotChunk) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// LogSnapshotOpen asks for a reader of the current snapshot's body, for the
+// state machine's Restore. The reply's handle is taken with
+// logserver.TakeSnapshotReader in the same process; the reader holds the
+// file open, so a later snapshot or compaction cannot pull it away.
+type LogSnapshotOpen struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogSnapshotOpen) Reset() {
+	*x = LogSnapshotOpen{}
+	mi := &file_log_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogSnapshotOpen) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogSnapshotOpen) ProtoMessage() {}
+
+func (x *LogSnapshotOpen) ProtoReflect() protoreflect.Message {
+	mi := &file_log_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogSnapshotOpen.ProtoReflect.Descriptor instead.
+func (*LogSnapshotOpen) Descriptor() ([]byte, []int) {
+	return file_log_proto_rawDescGZIP(), []int{13}
+}
+
+type LogSnapshotOpened struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Snapshot      *SnapshotMeta          `protobuf:"bytes,1,opt,name=snapshot,proto3" json:"snapshot,omitempty"` // unset (and handle 0): no snapshot
+	Handle        uint64                 `protobuf:"varint,2,opt,name=handle,proto3" json:"handle,omitempty"`
+	Error         *Error                 `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogSnapshotOpened) Reset() {
+	*x = LogSnapshotOpened{}
+	mi := &file_log_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogSnapshotOpened) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogSnapshotOpened) ProtoMessage() {}
+
+func (x *LogSnapshotOpened) ProtoReflect() protoreflect.Message {
+	mi := &file_log_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogSnapshotOpened.ProtoReflect.Descriptor instead.
+func (*LogSnapshotOpened) Descriptor() ([]byte, []int) {
+	return file_log_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *LogSnapshotOpened) GetSnapshot() *SnapshotMeta {
+	if x != nil {
+		return x.Snapshot
+	}
+	return nil
+}
+
+func (x *LogSnapshotOpened) GetHandle() uint64 {
+	if x != nil {
+		return x.Handle
+	}
+	return 0
+}
+
+func (x *LogSnapshotOpened) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// LogInstallChunk carries bytes of a snapshot file sent by a leader
+// (InstallSnapshot, Raft §7): the file of total_size bytes for the snapshot
+// at index/term, data at offset. The log server appends a chunk only at the
+// offset it expects next; duplicates and chunks from the future are
+// answered with next_offset, so the sender resumes from there. A chunk for
+// another index/term aborts a partial install. When the last byte arrives
+// the file is checked end to end, made durable, and the log is reset (Raft
+// §7: entries after index are kept only if the log holds index with term)
+// before the reply says done.
+type LogInstallChunk struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Index         uint64                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	Term          uint64                 `protobuf:"varint,2,opt,name=term,proto3" json:"term,omitempty"`
+	TotalSize     uint64                 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	Offset        uint64                 `protobuf:"varint,4,opt,name=offset,proto3" json:"offset,omitempty"`
+	Data          []byte                 `protobuf:"bytes,5,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogInstallChunk) Reset() {
+	*x = LogInstallChunk{}
+	mi := &file_log_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogInstallChunk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogInstallChunk) ProtoMessage() {}
+
+func (x *LogInstallChunk) ProtoReflect() protoreflect.Message {
+	mi := &file_log_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogInstallChunk.ProtoReflect.Descriptor instead.
+func (*LogInstallChunk) Descriptor() ([]byte, []int) {
+	return file_log_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *LogInstallChunk) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *LogInstallChunk) GetTerm() uint64 {
+	if x != nil {
+		return x.Term
+	}
+	return 0
+}
+
+func (x *LogInstallChunk) GetTotalSize() uint64 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+func (x *LogInstallChunk) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *LogInstallChunk) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type LogInstallReply struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Index      uint64                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	Term       uint64                 `protobuf:"varint,2,opt,name=term,proto3" json:"term,omitempty"`
+	NextOffset uint64                 `protobuf:"varint,3,opt,name=next_offset,json=nextOffset,proto3" json:"next_offset,omitempty"` // the offset expected next
+	Done       bool                   `protobuf:"varint,4,opt,name=done,proto3" json:"done,omitempty"`                               // installed and durable
+	Snapshot   *SnapshotMeta          `protobuf:"bytes,5,opt,name=snapshot,proto3" json:"snapshot,omitempty"`                        // with done: what was installed
+	LastIndex  uint64                 `protobuf:"varint,6,opt,name=last_index,json=lastIndex,proto3" json:"last_index,omitempty"`    // with done: the log's last index after the reset
+	// The chunk was refused. A bad chunk or a file that fails its end-to-end
+	// check also drops the partial file (start again at offset 0); a stale
+	// offer (not newer than the current snapshot) changes nothing.
+	Error         *Error `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogInstallReply) Reset() {
+	*x = LogInstallReply{}
+	mi := &file_log_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogInstallReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogInstallReply) ProtoMessage() {}
+
+func (x *LogInstallReply) ProtoReflect() protoreflect.Message {
+	mi := &file_log_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogInstallReply.ProtoReflect.Descriptor instead.
+func (*LogInstallReply) Descriptor() ([]byte, []int) {
+	return file_log_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *LogInstallReply) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *LogInstallReply) GetTerm() uint64 {
+	if x != nil {
+		return x.Term
+	}
+	return 0
+}
+
+func (x *LogInstallReply) GetNextOffset() uint64 {
+	if x != nil {
+		return x.NextOffset
+	}
+	return 0
+}
+
+func (x *LogInstallReply) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
+func (x *LogInstallReply) GetSnapshot() *SnapshotMeta {
+	if x != nil {
+		return x.Snapshot
+	}
+	return nil
+}
+
+func (x *LogInstallReply) GetLastIndex() uint64 {
+	if x != nil {
+		return x.LastIndex
+	}
+	return 0
+}
+
+func (x *LogInstallReply) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// LogGetStats asks for group-commit statistics and the log's figures.
 type LogGetStats struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -753,7 +1172,7 @@ type LogGetStats struct {
 
 func (x *LogGetStats) Reset() {
 	*x = LogGetStats{}
-	mi := &file_log_proto_msgTypes[14]
+	mi := &file_log_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -765,7 +1184,7 @@ func (x *LogGetStats) String() string {
 func (*LogGetStats) ProtoMessage() {}
 
 func (x *LogGetStats) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[14]
+	mi := &file_log_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -778,7 +1197,7 @@ func (x *LogGetStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogGetStats.ProtoReflect.Descriptor instead.
 func (*LogGetStats) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{14}
+	return file_log_proto_rawDescGZIP(), []int{17}
 }
 
 type LogStatsReply struct {
@@ -790,13 +1209,21 @@ type LogStatsReply struct {
 	// batch_histogram[i] counts fsync rounds that acknowledged between 2^i and
 	// 2^(i+1)-1 writes: [1], [2,3], [4,7], ...
 	BatchHistogram []uint64 `protobuf:"varint,5,rep,packed,name=batch_histogram,json=batchHistogram,proto3" json:"batch_histogram,omitempty"`
+	FirstIndex     uint64   `protobuf:"varint,6,opt,name=first_index,json=firstIndex,proto3" json:"first_index,omitempty"` // entries below it were compacted
+	LastIndex      uint64   `protobuf:"varint,7,opt,name=last_index,json=lastIndex,proto3" json:"last_index,omitempty"`
+	LastTerm       uint64   `protobuf:"varint,8,opt,name=last_term,json=lastTerm,proto3" json:"last_term,omitempty"`
+	CommitFloor    uint64   `protobuf:"varint,9,opt,name=commit_floor,json=commitFloor,proto3" json:"commit_floor,omitempty"`
+	LogBytes       uint64   `protobuf:"varint,10,opt,name=log_bytes,json=logBytes,proto3" json:"log_bytes,omitempty"`                // bytes of the segment files
+	SnapshotBytes  uint64   `protobuf:"varint,11,opt,name=snapshot_bytes,json=snapshotBytes,proto3" json:"snapshot_bytes,omitempty"` // bytes of the current snapshot file
+	SnapshotIndex  uint64   `protobuf:"varint,12,opt,name=snapshot_index,json=snapshotIndex,proto3" json:"snapshot_index,omitempty"` // 0: no snapshot
+	SnapshotTerm   uint64   `protobuf:"varint,13,opt,name=snapshot_term,json=snapshotTerm,proto3" json:"snapshot_term,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
 
 func (x *LogStatsReply) Reset() {
 	*x = LogStatsReply{}
-	mi := &file_log_proto_msgTypes[15]
+	mi := &file_log_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -808,7 +1235,7 @@ func (x *LogStatsReply) String() string {
 func (*LogStatsReply) ProtoMessage() {}
 
 func (x *LogStatsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_log_proto_msgTypes[15]
+	mi := &file_log_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -821,7 +1248,7 @@ func (x *LogStatsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogStatsReply.ProtoReflect.Descriptor instead.
 func (*LogStatsReply) Descriptor() ([]byte, []int) {
-	return file_log_proto_rawDescGZIP(), []int{15}
+	return file_log_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *LogStatsReply) GetWrites() uint64 {
@@ -859,6 +1286,62 @@ func (x *LogStatsReply) GetBatchHistogram() []uint64 {
 	return nil
 }
 
+func (x *LogStatsReply) GetFirstIndex() uint64 {
+	if x != nil {
+		return x.FirstIndex
+	}
+	return 0
+}
+
+func (x *LogStatsReply) GetLastIndex() uint64 {
+	if x != nil {
+		return x.LastIndex
+	}
+	return 0
+}
+
+func (x *LogStatsReply) GetLastTerm() uint64 {
+	if x != nil {
+		return x.LastTerm
+	}
+	return 0
+}
+
+func (x *LogStatsReply) GetCommitFloor() uint64 {
+	if x != nil {
+		return x.CommitFloor
+	}
+	return 0
+}
+
+func (x *LogStatsReply) GetLogBytes() uint64 {
+	if x != nil {
+		return x.LogBytes
+	}
+	return 0
+}
+
+func (x *LogStatsReply) GetSnapshotBytes() uint64 {
+	if x != nil {
+		return x.SnapshotBytes
+	}
+	return 0
+}
+
+func (x *LogStatsReply) GetSnapshotIndex() uint64 {
+	if x != nil {
+		return x.SnapshotIndex
+	}
+	return 0
+}
+
+func (x *LogStatsReply) GetSnapshotTerm() uint64 {
+	if x != nil {
+		return x.SnapshotTerm
+	}
+	return 0
+}
+
 var File_log_proto protoreflect.FileDescriptor
 
 const file_log_proto_rawDesc = "" +
@@ -878,43 +1361,93 @@ const file_log_proto_rawDesc = "" +
 	"\x05error\x18\x04 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"7\n" +
 	"\vLogGetEntry\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x12\n" +
-	"\x04last\x18\x02 \x01(\bR\x04last\"_\n" +
+	"\x04last\x18\x02 \x01(\bR\x04last\"}\n" +
 	"\rLogEntryReply\x12&\n" +
 	"\x05entry\x18\x01 \x01(\v2\x10.rafter.v1.EntryR\x05entry\x12&\n" +
-	"\x05error\x18\x02 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\"\n" +
-	"\n" +
-	"LogGetTerm\x12\x14\n" +
-	"\x05index\x18\x01 \x01(\x04R\x05index\"J\n" +
-	"\fLogTermReply\x12\x12\n" +
-	"\x04term\x18\x01 \x01(\x04R\x04term\x12&\n" +
-	"\x05error\x18\x02 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\r\n" +
-	"\vLogGetState\"\x8f\x01\n" +
-	"\rLogStateReply\x12\x1f\n" +
-	"\vfirst_index\x18\x01 \x01(\x04R\n" +
-	"firstIndex\x12\x1d\n" +
-	"\n" +
-	"last_index\x18\x02 \x01(\x04R\tlastIndex\x12\x1b\n" +
-	"\tlast_term\x18\x03 \x01(\x04R\blastTerm\x12!\n" +
-	"\fcommit_floor\x18\x04 \x01(\x04R\vcommitFloor\"\x0e\n" +
-	"\fLogGetConfig\"8\n" +
-	"\x0eLogConfigReply\x12&\n" +
-	"\x05entry\x18\x01 \x01(\v2\x10.rafter.v1.EntryR\x05entry\"\f\n" +
-	"\n" +
-	"LogGetMeta\"3\n" +
-	"\fLogMetaReply\x12#\n" +
-	"\x04meta\x18\x01 \x01(\v2\x0f.rafter.v1.MetaR\x04meta\"\t\n" +
-	"\aLogLoad\"\x87\x01\n" +
+	"\x05error\x18\x02 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x1c\n" +
+	"\tcompacted\x18\x03 \x01(\bR\tcompacted\"\t\n" +
+	"\aLogLoad\"\xdd\x01\n" +
 	"\fLogLoadReply\x12#\n" +
 	"\x04meta\x18\x01 \x01(\v2\x0f.rafter.v1.MetaR\x04meta\x12*\n" +
 	"\aentries\x18\x02 \x03(\v2\x10.rafter.v1.EntryR\aentries\x12&\n" +
-	"\x05error\x18\x03 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\r\n" +
-	"\vLogGetStats\"\x9d\x01\n" +
+	"\x05error\x18\x03 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x123\n" +
+	"\bsnapshot\x18\x04 \x01(\v2\x17.rafter.v1.SnapshotMetaR\bsnapshot\x12\x1f\n" +
+	"\vfirst_index\x18\x05 \x01(\x04R\n" +
+	"firstIndex\"\x94\x01\n" +
+	"\fSnapshotMeta\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x12\n" +
+	"\x04term\x18\x02 \x01(\x04R\x04term\x12)\n" +
+	"\x06config\x18\x03 \x01(\v2\x11.rafter.v1.ConfigR\x06config\x12\x12\n" +
+	"\x04size\x18\x04 \x01(\x04R\x04size\x12\x1b\n" +
+	"\tbody_size\x18\x05 \x01(\x04R\bbodySize\"~\n" +
+	"\x0fLogSnapshotSave\x12\x16\n" +
+	"\x06handle\x18\x01 \x01(\x04R\x06handle\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
+	"\x04term\x18\x03 \x01(\x04R\x04term\x12)\n" +
+	"\x06config\x18\x04 \x01(\v2\x11.rafter.v1.ConfigR\x06config\"z\n" +
+	"\x10LogSnapshotSaved\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x12\n" +
+	"\x04term\x18\x02 \x01(\x04R\x04term\x12\x14\n" +
+	"\x05bytes\x18\x03 \x01(\x04R\x05bytes\x12&\n" +
+	"\x05error\x18\x04 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\"\n" +
+	"\n" +
+	"LogCompact\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\"W\n" +
+	"\fLogCompacted\x12\x1f\n" +
+	"\vfirst_index\x18\x01 \x01(\x04R\n" +
+	"firstIndex\x12&\n" +
+	"\x05error\x18\x02 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\\\n" +
+	"\x0fLogSnapshotRead\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x16\n" +
+	"\x06offset\x18\x02 \x01(\x04R\x06offset\x12\x1b\n" +
+	"\tmax_bytes\x18\x03 \x01(\rR\bmaxBytes\"\xcb\x01\n" +
+	"\x10LogSnapshotChunk\x123\n" +
+	"\bsnapshot\x18\x01 \x01(\v2\x17.rafter.v1.SnapshotMetaR\bsnapshot\x12\x16\n" +
+	"\x06offset\x18\x02 \x01(\x04R\x06offset\x12\x12\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\x12\x12\n" +
+	"\x04done\x18\x04 \x01(\bR\x04done\x12\x1a\n" +
+	"\breplaced\x18\x05 \x01(\bR\breplaced\x12&\n" +
+	"\x05error\x18\x06 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\x11\n" +
+	"\x0fLogSnapshotOpen\"\x88\x01\n" +
+	"\x11LogSnapshotOpened\x123\n" +
+	"\bsnapshot\x18\x01 \x01(\v2\x17.rafter.v1.SnapshotMetaR\bsnapshot\x12\x16\n" +
+	"\x06handle\x18\x02 \x01(\x04R\x06handle\x12&\n" +
+	"\x05error\x18\x03 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\x86\x01\n" +
+	"\x0fLogInstallChunk\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x12\n" +
+	"\x04term\x18\x02 \x01(\x04R\x04term\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x04R\ttotalSize\x12\x16\n" +
+	"\x06offset\x18\x04 \x01(\x04R\x06offset\x12\x12\n" +
+	"\x04data\x18\x05 \x01(\fR\x04data\"\xec\x01\n" +
+	"\x0fLogInstallReply\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x12\n" +
+	"\x04term\x18\x02 \x01(\x04R\x04term\x12\x1f\n" +
+	"\vnext_offset\x18\x03 \x01(\x04R\n" +
+	"nextOffset\x12\x12\n" +
+	"\x04done\x18\x04 \x01(\bR\x04done\x123\n" +
+	"\bsnapshot\x18\x05 \x01(\v2\x17.rafter.v1.SnapshotMetaR\bsnapshot\x12\x1d\n" +
+	"\n" +
+	"last_index\x18\x06 \x01(\x04R\tlastIndex\x12&\n" +
+	"\x05error\x18\a \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\r\n" +
+	"\vLogGetStats\"\xad\x03\n" +
 	"\rLogStatsReply\x12\x16\n" +
 	"\x06writes\x18\x01 \x01(\x04R\x06writes\x12\x18\n" +
 	"\aentries\x18\x02 \x01(\x04R\aentries\x12\x14\n" +
 	"\x05syncs\x18\x03 \x01(\x04R\x05syncs\x12\x1b\n" +
 	"\tmax_batch\x18\x04 \x01(\x04R\bmaxBatch\x12'\n" +
-	"\x0fbatch_histogram\x18\x05 \x03(\x04R\x0ebatchHistogramB&Z$github.com/rafter-go/rafter/rafterpbb\x06proto3"
+	"\x0fbatch_histogram\x18\x05 \x03(\x04R\x0ebatchHistogram\x12\x1f\n" +
+	"\vfirst_index\x18\x06 \x01(\x04R\n" +
+	"firstIndex\x12\x1d\n" +
+	"\n" +
+	"last_index\x18\a \x01(\x04R\tlastIndex\x12\x1b\n" +
+	"\tlast_term\x18\b \x01(\x04R\blastTerm\x12!\n" +
+	"\fcommit_floor\x18\t \x01(\x04R\vcommitFloor\x12\x1b\n" +
+	"\tlog_bytes\x18\n" +
+	" \x01(\x04R\blogBytes\x12%\n" +
+	"\x0esnapshot_bytes\x18\v \x01(\x04R\rsnapshotBytes\x12%\n" +
+	"\x0esnapshot_index\x18\f \x01(\x04R\rsnapshotIndex\x12#\n" +
+	"\rsnapshot_term\x18\r \x01(\x04R\fsnapshotTermB&Z$github.com/rafter-go/rafter/rafterpbb\x06proto3"
 
 var (
 	file_log_proto_rawDescOnce sync.Once
@@ -928,45 +1461,57 @@ func file_log_proto_rawDescGZIP() []byte {
 	return file_log_proto_rawDescData
 }
 
-var file_log_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_log_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_log_proto_goTypes = []any{
-	(*LogWrite)(nil),       // 0: rafter.v1.LogWrite
-	(*LogWritten)(nil),     // 1: rafter.v1.LogWritten
-	(*LogGetEntry)(nil),    // 2: rafter.v1.LogGetEntry
-	(*LogEntryReply)(nil),  // 3: rafter.v1.LogEntryReply
-	(*LogGetTerm)(nil),     // 4: rafter.v1.LogGetTerm
-	(*LogTermReply)(nil),   // 5: rafter.v1.LogTermReply
-	(*LogGetState)(nil),    // 6: rafter.v1.LogGetState
-	(*LogStateReply)(nil),  // 7: rafter.v1.LogStateReply
-	(*LogGetConfig)(nil),   // 8: rafter.v1.LogGetConfig
-	(*LogConfigReply)(nil), // 9: rafter.v1.LogConfigReply
-	(*LogGetMeta)(nil),     // 10: rafter.v1.LogGetMeta
-	(*LogMetaReply)(nil),   // 11: rafter.v1.LogMetaReply
-	(*LogLoad)(nil),        // 12: rafter.v1.LogLoad
-	(*LogLoadReply)(nil),   // 13: rafter.v1.LogLoadReply
-	(*LogGetStats)(nil),    // 14: rafter.v1.LogGetStats
-	(*LogStatsReply)(nil),  // 15: rafter.v1.LogStatsReply
-	(*Meta)(nil),           // 16: rafter.v1.Meta
-	(*Entry)(nil),          // 17: rafter.v1.Entry
-	(*Error)(nil),          // 18: rafter.v1.Error
+	(*LogWrite)(nil),          // 0: rafter.v1.LogWrite
+	(*LogWritten)(nil),        // 1: rafter.v1.LogWritten
+	(*LogGetEntry)(nil),       // 2: rafter.v1.LogGetEntry
+	(*LogEntryReply)(nil),     // 3: rafter.v1.LogEntryReply
+	(*LogLoad)(nil),           // 4: rafter.v1.LogLoad
+	(*LogLoadReply)(nil),      // 5: rafter.v1.LogLoadReply
+	(*SnapshotMeta)(nil),      // 6: rafter.v1.SnapshotMeta
+	(*LogSnapshotSave)(nil),   // 7: rafter.v1.LogSnapshotSave
+	(*LogSnapshotSaved)(nil),  // 8: rafter.v1.LogSnapshotSaved
+	(*LogCompact)(nil),        // 9: rafter.v1.LogCompact
+	(*LogCompacted)(nil),      // 10: rafter.v1.LogCompacted
+	(*LogSnapshotRead)(nil),   // 11: rafter.v1.LogSnapshotRead
+	(*LogSnapshotChunk)(nil),  // 12: rafter.v1.LogSnapshotChunk
+	(*LogSnapshotOpen)(nil),   // 13: rafter.v1.LogSnapshotOpen
+	(*LogSnapshotOpened)(nil), // 14: rafter.v1.LogSnapshotOpened
+	(*LogInstallChunk)(nil),   // 15: rafter.v1.LogInstallChunk
+	(*LogInstallReply)(nil),   // 16: rafter.v1.LogInstallReply
+	(*LogGetStats)(nil),       // 17: rafter.v1.LogGetStats
+	(*LogStatsReply)(nil),     // 18: rafter.v1.LogStatsReply
+	(*Meta)(nil),              // 19: rafter.v1.Meta
+	(*Entry)(nil),             // 20: rafter.v1.Entry
+	(*Error)(nil),             // 21: rafter.v1.Error
+	(*Config)(nil),            // 22: rafter.v1.Config
 }
 var file_log_proto_depIdxs = []int32{
-	16, // 0: rafter.v1.LogWrite.meta:type_name -> rafter.v1.Meta
-	17, // 1: rafter.v1.LogWrite.entries:type_name -> rafter.v1.Entry
-	18, // 2: rafter.v1.LogWritten.error:type_name -> rafter.v1.Error
-	17, // 3: rafter.v1.LogEntryReply.entry:type_name -> rafter.v1.Entry
-	18, // 4: rafter.v1.LogEntryReply.error:type_name -> rafter.v1.Error
-	18, // 5: rafter.v1.LogTermReply.error:type_name -> rafter.v1.Error
-	17, // 6: rafter.v1.LogConfigReply.entry:type_name -> rafter.v1.Entry
-	16, // 7: rafter.v1.LogMetaReply.meta:type_name -> rafter.v1.Meta
-	16, // 8: rafter.v1.LogLoadReply.meta:type_name -> rafter.v1.Meta
-	17, // 9: rafter.v1.LogLoadReply.entries:type_name -> rafter.v1.Entry
-	18, // 10: rafter.v1.LogLoadReply.error:type_name -> rafter.v1.Error
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	19, // 0: rafter.v1.LogWrite.meta:type_name -> rafter.v1.Meta
+	20, // 1: rafter.v1.LogWrite.entries:type_name -> rafter.v1.Entry
+	21, // 2: rafter.v1.LogWritten.error:type_name -> rafter.v1.Error
+	20, // 3: rafter.v1.LogEntryReply.entry:type_name -> rafter.v1.Entry
+	21, // 4: rafter.v1.LogEntryReply.error:type_name -> rafter.v1.Error
+	19, // 5: rafter.v1.LogLoadReply.meta:type_name -> rafter.v1.Meta
+	20, // 6: rafter.v1.LogLoadReply.entries:type_name -> rafter.v1.Entry
+	21, // 7: rafter.v1.LogLoadReply.error:type_name -> rafter.v1.Error
+	6,  // 8: rafter.v1.LogLoadReply.snapshot:type_name -> rafter.v1.SnapshotMeta
+	22, // 9: rafter.v1.SnapshotMeta.config:type_name -> rafter.v1.Config
+	22, // 10: rafter.v1.LogSnapshotSave.config:type_name -> rafter.v1.Config
+	21, // 11: rafter.v1.LogSnapshotSaved.error:type_name -> rafter.v1.Error
+	21, // 12: rafter.v1.LogCompacted.error:type_name -> rafter.v1.Error
+	6,  // 13: rafter.v1.LogSnapshotChunk.snapshot:type_name -> rafter.v1.SnapshotMeta
+	21, // 14: rafter.v1.LogSnapshotChunk.error:type_name -> rafter.v1.Error
+	6,  // 15: rafter.v1.LogSnapshotOpened.snapshot:type_name -> rafter.v1.SnapshotMeta
+	21, // 16: rafter.v1.LogSnapshotOpened.error:type_name -> rafter.v1.Error
+	6,  // 17: rafter.v1.LogInstallReply.snapshot:type_name -> rafter.v1.SnapshotMeta
+	21, // 18: rafter.v1.LogInstallReply.error:type_name -> rafter.v1.Error
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_log_proto_init() }
@@ -981,7 +1526,7 @@ func file_log_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_log_proto_rawDesc), len(file_log_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
