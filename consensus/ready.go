@@ -76,7 +76,9 @@ func (a *consensusActor) onLogWritten(ctx protoactor.Context, m *rafterpb.LogWri
 			break
 		}
 		for _, msg := range h.msgs {
-			a.sendPeer(ctx, msg)
+			if a.core.Sendable(msg) {
+				a.sendPeer(ctx, msg)
+			}
 		}
 		n++
 	}

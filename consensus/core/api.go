@@ -21,6 +21,7 @@ import (
 //	func (c *Core) Ready() Ready
 //	func (c *Core) Advance(rd Ready)
 //	func (c *Core) Status() Status
+//	func (c *Core) Sendable(m *rafterpb.RaftMessage) bool
 //
 // Who owns which index. Each has one owner that decides or does it; the
 // others are told, never keep a copy of their own:
@@ -94,7 +95,8 @@ type Restored struct {
 //     highest floor it was given.
 //  2. Messages are sent now. MessagesAfterPersist are sent only after the log
 //     server has acknowledged that step 1's write is durable (votes,
-//     successful AppendEntries replies and anything in a newer term).
+//     successful AppendEntries replies and anything in a newer term), and
+//     then only those that Sendable still allows.
 //  3. Committed entries are applied to the state machine in index order; an
 //     entry with a non-zero ID answers that client request with the result.
 //  4. Reads are answered: each ReadState's index is already applied (an

@@ -177,6 +177,15 @@ func (c *Core) Persisted(index, term uint64) {
 	}
 }
 
+// Sendable reports whether a message of Ready.MessagesAfterPersist may
+// still leave once the write it waited for is durable: only if it is of the
+// current term. A vote or reply of an older term answers a candidate or
+// leader that a newer term has deposed, and once the newer term's leader
+// has made this peer truncate its log, a held success reply may claim
+// entries that are gone (the simulator found it: seed 106762). Dropping it
+// is a loss Raft already tolerates.
+func (c *Core) Sendable(m *rafterpb.RaftMessage) bool { return m.GetTerm() == c.term }
+
 func (c *Core) isMe(p *rafterpb.Peer) bool { return config.SamePeer(p, c.id) }
 
 func (c *Core) newMessage(to *rafterpb.Peer) *rafterpb.RaftMessage {

@@ -266,7 +266,9 @@ func (w *World) acknowledge(n *node, ws ...*write) {
 	for _, wr := range ws {
 		wr.acked = true
 		for _, m := range wr.after {
-			w.send(n, m)
+			if n.core.Sendable(m) {
+				w.send(n, m)
+			}
 		}
 		wr.after = nil
 		if k := len(wr.entries); k > 0 {

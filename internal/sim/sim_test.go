@@ -137,3 +137,16 @@ func TestSeedReplaysExactly(t *testing.T) {
 		t.Error("seeds 1 and 2 gave the same run")
 	}
 }
+
+// Seeds that once broke an invariant, kept as regressions (FINDINGS.md).
+// 106762: a follower's success reply, held until its write was durable, was
+// released after a newer term's leader had made it truncate the entry the
+// reply acknowledged (core.Sendable now drops held messages of an older
+// term).
+func TestSimulationRegressions(t *testing.T) {
+	for _, seed := range []uint64{106762} {
+		if r := Run(RandomOptions(seed)); r.Err != nil {
+			t.Errorf("seed %d: %v", seed, r.Err)
+		}
+	}
+}
