@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -53,6 +54,23 @@ type Options struct {
 	// KeepaliveTimeout is how long gRPC waits for a ping's answer before it
 	// closes the connection. Default 5 s.
 	KeepaliveTimeout time.Duration
+
+	// TLS, when set, makes every connection to and from other Systems
+	// mutual TLS with this configuration, used by both the gRPC server and
+	// the dialer (TLSFromFiles builds one from PEM files). It must require
+	// and verify client certificates (tls.RequireAndVerifyClientCert); TLS
+	// 1.3 is enforced as the minimum. nil: plaintext. Default: nil.
+	TLS *tls.Config
+
+	// Accept, when set, decides for every message arriving from another
+	// System whether it is delivered: nil delivers it, an error drops it;
+	// drops are counted (System.Refused) and logged, rate-limited. It runs
+	// on the connection's receiving goroutine and must be quick and safe
+	// for concurrent use. Whatever Accept says, a System drops envelopes
+	// that are malformed, not protobuf, or addressed to another System, and
+	// refuses protoactor's unary RPCs (process listing, diagnostics). nil:
+	// deliver everything else. Default: nil.
+	Accept func(Inbound) error
 
 	// ShutdownTimeout bounds how long Shutdown waits for each actor spawned
 	// with SpawnNamed to stop. Default 5 s.
@@ -120,6 +138,11 @@ func (o Options) Validate() error {
 		return fmt.Errorf("%w: WriterBatchSize %d < 0", ErrBadOptions, o.WriterBatchSize)
 	case o.KeepaliveInterval < 0 || o.KeepaliveTimeout < 0 || o.ShutdownTimeout < 0:
 		return fmt.Errorf("%w: negative duration", ErrBadOptions)
+	}
+	if o.TLS != nil {
+		if err := checkTLS(o.TLS); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadOptions, err)
+		}
 	}
 	if o.ListenAddr == "" {
 		if o.AdvertiseAddr != "" {

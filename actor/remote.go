@@ -14,6 +14,7 @@ import (
 	"github.com/asynkron/protoactor-go/remote"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
@@ -25,11 +26,23 @@ import (
 // attempt nothing leaks and a connect cycle takes ~2 s (protoactor.md §3.10).
 const maxRetryCount = 1
 
+// Per-connection limits of the gRPC server. A frame may still be as large
+// as MaxMessageBytes (a batch of AppendEntries, snapshot chunks of 1 MiB),
+// but a connection gets only a few streams, small flow-control windows
+// (the sender cannot run far ahead of what protoactor has read) and
+// bounded headers.
+const (
+	maxStreamsPerConn = 4
+	streamWindowBytes = 1 << 20
+	connWindowBytes   = 4 << 20
+	maxHeaderBytes    = 64 << 10
+)
+
 // startRemote configures and starts protoactor's remote on as with every
 // protection of protoactor.md §3.8–3.11. It returns the advertised address,
 // and whether a failure is worth retrying with a fresh ActorSystem (a port
 // we picked was taken before protoactor could bind it).
-func startRemote(as *protoactor.ActorSystem, opts Options, logger *slog.Logger) (r *remote.Remote, addr string, retry bool, err error) {
+func startRemote(as *protoactor.ActorSystem, opts Options, guard *inboundGuard, logger *slog.Logger) (r *remote.Remote, addr string, retry bool, err error) {
 	host, port, _ := splitHostPort(opts.ListenAddr) // checked by Validate
 	picked := port == 0
 	if picked {
@@ -45,7 +58,8 @@ func startRemote(as *protoactor.ActorSystem, opts Options, logger *slog.Logger) 
 		}
 		addr = net.JoinHostPort(ahost, strconv.Itoa(aport))
 	}
-	cfg := remote.Configure(configHost(host), port, remoteOptions(opts, addr, logger)...)
+	guard.address = addr
+	cfg := remote.Configure(configHost(host), port, remoteOptions(opts, addr, guard, logger)...)
 	cfg.MaxRetryCount = maxRetryCount // no option function exists for it
 
 	r = remote.NewRemote(as, cfg)
@@ -67,11 +81,30 @@ func startRemote(as *protoactor.ActorSystem, opts Options, logger *slog.Logger) 
 }
 
 // remoteOptions are the protections of protoactor.md §3.11.
-func remoteOptions(opts Options, advertised string, logger *slog.Logger) []remote.ConfigOption {
+func remoteOptions(opts Options, advertised string, guard *inboundGuard, logger *slog.Logger) []remote.ConfigOption {
 	ka := keepalive.ClientParameters{
 		Time:                opts.KeepaliveInterval,
 		Timeout:             opts.KeepaliveTimeout,
 		PermitWithoutStream: true,
+	}
+	dialCreds := insecure.NewCredentials()
+	serverOpts := []grpc.ServerOption{
+		// Recovery first, so that a panic in the guard or behind it is
+		// caught; the guard then filters what protoactor reads.
+		grpc.ChainUnaryInterceptor(recoverUnary(logger), guard.denyUnary()),
+		grpc.ChainStreamInterceptor(recoverStream(logger), guard.stream()),
+		grpc.MaxRecvMsgSize(opts.MaxMessageBytes),
+		// protoactor opens one stream per connection; a few more are
+		// harmless, thousands would each hold buffers.
+		grpc.MaxConcurrentStreams(maxStreamsPerConn),
+		grpc.InitialWindowSize(streamWindowBytes),
+		grpc.InitialConnWindowSize(connWindowBytes),
+		grpc.MaxHeaderListSize(maxHeaderBytes),
+	}
+	if opts.TLS != nil {
+		tc := serverTLS(opts.TLS)
+		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(tc)))
+		dialCreds = credentials.NewTLS(tc)
 	}
 	return []remote.ConfigOption{
 		// Never let protoactor advertise the bind address: 0.0.0.0 / [::]
@@ -79,10 +112,7 @@ func remoteOptions(opts Options, advertised string, logger *slog.Logger) []remot
 		remote.WithAdvertisedHost(advertised),
 		remote.WithEndpointWriterQueueSize(opts.WriterQueueSize),
 		remote.WithEndpointWriterBatchSize(opts.WriterBatchSize),
-		remote.WithServerOptions(
-			grpc.ChainUnaryInterceptor(recoverUnary(logger)),
-			grpc.ChainStreamInterceptor(recoverStream(logger)),
-			grpc.MaxRecvMsgSize(opts.MaxMessageBytes),
+		remote.WithServerOptions(append(serverOpts,
 			grpc.KeepaliveParams(keepalive.ServerParameters{
 				Time:    opts.KeepaliveInterval,
 				Timeout: opts.KeepaliveTimeout,
@@ -93,11 +123,11 @@ func remoteOptions(opts Options, advertised string, logger *slog.Logger) []remot
 				MinTime:             opts.KeepaliveInterval / 2,
 				PermitWithoutStream: true,
 			}),
-		),
+		)...),
 		// WithDialOptions replaces protoactor's default, so the transport
 		// credentials must be given again.
 		remote.WithDialOptions(
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithTransportCredentials(dialCreds),
 			grpc.WithKeepaliveParams(ka),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(opts.MaxMessageBytes)),
 		),

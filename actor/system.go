@@ -22,6 +22,7 @@ type System struct {
 	actors  *protoactor.ActorSystem
 	remote  *remote.Remote // nil when local-only
 	address string         // advertised host:port, "" when local-only
+	guard   *inboundGuard  // filters what other Systems send; nil when local-only
 
 	// stopped is set by Shutdown under sendMu's write lock; Call and Cast
 	// check it and send under the read lock, so no send of ours reaches
@@ -58,9 +59,10 @@ func NewSystem(opts Options) (*System, error) {
 		if opts.ListenAddr == "" {
 			return s, nil
 		}
-		r, addr, retry, err := startRemote(s.actors, opts, logger)
+		guard := &inboundGuard{accept: opts.Accept, logger: logger}
+		r, addr, retry, err := startRemote(s.actors, opts, guard, logger)
 		if err == nil {
-			s.remote, s.address = r, addr
+			s.remote, s.address, s.guard = r, addr, guard
 			logger.Debug("actor: remote started", "address", addr)
 			return s, nil
 		}
