@@ -274,3 +274,67 @@ func TestSurfaceBindsIdentity(t *testing.T) {
 		10*time.Second, 10*time.Millisecond, "refusals counted at the leader: %d", target.Refused()-refused)
 	assert.Equal(t, before, stateOf(t, c), "the cluster changed")
 }
+
+// Issue 12: without TLS (allowed on loopback) a System still closes its
+// surface: log servers, supervisors, system messages and process listing
+// are refused and counted, client requests are served.
+func TestSurfaceClosedWithoutTLS(t *testing.T) {
+	c := cluster.Start(t, cluster.Config{N: 3, Remote: true, Options: func(_ int, o *rafter.Options) {
+		o.HeartbeatInterval = 50 * time.Millisecond
+		o.ElectionTimeoutMin = 2 * time.Second
+		o.ElectionTimeoutMax = 4 * time.Second
+	}})
+	c.Configure()
+	leader := c.WaitLeader()
+	c.WaitConverged()
+	before := stateOf(t, c)
+	refused := c.SystemOf(leader).Refused()
+
+	a := attacker(t, nil, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := actor.Call[*rafterpb.StatusReply](ctx, a, a.PIDOf(leader.Name+"/consensus", leader.Node), &rafterpb.StatusRequest{})
+	require.NoError(t, err, "a client request over plaintext loopback")
+	assert.Empty(t, probeClosed(t, a, c, leader, grpc.WithTransportCredentials(insecure.NewCredentials())),
+		"closed-surface probes that succeeded")
+	// At the leader's System: Stop of its consensus actor, LogLoad,
+	// ListProcesses.
+	require.Eventually(t, func() bool { return c.SystemOf(leader).Refused() >= refused+3 },
+		10*time.Second, 10*time.Millisecond, "refusals counted: %d", c.SystemOf(leader).Refused()-refused)
+	assert.Equal(t, before, stateOf(t, c), "the cluster changed")
+}
+
+// Issue 12: secure by default. Listening beyond loopback needs TLS or
+// Insecure; loopback stays open for tests and examples.
+func TestSystemOptionsSecureByDefault(t *testing.T) {
+	for _, tc := range []struct {
+		listen   string
+		insecure bool
+		ok       bool
+	}{
+		{"", false, true},
+		{"127.0.0.1:0", false, true},
+		{"127.9.9.9:0", false, true},
+		{"[::1]:0", false, true},
+		{"localhost:0", false, true},
+		{"0.0.0.0:7000", false, false},
+		{":7000", false, false},
+		{"10.1.2.3:7000", false, false},
+		{"node-a.example:7000", false, false},
+		{"10.1.2.3:7000", true, true},
+		{"no-port", false, false},
+	} {
+		err := rafter.SystemOptions{ListenAddr: tc.listen, Insecure: tc.insecure}.Validate()
+		if tc.ok {
+			assert.NoError(t, err, "%q insecure=%v", tc.listen, tc.insecure)
+			continue
+		}
+		assert.ErrorIs(t, err, rafter.ErrInvalidOptions, "%q", tc.listen)
+		var oe *rafter.SystemOptionError
+		assert.ErrorAs(t, err, &oe)
+		_, err = rafter.NewSystem(rafter.SystemOptions{ListenAddr: tc.listen})
+		assert.ErrorIs(t, err, rafter.ErrInvalidOptions, "NewSystem %q", tc.listen)
+	}
+	err := rafter.SystemOptions{ListenAddr: "0.0.0.0:7000"}.Validate()
+	assert.ErrorContains(t, err, "needs TLS")
+}
