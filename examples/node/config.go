@@ -24,6 +24,7 @@ type config struct {
 	Redis     string        // RESP listen host:port
 	Bootstrap bool
 	Table     string
+	Insecure  bool // plaintext peer-to-peer listener beyond loopback
 
 	Heartbeat       time.Duration
 	ElectionTimeout time.Duration
@@ -60,6 +61,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.DataDir, "data", "", "data directory of this peer (default: data/<name>)")
 	fs.StringVar(&c.Redis, "redis", "127.0.0.1:6379", "host:port of the Redis protocol (RESP2) listener; port 0 picks one")
 	fs.BoolVar(&c.Bootstrap, "bootstrap", false, "send the initial configuration (-peers); give it to ONE member of a fresh cluster")
+	fs.BoolVar(&c.Insecure, "insecure", false, "allow a plaintext peer-to-peer listener on a non-loopback address (anyone who reaches it can send Raft messages)")
 	fs.StringVar(&c.Table, "table", "default", "kvsm table the Redis commands use (created once the cluster has a leader)")
 	fs.DurationVar(&c.Heartbeat, "heartbeat", rafter.DefaultOptions().HeartbeatInterval, "leader heartbeat interval")
 	fs.DurationVar(&c.ElectionTimeout, "election-timeout", rafter.DefaultOptions().ElectionTimeoutMin, "minimum election timeout (timeouts are drawn from [t, 2t))")

@@ -46,6 +46,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 	sys, err := rafter.NewSystem(rafter.SystemOptions{
 		ListenAddr:    cfg.Listen,
 		AdvertiseAddr: cfg.Advertise,
+		Insecure:      cfg.Insecure,
 		Logger:        logger,
 	})
 	if err != nil {
