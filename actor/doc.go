@@ -41,8 +41,7 @@
 //   - with Options.TLS, mutual TLS 1.3 on the server and the dialer;
 //     TLSFromFiles builds a configuration that reloads rotated files and
 //     checks an optional allowlist of certificate names on both sides;
-//   - per-connection limits: a few streams, small flow-control windows,
-//     bounded headers;
+//   - per-connection limits: a few streams, bounded headers;
 //   - MaxMessageBytes (64 MiB) as gRPC's receive limit instead of 4 MiB,
 //     over which a batch and the messages behind it are silently lost;
 //   - one connect attempt per cycle (MaxRetryCount = 1): protoactor's 5

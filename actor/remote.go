@@ -28,13 +28,13 @@ const maxRetryCount = 1
 
 // Per-connection limits of the gRPC server. A frame may still be as large
 // as MaxMessageBytes (a batch of AppendEntries, snapshot chunks of 1 MiB),
-// but a connection gets only a few streams, small flow-control windows
-// (the sender cannot run far ahead of what protoactor has read) and
-// bounded headers.
+// but a connection gets only a few streams and bounded headers. The
+// flow-control windows stay gRPC's dynamic (BDP) ones: a fixed window
+// does not bound what a frame in progress holds, it only disables the
+// estimator. What bounds a stranger's memory is TLS: without a
+// certificate of the CA no frame is read at all.
 const (
 	maxStreamsPerConn = 4
-	streamWindowBytes = 1 << 20
-	connWindowBytes   = 4 << 20
 	maxHeaderBytes    = 64 << 10
 )
 
@@ -97,8 +97,6 @@ func remoteOptions(opts Options, advertised string, guard *inboundGuard, logger 
 		// protoactor opens one stream per connection; a few more are
 		// harmless, thousands would each hold buffers.
 		grpc.MaxConcurrentStreams(maxStreamsPerConn),
-		grpc.InitialWindowSize(streamWindowBytes),
-		grpc.InitialConnWindowSize(connWindowBytes),
 		grpc.MaxHeaderListSize(maxHeaderBytes),
 	}
 	if opts.TLS != nil {
