@@ -1,7 +1,3 @@
-// Package testpki makes throwaway certificate authorities and certificates
-// for tests of mutual TLS between Systems: ECDSA P-256, generated in
-// memory with crypto/x509, written to a test's temporary directory when a
-// test needs files. Nothing it makes is meant to leave a test.
 package testpki
 
 import (
