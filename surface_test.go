@@ -3,6 +3,7 @@ package rafter_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -337,4 +338,21 @@ func TestSystemOptionsSecureByDefault(t *testing.T) {
 	}
 	err := rafter.SystemOptions{ListenAddr: "0.0.0.0:7000"}.Validate()
 	assert.ErrorContains(t, err, "needs TLS")
+}
+
+// Issue 12: Insecure beyond loopback works, with one loud warning; and
+// refusals are logged.
+func TestInsecureWarnsOnce(t *testing.T) {
+	logs := &logCounter{}
+	s, err := rafter.NewSystem(rafter.SystemOptions{
+		ListenAddr: "0.0.0.0:0", AdvertiseAddr: "127.0.0.1:0", Insecure: true, Logger: slog.New(logs),
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Shutdown() })
+	assert.Equal(t, 1, logs.matching("INSECURE"))
+
+	a := attacker(t, nil, true)
+	a.Root().Stop(a.PIDOf("p1/log", s.Address()))
+	require.Eventually(t, func() bool { return s.Refused() == 1 }, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, 1, logs.matching("refused a message from another System"))
 }
