@@ -100,3 +100,22 @@ func TestTLSOptionsValidate(t *testing.T) {
 		assert.ErrorIs(t, Options{ListenAddr: "127.0.0.1:0", TLS: bad}.Validate(), ErrBadOptions)
 	}
 }
+
+// The allowlist is checked on the dialing side too: a System does not
+// talk to a server whose certificate is not on its list.
+func TestTLSAllowlistOnDialer(t *testing.T) {
+	ca := testpki.NewCA(t, "ca")
+	b := tlsNode(t, testpki.Write(t, t.TempDir(), ca.Issue(t, false, "b"), ca.PEM, 0), "a")
+	_, err := b.SpawnNamed(echoProps(), "echo")
+	require.NoError(t, err)
+	a := tlsNode(t, testpki.Write(t, t.TempDir(), ca.Issue(t, false, "a"), ca.PEM, 0), "not-b")
+	for range 3 {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		_, err = Call[*wrapperspb.StringValue](ctx, a, a.PIDOf("echo", b.Address()), wrapperspb.String("ping"))
+		cancel()
+		require.Error(t, err, "a server certificate not on the dialer's allowlist was accepted")
+	}
+	// Control: the same Systems talk once the dialer's list names b.
+	c := tlsNode(t, testpki.Write(t, t.TempDir(), ca.Issue(t, false, "a"), ca.PEM, 0), "b")
+	echoUntilOK(t, c, c.PIDOf("echo", b.Address()), 10*time.Second)
+}
