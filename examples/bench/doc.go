@@ -15,10 +15,9 @@
 // gRPC remote, all in one OS process. Clients always call from the
 // leader's System, as the baseline harness calls raft.Apply on the leader.
 //
-// Entries per fsync on the leader come from its log server (LogGetStats),
-// asked over the network by a small probe actor.System; in "local" mode the
-// peers' System therefore also listens on 127.0.0.1 (peer-to-peer messages
-// stay local). -stats=false turns this off.
+// Entries per fsync on the leader come from its log server, asked through
+// the leader's System (System.LogStats; log servers do not answer other
+// Systems). -stats=false turns this off.
 //
 // Example, the issue-6 points beside the baseline:
 //
