@@ -137,6 +137,10 @@ func (f *tlsFiles) serverConfig(*tls.ClientHelloInfo) (*tls.Config, error) {
 		ClientCAs:        pool,
 		Certificates:     []tls.Certificate{*pair},
 		VerifyConnection: func(cs tls.ConnectionState) error { return f.checkNames(cs) },
+		// A resumed session would skip the chain check against the
+		// current CA pool; connections are long-lived, so full handshakes
+		// cost little and a removed CA takes effect at once.
+		SessionTicketsDisabled: true,
 	}, nil
 }
 
