@@ -219,8 +219,13 @@ func TestSurfaceRefusesStrangers(t *testing.T) {
 				}
 				dial = grpc.WithTransportCredentials(credentials.NewTLS(cfg))
 			}
+			refused := c.SystemOf(leader).Refused()
 			assert.Empty(t, probeClient(t, a, c, leader), "client probes that succeeded")
 			assert.Empty(t, probeClosed(t, a, c, leader, dial), "closed-surface probes that succeeded")
+			// Each attempt to connect is refused at the handshake, counted
+			// and logged.
+			require.Eventually(t, func() bool { return c.SystemOf(leader).Refused() > refused },
+				10*time.Second, 10*time.Millisecond, "no refused handshake counted")
 			assert.Equal(t, before, stateOf(t, c), "the cluster changed")
 		})
 	}

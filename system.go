@@ -149,10 +149,12 @@ func NewSystem(opts SystemOptions) (*System, error) {
 	return s, nil
 }
 
-// Refused returns how many messages and RPCs from other Systems this
-// System has refused: anything but Raft messages and client requests, and
-// with TLS, Raft messages whose sender the connection's certificate does
-// not name. Each refusal is also logged (at most one line per second).
+// Refused returns how many messages, RPCs and connections from other
+// Systems this System has refused: anything but Raft messages and client
+// requests; with TLS, Raft messages whose sender the connection's
+// certificate does not name, and failed handshakes (no certificate,
+// another CA, expired, not on the allowlist). Each refusal is also logged
+// (at most one line per second).
 func (s *System) Refused() uint64 { return s.actors.Refused() }
 
 // Address is the advertised host:port of the System, "" when local only.

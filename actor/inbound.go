@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -175,11 +176,31 @@ func (g *inboundGuard) refuse(from, target, typ, why string) {
 		"refused_total", g.refused.Load(), "not_logged", g.quiet.Swap(0))
 }
 
-// Refused returns how many messages and RPCs from other Systems this
-// System has refused since it started (see Options.Accept).
+// Refused returns how many messages, RPCs and TLS handshakes from other
+// Systems this System has refused since it started (see Options.Accept).
 func (s *System) Refused() uint64 {
 	if s.guard == nil {
 		return 0
 	}
 	return s.guard.refused.Load()
+}
+
+// refusingCreds are the server's TLS credentials with failed handshakes
+// (no certificate, another CA, expired, not on the allowlist) counted and
+// logged as refusals: gRPC only closes such a connection.
+type refusingCreds struct {
+	credentials.TransportCredentials
+	g *inboundGuard
+}
+
+func (c refusingCreds) ServerHandshake(raw net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	conn, info, err := c.TransportCredentials.ServerHandshake(raw)
+	if err != nil {
+		c.g.refuse(raw.RemoteAddr().String(), "", "", "TLS handshake: "+err.Error())
+	}
+	return conn, info, err
+}
+
+func (c refusingCreds) Clone() credentials.TransportCredentials {
+	return refusingCreds{c.TransportCredentials.Clone(), c.g}
 }

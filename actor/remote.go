@@ -101,7 +101,7 @@ func remoteOptions(opts Options, advertised string, guard *inboundGuard, logger 
 	}
 	if opts.TLS != nil {
 		tc := serverTLS(opts.TLS)
-		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(tc)))
+		serverOpts = append(serverOpts, grpc.Creds(refusingCreds{credentials.NewTLS(tc), guard}))
 		dialCreds = credentials.NewTLS(tc)
 	}
 	return []remote.ConfigOption{
