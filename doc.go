@@ -36,6 +36,26 @@
 //	_ = sys.SetConfig(ctx, a, []rafter.Peer{a, b, c})
 //	res, err := sys.Op(ctx, b, []byte("cmd")) // forwarded to the leader
 //
+// # Security
+//
+// Systems that talk over the network use mutual TLS: set SystemOptions.TLS,
+// e.g. from TLSFromFiles(cert, key, ca, allowedNames...), on every System.
+// Each side presents a certificate of the CA and verifies the other's (TLS
+// 1.3); the optional allowlist of certificate names is checked on both
+// sides; rotated files are picked up at the next handshake. A peer's
+// identity is its certificate: a Raft message is accepted only if its
+// sender's name is among the names (DNS SANs, common name) of the
+// certificate its connection presented, so each System's certificate names
+// the peers it hosts. Secure by default: NewSystem refuses to listen beyond
+// loopback without TLS unless SystemOptions.Insecure says so.
+//
+// Whatever the transport, a System accepts from other Systems only Raft
+// messages to consensus actors, the client requests of this API, replies
+// to its own calls, and remote Kill; log servers, supervisors, protoactor's
+// system messages (Stop, PoisonPill, Watch) and process listing are
+// local-only. Refused messages are logged and counted (System.Refused).
+// docs/protoactor.md says which protoactor behaviours this works around.
+//
 // # Errors
 //
 // Every error is a sentinel or a typed error (errors.Is / errors.As), and

@@ -222,28 +222,25 @@ func (s *System) forget(n *node) {
 // Kill is fault injection: it makes one actor of peer p die, and the
 // peer's one_for_all supervisor restarts both actors (as rafter's
 // rafter_consensus_sup does), which recover from the data directory. A
-// local log server is crashed (it panics on logserver.Crash, so writes it
-// had not yet acknowledged get no reply); a consensus actor, or an actor
-// of a peer in another System, is stopped, which the supervisor treats as
-// an exit of a permanent child. Requests queued at the dying actor get no
-// reply (callers see ErrTimeout). More than 5 kills in 10 s exceed the
-// restart intensity and stop the peer. p may be a peer of another System.
+// log server is crashed (it panics on logserver.Crash, so writes it had
+// not yet acknowledged get no reply); a consensus actor is stopped, which
+// the supervisor treats as an exit of a permanent child. Requests queued
+// at the dying actor get no reply (callers see ErrTimeout). More than 5
+// kills in 10 s exceed the restart intensity and stop the peer.
+//
+// p may be a peer of another System: Kill then sends a request to that
+// System's control actor, which kills the actor locally and answers. No
+// actor of a peer is stopped over the network: protoactor's Stop and
+// other system messages from other Systems are refused.
 func (s *System) Kill(p Peer, which Actor) error {
 	if which != ActorConsensus && which != ActorLog {
 		return fmt.Errorf("rafter: kill %s: %w: unknown actor %d", p, ErrInvalidArgument, which)
 	}
-	pid := s.actors.PIDOf(p.Name+"/"+which.String(), p.Node)
 	if !s.isLocal(p) {
-		s.actors.Root().Stop(pid)
-		return nil
+		return s.killRemote(p, which)
 	}
-	if _, err := s.running(p.Name); err != nil {
+	if err := s.killLocal(p, which); err != nil {
 		return fmt.Errorf("rafter: kill %s: %w", p, err)
 	}
-	if which == ActorLog {
-		s.actors.Cast(pid, &logserver.Crash{})
-		return nil
-	}
-	s.actors.Root().Stop(pid)
 	return nil
 }

@@ -1,6 +1,11 @@
 package rafter
 
 import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -87,4 +92,26 @@ func roleFromPB(r rafterpb.Role) Role {
 		return Leader
 	}
 	return Stopped
+}
+
+// LogStats returns the counters of the log server of peer p, a peer of
+// this System: writes and entries appended, fsync rounds and how many
+// writes each acknowledged (group commit). Diagnostics stay local: log
+// servers do not answer other Systems, so p must be local. Errors:
+// ErrInvalidArgument for a peer of another System, ErrStopped, ErrTimeout.
+func (s *System) LogStats(ctx context.Context, p Peer) (*rafterpb.LogStatsReply, error) {
+	if !s.isLocal(p) {
+		return nil, fmt.Errorf("rafter: log stats of %s: %w: log servers answer only their own System", p, ErrInvalidArgument)
+	}
+	if _, err := s.running(p.Name); err != nil {
+		return nil, fmt.Errorf("rafter: log stats of %s: %w", p, err)
+	}
+	r, err := actor.Call[*rafterpb.LogStatsReply](ctx, s.actors, s.actors.PIDOf(p.Name+"/log", ""), &rafterpb.LogGetStats{})
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, fmt.Errorf("rafter: log stats of %s: %w: %w", p, ErrTimeout, err)
+	case err != nil:
+		return nil, fmt.Errorf("rafter: log stats of %s: %w: %w", p, ErrStopped, err)
+	}
+	return r, nil
 }

@@ -1,6 +1,7 @@
 package rafter
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,20 @@ type SystemOptions struct {
 	// Logger receives the System's and its peers' logs (protoactor's too).
 	// nil discards them. Default: nil.
 	Logger *slog.Logger
+	// TLS makes every connection with other Systems mutual TLS: each side
+	// presents a certificate of the CA and verifies the other's, TLS 1.3 at
+	// least. TLSFromFiles builds one from PEM files, with an optional
+	// allowlist of certificate names and reloading on rotation. With TLS
+	// on, a peer's identity is its certificate: a Raft message is accepted
+	// only if its sender's name is one of the connection certificate's
+	// names (DNS SANs or common name), so each peer's certificate must name
+	// it. nil: plaintext, allowed only on a loopback ListenAddr or with
+	// Insecure. Default: nil.
+	TLS *tls.Config
+	// Insecure allows listening beyond loopback without TLS: anyone who can
+	// reach the port can then send Raft messages and client requests. The
+	// System logs a warning when it starts so. Default: false.
+	Insecure bool
 	// Interceptor, if set, sees every message a peer of this System sends
 	// across the link to another peer, and decides its fate: Raft
 	// messages, the client requests a follower forwards to its leader, and
@@ -103,22 +118,50 @@ type node struct {
 }
 
 // NewSystem starts a System. With opts.ListenAddr set it listens for other
-// Systems before any peer starts.
+// Systems before any peer starts, and accepts from them only Raft messages
+// and client requests (see Refused). Errors: *SystemOptionError (wraps
+// ErrInvalidOptions) for options Validate refuses.
 func NewSystem(opts SystemOptions) (*System, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.ListenAddr != "" && opts.TLS == nil && !isLoopback(opts.ListenAddr) {
+		logger.Warn("rafter: INSECURE: listening beyond loopback without TLS; anyone who reaches "+
+			opts.ListenAddr+" can send Raft messages and client requests to every peer of this System",
+			"listen", opts.ListenAddr)
+	}
+	s := &System{opts: opts, log: logger, nodes: make(map[string]*node)}
 	as, err := actor.NewSystem(actor.Options{
 		Logger:        logger,
 		ListenAddr:    opts.ListenAddr,
 		AdvertiseAddr: opts.AdvertiseAddr,
+		TLS:           opts.TLS,
+		Accept:        s.accept,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rafter: new system: %w", err)
 	}
-	return &System{actors: as, opts: opts, log: logger, nodes: make(map[string]*node)}, nil
+	s.actors = as
+	if opts.ListenAddr != "" {
+		if err := s.startControl(); err != nil {
+			_ = as.Shutdown()
+			return nil, err
+		}
+	}
+	return s, nil
 }
+
+// Refused returns how many messages, RPCs and connections from other
+// Systems this System has refused: anything but Raft messages and client
+// requests; with TLS, Raft messages whose sender the connection's
+// certificate does not name, and failed handshakes (no certificate,
+// another CA, expired, not on the allowlist). Each refusal is also logged
+// (at most one line per second).
+func (s *System) Refused() uint64 { return s.actors.Refused() }
 
 // Address is the advertised host:port of the System, "" when local only.
 // Peers of this System that other Systems reach use it as their Node.

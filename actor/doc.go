@@ -6,9 +6,9 @@
 // Options.ListenAddr is set, its gRPC remote. On top of it:
 //
 //   - named processes: SpawnNamed registers a top-level actor under a name
-//     ({local, Name}); Whereis looks a name up (erlang:whereis/1). Taken
-//     and unknown names are errors (ErrNameTaken, ErrUnknownName), not
-//     silent dead letters;
+//     ({local, Name}) and Shutdown stops it; Whereis looks a name up
+//     (erlang:whereis/1). Taken and unknown names are errors
+//     (ErrNameTaken, ErrUnknownName), not silent dead letters;
 //   - Call (gen_server:call) sends a request and waits for a typed reply,
 //     with the deadline taken from a context.Context; Cast
 //     (gen_server:cast) sends without waiting;
@@ -17,20 +17,31 @@
 //   - protoactor's own logs go to the *slog.Logger in Options, quiet when
 //     it is nil.
 //
-// consensus and logserver actors are spawned with SpawnNamed; clients and
-// the supervisor package use Call and Cast; rafter's Peer{Name, Node}
-// becomes a PID with PIDOf.
+// The supervisor package spawns each peer's supervisor (and it its log
+// server and consensus actor) through the root context; rafter spawns its
+// System's control actor with SpawnNamed. Clients and the supervisor
+// package use Call and Cast; rafter's Peer{Name, Node} becomes a PID with
+// PIDOf.
 //
 // # Remote protections
 //
-// NewSystem starts the remote before anything is spawned (PIDs spawned
-// earlier keep the address "nonhost") and applies every workaround
-// ../shared/notes/protoactor.md §3.8–3.11 lists for the pinned protoactor
-// version:
+// docs/protoactor.md (in this repository) lists each trap of the pinned
+// protoactor version, where it is upstream, and the workaround. NewSystem
+// starts the remote before anything is spawned (PIDs spawned earlier keep
+// the address "nonhost") and applies every workaround of §4–§11 there:
 //
 //   - gRPC recovery interceptors (unary and stream): an unregistered
-//     protobuf type or a call to the unimplemented ListProcesses RPC
-//     otherwise crashes the whole process;
+//     protobuf type otherwise crashes the whole process;
+//   - an inbound filter in front of protoactor's endpoint reader
+//     (inbound.go): envelopes that are malformed, not protobuf, or
+//     addressed to another node (protoactor would relay them) are dropped,
+//     Options.Accept decides the rest, and the unary RPCs (process
+//     listing, diagnostics; unimplemented upstream) are refused. Refusals
+//     are counted (System.Refused) and logged, rate-limited;
+//   - with Options.TLS, mutual TLS 1.3 on the server and the dialer;
+//     TLSFromFiles builds a configuration that reloads rotated files and
+//     checks an optional allowlist of certificate names on both sides;
+//   - per-connection limits: a few streams, bounded headers;
 //   - MaxMessageBytes (64 MiB) as gRPC's receive limit instead of 4 MiB,
 //     over which a batch and the messages behind it are silently lost;
 //   - one connect attempt per cycle (MaxRetryCount = 1): protoactor's 5

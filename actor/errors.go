@@ -29,4 +29,12 @@ var (
 	// ErrRemote: the remote server could not be started (e.g. the port is in
 	// use).
 	ErrRemote = errors.New("actor: remote start failed")
+
+	// ErrTLS: a TLS certificate, key or CA could not be loaded, or a peer's
+	// certificate failed verification.
+	ErrTLS = errors.New("actor: tls")
+
+	// ErrNotAllowed: a peer certificate carries no name of the allowlist
+	// given to TLSFromFiles.
+	ErrNotAllowed = errors.New("actor: certificate name not allowed")
 )

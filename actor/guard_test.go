@@ -57,7 +57,7 @@ func recoveredPanics(st *logStore) int {
 }
 
 // TestUnregisteredTypeDoesNotCrash: protoactor's deserializer dereferences
-// nil on a type the receiver does not know (protoactor.md §3.3). Without the
+// nil on a type the receiver does not know (docs/protoactor.md §5). Without the
 // stream recovery interceptor this kills the test binary.
 func TestUnregisteredTypeDoesNotCrash(t *testing.T) {
 	st := &logStore{}
@@ -114,20 +114,20 @@ func TestBogusTypeNameOnRawStreamDoesNotCrash(t *testing.T) {
 	echoUntilOK(t, a, a.PIDOf("echo", b.Address()), 5*time.Second)
 }
 
-// TestUnimplementedRPCDoesNotCrash: ListProcesses and
-// GetProcessDiagnostics are panic("implement me") in protoactor
-// (protoactor.md §3.8); without the unary recovery interceptor one call
-// kills the process.
-func TestUnimplementedRPCDoesNotCrash(t *testing.T) {
+// TestUnaryRPCsRefused: ListProcesses and GetProcessDiagnostics (process
+// listing, and panic("implement me") in protoactor) are refused before
+// protoactor's handler runs, counted, and the System keeps serving.
+func TestUnaryRPCsRefused(t *testing.T) {
 	b := newNode(t, Options{})
 	client := dialRemoting(t, b.Address())
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 
 	_, err := client.ListProcesses(ctx, &remote.ListProcessesRequest{})
-	assert.Equal(t, codes.Internal, status.Code(err), "%v", err)
+	assert.Equal(t, codes.PermissionDenied, status.Code(err), "%v", err)
 	_, err = client.GetProcessDiagnostics(ctx, &remote.GetProcessDiagnosticsRequest{})
-	assert.Equal(t, codes.Internal, status.Code(err), "%v", err)
+	assert.Equal(t, codes.PermissionDenied, status.Code(err), "%v", err)
+	assert.Equal(t, uint64(2), b.Refused())
 
 	a := newNode(t, Options{})
 	echoUntilOK(t, a, a.PIDOf("echo", b.Address()), 5*time.Second)

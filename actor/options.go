@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -25,20 +26,20 @@ type Options struct {
 	// and the address in every PID this System hands out. "" means the
 	// actual listen address, which is refused when ListenAddr's host is
 	// unspecified (0.0.0.0, [::] or empty): such an address cannot be dialled
-	// (protoactor.md §3.2). A port of 0 is replaced by the actual listen port.
+	// (docs/protoactor.md §4). A port of 0 is replaced by the actual listen port.
 	AdvertiseAddr string
 
 	// MaxMessageBytes is the largest gRPC frame (one batch of up to
 	// WriterBatchSize messages) this System accepts, in bytes. Default
 	// 64 MiB, above rafter's largest AppendEntries batch. gRPC's own default
 	// is 4 MiB, and a frame over it is lost together with the messages
-	// queued behind it (protoactor.md §3.4).
+	// queued behind it (docs/protoactor.md §6).
 	MaxMessageBytes int
 
 	// WriterQueueSize is the initial number of slots of each outbound
 	// endpoint's queue (messages). Default 4096. protoactor's default of
 	// 1,000,000 allocates ~16 MB per peer up front; the queue still grows on
-	// demand (protoactor.md §3.10).
+	// demand (docs/protoactor.md §11).
 	WriterQueueSize int
 
 	// WriterBatchSize is the most messages protoactor packs into one gRPC
@@ -47,12 +48,29 @@ type Options struct {
 
 	// KeepaliveInterval is how long a connection may stay silent before gRPC
 	// pings it. Default 10 s. Without keepalive a black-holed peer is never
-	// detected (protoactor.md §3.5).
+	// detected (docs/protoactor.md §7).
 	KeepaliveInterval time.Duration
 
 	// KeepaliveTimeout is how long gRPC waits for a ping's answer before it
 	// closes the connection. Default 5 s.
 	KeepaliveTimeout time.Duration
+
+	// TLS, when set, makes every connection to and from other Systems
+	// mutual TLS with this configuration, used by both the gRPC server and
+	// the dialer (TLSFromFiles builds one from PEM files). It must require
+	// and verify client certificates (tls.RequireAndVerifyClientCert); TLS
+	// 1.3 is enforced as the minimum. nil: plaintext. Default: nil.
+	TLS *tls.Config
+
+	// Accept, when set, decides for every message arriving from another
+	// System whether it is delivered: nil delivers it, an error drops it;
+	// drops are counted (System.Refused) and logged, rate-limited. It runs
+	// on the connection's receiving goroutine and must be quick and safe
+	// for concurrent use. Whatever Accept says, a System drops envelopes
+	// that are malformed, not protobuf, or addressed to another System, and
+	// refuses protoactor's unary RPCs (process listing, diagnostics). nil:
+	// deliver everything else. Default: nil.
+	Accept func(Inbound) error
 
 	// ShutdownTimeout bounds how long Shutdown waits for each actor spawned
 	// with SpawnNamed to stop. Default 5 s.
@@ -120,6 +138,11 @@ func (o Options) Validate() error {
 		return fmt.Errorf("%w: WriterBatchSize %d < 0", ErrBadOptions, o.WriterBatchSize)
 	case o.KeepaliveInterval < 0 || o.KeepaliveTimeout < 0 || o.ShutdownTimeout < 0:
 		return fmt.Errorf("%w: negative duration", ErrBadOptions)
+	}
+	if o.TLS != nil {
+		if err := checkTLS(o.TLS); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadOptions, err)
+		}
 	}
 	if o.ListenAddr == "" {
 		if o.AdvertiseAddr != "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/asynkron/protoactor-go/remote"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
@@ -22,14 +23,26 @@ import (
 // maxRetryCount is protoactor's connect attempts per endpoint. Its default
 // of 5 leaks every failed grpc.ClientConn but the last, so sends toward a
 // dead peer grow the goroutine count by ~16 every 10 s without bound; with 1
-// attempt nothing leaks and a connect cycle takes ~2 s (protoactor.md §3.10).
+// attempt nothing leaks and a connect cycle takes ~2 s (docs/protoactor.md §11).
 const maxRetryCount = 1
 
+// Per-connection limits of the gRPC server. A frame may still be as large
+// as MaxMessageBytes (a batch of AppendEntries, snapshot chunks of 1 MiB),
+// but a connection gets only a few streams and bounded headers. The
+// flow-control windows stay gRPC's dynamic (BDP) ones: a fixed window
+// does not bound what a frame in progress holds, it only disables the
+// estimator. What bounds a stranger's memory is TLS: without a
+// certificate of the CA no frame is read at all.
+const (
+	maxStreamsPerConn = 4
+	maxHeaderBytes    = 64 << 10
+)
+
 // startRemote configures and starts protoactor's remote on as with every
-// protection of protoactor.md §3.8–3.11. It returns the advertised address,
+// protection of docs/protoactor.md §4–§11. It returns the advertised address,
 // and whether a failure is worth retrying with a fresh ActorSystem (a port
 // we picked was taken before protoactor could bind it).
-func startRemote(as *protoactor.ActorSystem, opts Options, logger *slog.Logger) (r *remote.Remote, addr string, retry bool, err error) {
+func startRemote(as *protoactor.ActorSystem, opts Options, guard *inboundGuard, logger *slog.Logger) (r *remote.Remote, addr string, retry bool, err error) {
 	host, port, _ := splitHostPort(opts.ListenAddr) // checked by Validate
 	picked := port == 0
 	if picked {
@@ -45,7 +58,8 @@ func startRemote(as *protoactor.ActorSystem, opts Options, logger *slog.Logger) 
 		}
 		addr = net.JoinHostPort(ahost, strconv.Itoa(aport))
 	}
-	cfg := remote.Configure(configHost(host), port, remoteOptions(opts, addr, logger)...)
+	guard.address = addr
+	cfg := remote.Configure(configHost(host), port, remoteOptions(opts, addr, guard, logger)...)
 	cfg.MaxRetryCount = maxRetryCount // no option function exists for it
 
 	r = remote.NewRemote(as, cfg)
@@ -66,12 +80,29 @@ func startRemote(as *protoactor.ActorSystem, opts Options, logger *slog.Logger) 
 	return r, addr, false, nil
 }
 
-// remoteOptions are the protections of protoactor.md §3.11.
-func remoteOptions(opts Options, advertised string, logger *slog.Logger) []remote.ConfigOption {
+// remoteOptions are the protections of docs/protoactor.md §4–§11.
+func remoteOptions(opts Options, advertised string, guard *inboundGuard, logger *slog.Logger) []remote.ConfigOption {
 	ka := keepalive.ClientParameters{
 		Time:                opts.KeepaliveInterval,
 		Timeout:             opts.KeepaliveTimeout,
 		PermitWithoutStream: true,
+	}
+	dialCreds := insecure.NewCredentials()
+	serverOpts := []grpc.ServerOption{
+		// Recovery first, so that a panic in the guard or behind it is
+		// caught; the guard then filters what protoactor reads.
+		grpc.ChainUnaryInterceptor(recoverUnary(logger), guard.denyUnary()),
+		grpc.ChainStreamInterceptor(recoverStream(logger), guard.stream()),
+		grpc.MaxRecvMsgSize(opts.MaxMessageBytes),
+		// protoactor opens one stream per connection; a few more are
+		// harmless, thousands would each hold buffers.
+		grpc.MaxConcurrentStreams(maxStreamsPerConn),
+		grpc.MaxHeaderListSize(maxHeaderBytes),
+	}
+	if opts.TLS != nil {
+		tc := serverTLS(opts.TLS)
+		serverOpts = append(serverOpts, grpc.Creds(refusingCreds{credentials.NewTLS(tc), guard}))
+		dialCreds = credentials.NewTLS(tc)
 	}
 	return []remote.ConfigOption{
 		// Never let protoactor advertise the bind address: 0.0.0.0 / [::]
@@ -79,10 +110,7 @@ func remoteOptions(opts Options, advertised string, logger *slog.Logger) []remot
 		remote.WithAdvertisedHost(advertised),
 		remote.WithEndpointWriterQueueSize(opts.WriterQueueSize),
 		remote.WithEndpointWriterBatchSize(opts.WriterBatchSize),
-		remote.WithServerOptions(
-			grpc.ChainUnaryInterceptor(recoverUnary(logger)),
-			grpc.ChainStreamInterceptor(recoverStream(logger)),
-			grpc.MaxRecvMsgSize(opts.MaxMessageBytes),
+		remote.WithServerOptions(append(serverOpts,
 			grpc.KeepaliveParams(keepalive.ServerParameters{
 				Time:    opts.KeepaliveInterval,
 				Timeout: opts.KeepaliveTimeout,
@@ -93,11 +121,11 @@ func remoteOptions(opts Options, advertised string, logger *slog.Logger) []remot
 				MinTime:             opts.KeepaliveInterval / 2,
 				PermitWithoutStream: true,
 			}),
-		),
+		)...),
 		// WithDialOptions replaces protoactor's default, so the transport
 		// credentials must be given again.
 		remote.WithDialOptions(
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithTransportCredentials(dialCreds),
 			grpc.WithKeepaliveParams(ka),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(opts.MaxMessageBytes)),
 		),
@@ -106,8 +134,8 @@ func remoteOptions(opts Options, advertised string, logger *slog.Logger) []remot
 
 // recoverUnary turns a panic in a unary handler into an Internal error.
 // protoactor's ListProcesses and GetProcessDiagnostics are panic("implement
-// me"), and grpc-go does not recover handler panics, so one unauthenticated
-// call would otherwise kill the process (protoactor.md §3.8).
+// me"), and grpc-go does not recover handler panics (docs/protoactor.md §8).
+// denyUnary refuses both before they run; this stays as a second guard.
 func recoverUnary(logger *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
 		defer func() {
@@ -121,7 +149,7 @@ func recoverUnary(logger *slog.Logger) grpc.UnaryServerInterceptor {
 
 // recoverStream turns a panic in a stream handler into an Internal error,
 // which closes that stream only. protoactor's deserializer dereferences nil
-// on a message type that is not registered here (protoactor.md §3.3); the
+// on a message type that is not registered here (docs/protoactor.md §5); the
 // sender's endpoint then reconnects on its next send.
 func recoverStream(logger *slog.Logger) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) (err error) {

@@ -22,6 +22,7 @@ type System struct {
 	actors  *protoactor.ActorSystem
 	remote  *remote.Remote // nil when local-only
 	address string         // advertised host:port, "" when local-only
+	guard   *inboundGuard  // filters what other Systems send; nil when local-only
 
 	// stopped is set by Shutdown under sendMu's write lock; Call and Cast
 	// check it and send under the read lock, so no send of ours reaches
@@ -42,7 +43,7 @@ type System struct {
 // NewSystem validates opts, creates the ActorSystem with protoactor's logs
 // routed to opts.Logger and, when opts.ListenAddr is set, starts the remote
 // before anything is spawned (a PID spawned earlier keeps the address
-// "nonhost" and is useless to other nodes; protoactor.md §3.2, §9 item 1).
+// "nonhost" and is useless to other nodes; docs/protoactor.md §4).
 func NewSystem(opts Options) (*System, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -58,9 +59,10 @@ func NewSystem(opts Options) (*System, error) {
 		if opts.ListenAddr == "" {
 			return s, nil
 		}
-		r, addr, retry, err := startRemote(s.actors, opts, logger)
+		guard := &inboundGuard{accept: opts.Accept, logger: logger}
+		r, addr, retry, err := startRemote(s.actors, opts, guard, logger)
 		if err == nil {
-			s.remote, s.address = r, addr
+			s.remote, s.address, s.guard = r, addr, guard
 			logger.Debug("actor: remote started", "address", addr)
 			return s, nil
 		}
@@ -73,7 +75,7 @@ func NewSystem(opts Options) (*System, error) {
 }
 
 // newActorSystem builds an ActorSystem whose logs go to logger, tagged so
-// that protoactor's lines can be told from ours (protoactor.md §6).
+// that protoactor's lines can be told from ours (docs/protoactor.md §12).
 func newActorSystem(logger *slog.Logger) *protoactor.ActorSystem {
 	return protoactor.NewActorSystem(
 		protoactor.WithLoggerFactory(func(as *protoactor.ActorSystem) *slog.Logger {

@@ -18,9 +18,8 @@
 //
 // # What it adds to protoactor
 //
-// protoactor's supervision (NewOneForOneStrategy, NewAllForOneStrategy in
-// github.com/asynkron/protoactor-go/actor/strategy_*.go) restarts a crashed
-// actor in place and counts restarts per child; past the limit it stops the child
+// protoactor's supervision (docs/protoactor.md §3) restarts a crashed actor
+// in place and counts restarts per child; past the limit it stops the child
 // silently; it has no rest_for_one, no transient or temporary children, no
 // ordered start or stop. This package builds the OTP behaviour:
 //

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rafter-go/rafter"
-	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -27,7 +26,7 @@ type cluster struct {
 	peers   []rafter.Peer
 	leader  rafter.Peer
 	client  *rafter.System // the leader's System
-	probe   *actor.System  // asks the leader's log server for stats; nil if off
+	stats   bool           // read the leader's log stats
 }
 
 // startCluster starts three peers, sets the configuration and waits until
@@ -40,7 +39,7 @@ func startCluster(ctx context.Context, o clusterOptions) (cl *cluster, err error
 		}
 	}()
 	listen := ""
-	if o.transport == "remote" || o.stats {
+	if o.transport == "remote" {
 		listen = "127.0.0.1:0"
 	}
 	switch o.transport {
@@ -75,9 +74,7 @@ func startCluster(ctx context.Context, o clusterOptions) (cl *cluster, err error
 		return cl, err
 	}
 	if o.stats {
-		if cl.probe, err = actor.NewSystem(actor.Options{ListenAddr: "127.0.0.1:0"}); err != nil {
-			return cl, err
-		}
+		cl.stats = true
 		if _, err := cl.logStats(ctx); err != nil {
 			return cl, fmt.Errorf("bench: log stats of %s: %w", cl.leader, err)
 		}
@@ -126,22 +123,17 @@ func (cl *cluster) awaitLeader(ctx context.Context) error {
 	}
 }
 
-// logStats asks the leader's log server "<name>/log" for its counters.
-// The System does not expose its actor system, so the probe asks over the
-// network: the peers' System listens on 127.0.0.1 for this.
+// logStats asks the leader's log server for its counters, through the
+// leader's System (log servers answer only their own System).
 func (cl *cluster) logStats(ctx context.Context) (*rafterpb.LogStatsReply, error) {
-	if cl.probe == nil {
+	if !cl.stats {
 		return nil, errors.New("bench: stats are off")
 	}
-	pid := cl.probe.PIDOf(cl.leader.Name+"/log", cl.client.Address())
-	return actor.Call[*rafterpb.LogStatsReply](ctx, cl.probe, pid, &rafterpb.LogGetStats{})
+	return cl.client.LogStats(ctx, cl.leader)
 }
 
 // close shuts every System down; a System shared by the peers once.
 func (cl *cluster) close() {
-	if cl.probe != nil {
-		_ = cl.probe.Shutdown()
-	}
 	seen := map[*rafter.System]bool{}
 	for _, s := range cl.systems {
 		if !seen[s] {

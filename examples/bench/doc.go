@@ -25,10 +25,9 @@
 // clients call System.Op in the leader's process as in the other modes and
 // as the baseline's -procs does, instead of adding a RESP hop and kvsm.
 //
-// Entries per fsync on the leader come from its log server (LogGetStats),
-// asked over the network by a small probe actor.System; in "local" mode the
-// peers' System therefore also listens on 127.0.0.1 (peer-to-peer messages
-// stay local). -stats=false turns this off.
+// Entries per fsync on the leader come from its log server, asked through
+// the leader's System (System.LogStats; log servers do not answer other
+// Systems). -stats=false turns this off.
 //
 // Example, the issue-15 points beside the baseline (scripts/bench-compare.sh
 // runs all of it):

@@ -39,7 +39,7 @@ func parseFlags() flags {
 	flag.DurationVar(&f.warmup, "warmup", time.Second, "warm-up before the window")
 	flag.IntVar(&f.runs, "runs", 3, "repetitions per point, each a fresh child process; the table shows medians")
 	flag.StringVar(&f.dir, "dir", "bench-data", "directory for the peers' data (a fresh subdirectory per run, removed afterwards); put it on the filesystem to measure")
-	flag.BoolVar(&f.stats, "stats", true, "report the leader's entries per fsync (LogGetStats); in local mode the System then also listens on 127.0.0.1")
+	flag.BoolVar(&f.stats, "stats", true, "report the leader's entries per fsync (System.LogStats)")
 	flag.IntVar(&f.maxAppend, "maxappend", 0, "Options.MaxAppendEntries (0: rafter's default)")
 	flag.IntVar(&f.maxInflight, "inflight", 0, "Options.MaxInflight (0: rafter's default)")
 	flag.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of each run's window to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof")

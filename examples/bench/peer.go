@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rafter-go/rafter"
-	"github.com/rafter-go/rafter/actor"
 )
 
 // errLostElection: another peer leads, so this process only serves.
@@ -82,9 +81,7 @@ func startPeer(ctx context.Context, p point, id int, addrs []string, dir string)
 	}
 	cl.leader = peers[id]
 	if p.stats {
-		if cl.probe, err = actor.NewSystem(actor.Options{ListenAddr: "127.0.0.1:0"}); err != nil {
-			return cl, fmt.Errorf("bench: %w", err)
-		}
+		cl.stats = true // the leader is local to this process: System.LogStats
 		if _, err := cl.logStats(ctx); err != nil {
 			return cl, fmt.Errorf("bench: log stats of %s: %w", cl.leader, err)
 		}

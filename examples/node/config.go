@@ -25,6 +25,13 @@ type config struct {
 	Redis     string        // RESP listen host:port
 	Bootstrap bool
 	Table     string
+	Insecure  bool // plaintext peer-to-peer listener beyond loopback
+
+	// Mutual TLS between nodes: this node's certificate and key, the CA,
+	// and an optional allowlist of certificate names. All three files or
+	// none.
+	TLSCert, TLSKey, TLSCA string
+	TLSAllow               []string
 
 	Heartbeat       time.Duration
 	ElectionTimeout time.Duration
@@ -55,7 +62,7 @@ var errUsage = errors.New("node: bad command line")
 // errors go to out.
 func parseFlags(args []string, out io.Writer) (config, error) {
 	var c config
-	var peers, level, passFile string
+	var peers, level, passFile, allow string
 	fs := flag.NewFlagSet("node", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
@@ -72,6 +79,11 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.DataDir, "data", "", "data directory of this peer (default: data/<name>)")
 	fs.StringVar(&c.Redis, "redis", "127.0.0.1:6379", "host:port of the Redis protocol (RESP2) listener; port 0 picks one")
 	fs.BoolVar(&c.Bootstrap, "bootstrap", false, "send the initial configuration (-peers); give it to ONE member of a fresh cluster")
+	fs.BoolVar(&c.Insecure, "insecure", false, "allow a plaintext peer-to-peer listener on a non-loopback address (anyone who reaches it can send Raft messages)")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "PEM certificate of this node for mutual TLS between nodes; it must name this peer (DNS SAN or CN) and its -advertise host")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "PEM private key of -tls-cert")
+	fs.StringVar(&c.TLSCA, "tls-ca", "", "PEM CA certificate(s) that sign every node's certificate")
+	fs.StringVar(&allow, "tls-allow", "", "comma-separated certificate names (DNS SAN or CN) accepted from other nodes (default: any certificate of -tls-ca)")
 	fs.StringVar(&c.Table, "table", "default", "kvsm table the Redis commands use (created once the cluster has a leader)")
 	fs.DurationVar(&c.Heartbeat, "heartbeat", rafter.DefaultOptions().HeartbeatInterval, "leader heartbeat interval")
 	fs.DurationVar(&c.ElectionTimeout, "election-timeout", rafter.DefaultOptions().ElectionTimeoutMin, "minimum election timeout (timeouts are drawn from [t, 2t))")
@@ -104,6 +116,15 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	}
 	if err := c.fillRedis(passFile); err != nil {
 		return config{}, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if n := countSet(c.TLSCert, c.TLSKey, c.TLSCA); n != 0 && n != 3 {
+		return config{}, fmt.Errorf("%w: -tls-cert, -tls-key and -tls-ca go together", errUsage)
+	}
+	if allow != "" {
+		if c.TLSCert == "" {
+			return config{}, fmt.Errorf("%w: -tls-allow needs -tls-cert, -tls-key and -tls-ca", errUsage)
+		}
+		c.TLSAllow = strings.Split(allow, ",")
 	}
 	return c, nil
 }
@@ -221,4 +242,14 @@ func (c *config) fillRedis(passFile string) error {
 		return fmt.Errorf("-requirepass-file %s: the first line is empty", passFile)
 	}
 	return nil
+}
+
+func countSet(vs ...string) int {
+	n := 0
+	for _, v := range vs {
+		if v != "" {
+			n++
+		}
+	}
+	return n
 }

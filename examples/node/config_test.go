@@ -87,6 +87,8 @@ func TestParseFlagsErrors(t *testing.T) {
 		{"ca without cert", []string{"-name", "a", "-peers", testPeers, "-redis-tls-ca", "ca.crt"}, "-redis-tls-ca needs"},
 		{"two passwords", []string{"-name", "a", "-peers", testPeers, "-requirepass", "x", "-requirepass-file", "f"}, "not both"},
 		{"missing password file", []string{"-name", "a", "-peers", testPeers, "-requirepass-file", "/nonexistent/pass"}, "-requirepass-file"},
+		{"tls without key", []string{"-name", "a", "-peers", testPeers, "-tls-cert", "a.crt", "-tls-ca", "ca.crt"}, "go together"},
+		{"tls-allow without tls", []string{"-name", "a", "-peers", testPeers, "-tls-allow", "a,b"}, "-tls-allow needs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,4 +99,12 @@ func TestParseFlagsErrors(t *testing.T) {
 	}
 	_, err := parseFlags([]string{"-h"}, io.Discard)
 	assert.True(t, errors.Is(err, flag.ErrHelp))
+}
+
+func TestParseFlagsTLS(t *testing.T) {
+	c, err := parseFlags([]string{"-name", "a", "-peers", testPeers,
+		"-tls-cert", "a.crt", "-tls-key", "a.key", "-tls-ca", "ca.crt", "-tls-allow", "a,b,c"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a.crt", "a.key", "ca.crt"}, []string{c.TLSCert, c.TLSKey, c.TLSCA})
+	assert.Equal(t, []string{"a", "b", "c"}, c.TLSAllow)
 }

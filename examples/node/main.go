@@ -53,11 +53,19 @@ func main() {
 //
 //	ready name=a raft=127.0.0.1:7001 redis=127.0.0.1:6381
 func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger) error {
-	sys, err := rafter.NewSystem(rafter.SystemOptions{
+	sopts := rafter.SystemOptions{
 		ListenAddr:    cfg.Listen,
 		AdvertiseAddr: cfg.Advertise,
+		Insecure:      cfg.Insecure,
 		Logger:        logger,
-	})
+	}
+	if cfg.TLSCert != "" {
+		var err error
+		if sopts.TLS, err = rafter.TLSFromFiles(cfg.TLSCert, cfg.TLSKey, cfg.TLSCA, cfg.TLSAllow...); err != nil {
+			return fmt.Errorf("node: %w", err)
+		}
+	}
+	sys, err := rafter.NewSystem(sopts)
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}

@@ -42,6 +42,9 @@ type Config struct {
 	Options func(i int, o *rafter.Options)
 	// Logger receives every System's logs; nil discards them.
 	Logger *slog.Logger
+	// System adjusts the options of System i (i == N: the client System of
+	// a remote cluster), e.g. to give each its TLS certificate.
+	System func(i int, o *rafter.SystemOptions)
 }
 
 // Fast timing for tests: short enough for a quick suite, long enough for a
@@ -73,13 +76,13 @@ func Start(t testing.TB, cfg Config) *Cluster {
 	// before the directory is removed.
 	base := t.TempDir()
 	if !cfg.Remote {
-		s := c.newSystem("")
+		s := c.newSystem(0, "")
 		c.client = s
 	}
 	for i := range cfg.N {
 		s := c.client
 		if cfg.Remote {
-			s = c.newSystem("127.0.0.1:0")
+			s = c.newSystem(i, "127.0.0.1:0")
 		}
 		p := rafter.Peer{Name: fmt.Sprintf("p%d", i+1), Node: s.Address()}
 		o := rafter.DefaultOptions()
@@ -98,15 +101,19 @@ func Start(t testing.TB, cfg Config) *Cluster {
 		require.NoError(t, s.StartNode(p, o), "start %s", p)
 	}
 	if cfg.Remote {
-		c.client = c.newSystem("127.0.0.1:0")
+		c.client = c.newSystem(cfg.N, "127.0.0.1:0")
 	}
 	return c
 }
 
-func (c *Cluster) newSystem(listen string) *rafter.System {
-	s, err := rafter.NewSystem(rafter.SystemOptions{
+func (c *Cluster) newSystem(i int, listen string) *rafter.System {
+	o := rafter.SystemOptions{
 		ListenAddr: listen, Logger: c.cfg.Logger, Interceptor: c.cfg.Interceptor,
-	})
+	}
+	if c.cfg.System != nil {
+		c.cfg.System(i, &o)
+	}
+	s, err := rafter.NewSystem(o)
 	require.NoError(c.t, err)
 	c.t.Cleanup(func() { _ = s.Shutdown() })
 	return s

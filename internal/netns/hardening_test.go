@@ -162,6 +162,7 @@ func (r *run) stranger() {
 		"-peers", r.cl.Peers() + ",d@" + addr, "-redis", HubAddr + ":" + RedisPort,
 		"-data", filepath.Join(r.cl.Dir, "d"), "-bootstrap",
 		"-election-timeout", r.cl.ElectionTimeout.String(), "-heartbeat", r.cl.Heartbeat.String(),
+		"-insecure",
 	}
 	t0 := time.Now()
 	p, err := r.cl.Net.Start("hub", r.cl.Dir, "ready ", 30*time.Second, r.cl.Bin, args...)
