@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"time"
 
 	"github.com/rafter-go/rafter"
 	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
 // errLostElection: another peer leads, so this process only serves.
@@ -48,11 +48,11 @@ func runPeerProcess(p point, id int, addrs []string, dir string) error {
 		if err != nil {
 			return err
 		}
-		if err := printResult(res); err != nil {
+		if err := benchkit.PrintResult(os.Stdout, res); err != nil {
 			return err
 		}
 	}
-	_, _ = io.Copy(io.Discard, os.Stdin) // serve until the parent closes stdin
+	benchkit.ServeUntilStdinCloses()
 	return nil
 }
 
@@ -143,7 +143,7 @@ func awaitOwnLeadership(ctx context.Context, sys *rafter.System, self rafter.Pee
 		case err != nil:
 		case st.Role == rafter.Leader:
 			octx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_, err = sys.Op(octx, self, makeCmd("warm", 1))
+			_, err = sys.Op(octx, self, benchkit.MakeCmd("warm", 1))
 			cancel()
 			if err == nil {
 				return nil

@@ -37,11 +37,21 @@ type Point struct {
 	Run func(dir string, run int) (Result, error)
 }
 
-// Sweep runs every point o.Runs times, each run after WaitQuiet and with
-// the background load before and after it recorded (BGCores); it logs
-// each run to stderr, appends it to o.JSONOut, and prints the median
+// Sweep builds a point from each combination (Cross) with point, all
+// before the first run so that a bad value is refused before anything
+// runs; then it runs every point o.Runs times, each run after WaitQuiet
+// and with the background load before and after it recorded (BGCores). It
+// logs each run to stderr, appends it to o.JSONOut, and prints the median
 // table to stdout. A failed run is logged and left out of the table.
-func Sweep(o SweepOptions, points []Point) error {
+func Sweep(o SweepOptions, combos [][]string, point func(combo []string) (Point, error)) error {
+	var points []Point
+	for _, c := range combos {
+		p, err := point(c)
+		if err != nil {
+			return err
+		}
+		points = append(points, p)
+	}
 	var jf *os.File
 	if o.JSONOut != "" {
 		var err error
