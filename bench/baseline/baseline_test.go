@@ -1,88 +1,54 @@
 package main
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
-func TestCmdRoundTrip(t *testing.T) {
-	for _, size := range []int{0, 100, 1024} {
-		id, k, v, ok := decodeCmd(makeCmd(keyFor(3, 5), size))
-		require.True(t, ok)
-		assert.NotZero(t, id)
-		assert.Equal(t, "k3762", k) // (3*7919+5) mod 10000
-		assert.Len(t, v, size)
-	}
-	assert.NotEqual(t, makeCmd("k1", 10), makeCmd("k1", 10), "every command carries a fresh id")
-}
-
+// The FSM answers malformed commands with benchkit.ErrBadCommand and
+// stores nothing; a good command's value is stored under its key.
 func TestFSMApply(t *testing.T) {
-	cases := []struct {
-		name    string
-		cmd     []byte
-		wantErr bool
-	}{
-		{"short", []byte{1, 2, 3}, true},
-		{"key longer than command", append(make([]byte, 8), 0xff, 0x00, 'k'), true},
-		{"ok", makeCmd("k7", 4), false},
+	for name, cmd := range benchkit.MalformedCmds() {
+		f := newKV()
+		out := f.Apply(&raft.Log{Type: raft.LogCommand, Data: cmd})
+		err, _ := out.(error)
+		assert.ErrorIs(t, err, benchkit.ErrBadCommand, name)
+		assert.Empty(t, f.m, name)
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			f := newKV()
-			out := f.Apply(&raft.Log{Type: raft.LogCommand, Data: c.cmd})
-			if c.wantErr {
-				assert.ErrorIs(t, out.(error), errBadCommand)
-				assert.Empty(t, f.m)
-				return
-			}
-			assert.Nil(t, out)
-			assert.Len(t, f.m["k7"], 4)
-		})
-	}
-}
-
-func TestParseResult(t *testing.T) {
-	r, err := parseResult("noise\nRESULT {\"ops\":7,\"op\":\"write\",\"procs\":true}\n")
-	require.NoError(t, err)
-	assert.Equal(t, int64(7), r.Ops)
-	assert.True(t, r.Procs)
-	_, err = parseResult("nothing here")
-	assert.ErrorIs(t, err, errNoResultLine)
-}
-
-func TestTableSeparatesProcs(t *testing.T) {
-	rs := []Result{
-		{System: "hashicorp/raft", Store: "raft-wal", Transport: "tcp", Op: "write", Size: 100, Clients: 16, OpsPerSec: 10},
-		{System: "hashicorp/raft", Store: "raft-wal", Transport: "tcp", Procs: true, Op: "write", Size: 100, Clients: 16, OpsPerSec: 30},
-		{System: "hashicorp/raft", Store: "raft-wal", Transport: "tcp", Procs: true, Op: "write", Size: 100, Clients: 16, OpsPerSec: 20},
-	}
-	rows := groupRows(rs)
-	require.Len(t, rows, 2)
-	var b bytes.Buffer
-	printTable(&b, rows)
-	assert.Contains(t, b.String(), "| tcp | write | 100 | 16 | 1 | 10 |")
-	assert.Contains(t, b.String(), "| tcp+procs | write | 100 | 16 | 2 | 25 | 20-30 |")
+	f := newKV()
+	assert.Nil(t, f.Apply(&raft.Log{Type: raft.LogCommand, Data: benchkit.MakeCmd("k7", 4)}))
+	assert.Len(t, f.m["k7"], 4)
 }
 
 func TestPointOfRefuses(t *testing.T) {
-	f := flags{warmup: time.Second, duration: time.Second}
+	f := flags{CommonFlags: benchkit.CommonFlags{Warmup: time.Second, Duration: time.Second}}
 	for _, c := range []struct{ transport, store, clients, size string }{
 		{"inmem", "wal", "0", "100"},
 		{"inmem", "wal", "1", "-1"},
 		{"inmem", "wal", "1", "2000000"},
 		{"inmem", "bolt", "1", "100"},
 	} {
-		_, err := pointOf(f, c.transport, c.store, c.clients, c.size)
+		_, err := f.pointOf(c.transport, c.store, c.clients, c.size)
 		assert.Error(t, err, "%+v", c)
 	}
 	f.procs = true
-	_, err := pointOf(f, "inmem", "wal", "1", "100")
+	_, err := f.pointOf("inmem", "wal", "1", "100")
 	assert.Error(t, err, "-procs needs tcp")
+}
+
+// A point's label names it in examples/bench's vocabulary, so that the
+// tables and -compare pair it with rafter's.
+func TestPointLabel(t *testing.T) {
+	var r benchkit.Result
+	point{transport: "tcp", store: "wal", procs: true, clients: 16, size: 100}.label(&r)
+	assert.Equal(t, benchkit.RowKey{System: benchkit.HashicorpSystem, Store: benchkit.HashicorpStore,
+		Transport: "tcp", Op: "write", Procs: true, Size: 100, Clients: 16}, r.Key())
 }
 
 // A short real run of each in-process transport with raft-wal: operations

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
 // kvFSM is the benchmark's state machine: a map[string][]byte.
@@ -18,17 +20,18 @@ type kvFSM struct {
 
 var _ raft.FSM = (*kvFSM)(nil)
 
-func newKV() *kvFSM { return &kvFSM{m: make(map[string][]byte, keySpace)} }
+func newKV() *kvFSM { return &kvFSM{m: make(map[string][]byte, benchkit.KeySpace)} }
 
-// Apply stores the command's value under its key. It copies the value, as
+// Apply stores the command's value under its key, or answers a
+// malformed command with benchkit.ErrBadCommand. It copies the value, as
 // examples/bench's state machine does, so both do the same work per entry.
 func (f *kvFSM) Apply(l *raft.Log) any {
 	if l.Type != raft.LogCommand {
 		return nil
 	}
-	_, k, v, ok := decodeCmd(l.Data)
+	_, k, v, ok := benchkit.DecodeCmd(l.Data)
 	if !ok {
-		return errBadCommand
+		return benchkit.ErrBadCommand
 	}
 	f.mu.Lock()
 	f.m[k] = append([]byte(nil), v...)

@@ -7,19 +7,16 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
-// childEnv makes the test binary act as the baseline program: runProcs
-// re-executes os.Args[0], which under `go test` is this test binary.
+// childEnv makes the test binary act as the baseline program:
+// benchkit.RunProcs re-executes os.Args[0], which under `go test` is this
+// test binary.
 const childEnv = "RAFTER_BASELINE_TEST_CHILD"
 
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { os.Exit(benchkit.ChildMain(m, childEnv, main)) }
 
 // A short real -procs run: three OS processes, one peer each over TCP on
 // 127.0.0.1; the leader's process runs the clients and reports, and every
@@ -31,7 +28,7 @@ func TestRunProcs(t *testing.T) {
 	t.Setenv(childEnv, "1")
 	p := point{transport: "tcp", store: "wal", procs: true, clients: 4, size: 16,
 		warmup: 200 * time.Millisecond, duration: 500 * time.Millisecond}
-	res, err := runProcs(p, t.TempDir(), childArgs)
+	res, err := runOnce(p, t.TempDir())
 	require.NoError(t, err)
 	assert.Positive(t, res.Ops)
 	assert.Zero(t, res.Errors)
@@ -40,15 +37,17 @@ func TestRunProcs(t *testing.T) {
 	assert.Positive(t, res.LeaderSyncs)
 }
 
-// Peer processes that fail (here: a bad command line) end the run at
-// once with errNoResult instead of waiting out the run's timeout.
-func TestRunProcsPeerFails(t *testing.T) {
-	t.Setenv(childEnv, "1")
-	p := point{transport: "tcp", store: "wal", procs: true, clients: 1, warmup: time.Second, duration: time.Second}
-	bad := func(point, string) []string { return []string{"-transport", "tcp", "-clients", "0"} }
-	start := time.Now()
-	_, err := runProcs(p, t.TempDir(), bad)
-	require.ErrorIs(t, err, errNoResult)
-	assert.Contains(t, err.Error(), "ended early")
-	assert.Less(t, time.Since(start), procsSlack/2, "did not wait for the timeout")
+// A node given a bad -id refuses it and exits instead of serving.
+func TestRunNodeRefusesBadID(t *testing.T) {
+	p := point{transport: "tcp", store: "wal", procs: true, clients: 1}
+	for _, c := range []struct {
+		id    int
+		addrs []string
+	}{
+		{-1, []string{"a:1", "b:2", "c:3"}},
+		{3, []string{"a:1", "b:2", "c:3"}},
+		{0, []string{"a:1"}},
+	} {
+		assert.Error(t, runNode(p, c.id, c.addrs, t.TempDir()), "%+v", c)
+	}
 }
