@@ -3,7 +3,6 @@ package benchkit
 import (
 	"fmt"
 	"io"
-	"strings"
 )
 
 // Systems and the baseline's store as they appear in Results.
@@ -34,14 +33,7 @@ var settings = []setting{
 
 // Compare prints the ratio table of the JSON-lines files named by the
 // comma list files (-compare).
-func Compare(w io.Writer, files string) error {
-	rs, err := ReadJSONLines(strings.Split(files, ","))
-	if err != nil {
-		return err
-	}
-	PrintRatios(w, GroupRows(rs))
-	return nil
-}
+func Compare(w io.Writer, files string) error { return printFiles(w, files, PrintRatios) }
 
 // PrintRatios writes one line per write point measured by both programs:
 // medians of each and the ratio rafter / hashicorp (above 1 is rafter

@@ -43,12 +43,16 @@ func GroupRows(rs []Result) []Row {
 
 // Aggregate prints the median table of the JSON-lines files named by the
 // comma list files (-aggregate).
-func Aggregate(w io.Writer, files string) error {
+func Aggregate(w io.Writer, files string) error { return printFiles(w, files, PrintTable) }
+
+// printFiles prints the runs of the JSON-lines files named by the comma
+// list files as table does.
+func printFiles(w io.Writer, files string, table func(io.Writer, []Row)) error {
 	rs, err := ReadJSONLines(strings.Split(files, ","))
 	if err != nil {
 		return err
 	}
-	PrintTable(w, GroupRows(rs))
+	table(w, GroupRows(rs))
 	return nil
 }
 

@@ -10,6 +10,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// table is the median table of rs, which must group into rows points.
+func table(t *testing.T, rs []Result, rows int) string {
+	t.Helper()
+	g := GroupRows(rs)
+	require.Len(t, g, rows)
+	var b bytes.Buffer
+	PrintTable(&b, g)
+	return b.String()
+}
+
 func TestTableMedians(t *testing.T) {
 	rs := []Result{
 		{System: "rafter-go", Op: "write", Transport: "local", Size: 100, Clients: 1, OpsPerSec: 10, P50us: 300, EntriesPerWrite: 1},
@@ -17,12 +27,9 @@ func TestTableMedians(t *testing.T) {
 		{System: "rafter-go", Op: "write", Transport: "local", Size: 100, Clients: 1, OpsPerSec: 20, P50us: 200, EntriesPerWrite: 1},
 		{System: "rafter-go", Op: "read", Transport: "local", Size: 100, Clients: 1, OpsPerSec: 5},
 	}
-	rows := GroupRows(rs)
-	require.Len(t, rows, 2)
-	var b bytes.Buffer
-	PrintTable(&b, rows)
-	assert.Contains(t, b.String(), "| rafter-go |  | local | write | 100 | 1 | 3 | 20 | 10-30 | 0.20 |")
-	assert.Contains(t, b.String(), "| local | read | 100 | 1 | 1 | 5 | 5-5 |")
+	out := table(t, rs, 2)
+	assert.Contains(t, out, "| rafter-go |  | local | write | 100 | 1 | 3 | 20 | 10-30 | 0.20 |")
+	assert.Contains(t, out, "| local | read | 100 | 1 | 1 | 5 | 5-5 |")
 }
 
 func TestTableSeparatesProcs(t *testing.T) {
@@ -32,13 +39,10 @@ func TestTableSeparatesProcs(t *testing.T) {
 		{System: "hashicorp/raft", Store: "raft-wal", Transport: "tcp", Procs: true, Op: "write", Size: 100, Clients: 16, OpsPerSec: 20},
 		{System: "rafter-go", Store: "logserver", Transport: "procs", Procs: true, Op: "write", Size: 100, Clients: 16, OpsPerSec: 5},
 	}
-	rows := GroupRows(rs)
-	require.Len(t, rows, 3)
-	var b bytes.Buffer
-	PrintTable(&b, rows)
-	assert.Contains(t, b.String(), "| tcp | write | 100 | 16 | 1 | 10 |")
-	assert.Contains(t, b.String(), "| tcp+procs | write | 100 | 16 | 2 | 25 | 20-30 |")
-	assert.Contains(t, b.String(), "| procs | write | 100 | 16 | 1 | 5 |", "rafter's procs is not relabelled")
+	out := table(t, rs, 3)
+	assert.Contains(t, out, "| tcp | write | 100 | 16 | 1 | 10 |")
+	assert.Contains(t, out, "| tcp+procs | write | 100 | 16 | 2 | 25 | 20-30 |")
+	assert.Contains(t, out, "| procs | write | 100 | 16 | 1 | 5 |", "rafter's procs is not relabelled")
 }
 
 func TestParseResult(t *testing.T) {
