@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"testing"
 	"time"
 
@@ -11,20 +13,32 @@ import (
 	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
-// The FSM answers malformed commands with benchkit.ErrBadCommand and
-// stores nothing; a good command's value is stored under its key.
-func TestFSMApply(t *testing.T) {
-	for name, cmd := range benchkit.MalformedCmds() {
-		f := newKV()
-		out := f.Apply(&raft.Log{Type: raft.LogCommand, Data: cmd})
-		err, _ := out.(error)
-		assert.ErrorIs(t, err, benchkit.ErrBadCommand, name)
-		assert.Empty(t, f.m, name)
-	}
+// The FSM passes benchkit's Store through (a malformed command answered
+// with benchkit.ErrBadCommand), skips entries that are not commands, and
+// its snapshot restores into a fresh FSM.
+func TestFSM(t *testing.T) {
 	f := newKV()
+	assert.ErrorIs(t, f.Apply(&raft.Log{Type: raft.LogCommand, Data: []byte{1, 2, 3}}).(error), benchkit.ErrBadCommand)
+	assert.Nil(t, f.Apply(&raft.Log{Type: raft.LogNoop, Data: []byte{1}}))
 	assert.Nil(t, f.Apply(&raft.Log{Type: raft.LogCommand, Data: benchkit.MakeCmd("k7", 4)}))
-	assert.Len(t, f.m["k7"], 4)
+	require.Equal(t, 1, f.Len())
+
+	snap, err := f.Snapshot()
+	require.NoError(t, err)
+	sink := &memSink{}
+	require.NoError(t, snap.Persist(sink))
+	g := newKV()
+	require.NoError(t, g.Restore(io.NopCloser(&sink.Buffer)))
+	assert.Len(t, g.Get("k7"), 4)
+	assert.Equal(t, 1, g.Len())
 }
+
+// memSink is a raft.SnapshotSink in memory.
+type memSink struct{ bytes.Buffer }
+
+func (*memSink) ID() string    { return "mem" }
+func (*memSink) Cancel() error { return nil }
+func (*memSink) Close() error  { return nil }
 
 func TestPointOfRefuses(t *testing.T) {
 	f := flags{CommonFlags: benchkit.CommonFlags{Warmup: time.Second, Duration: time.Second}}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/hashicorp/raft"
 
@@ -41,15 +40,8 @@ func runNode(p point, id int, addrs []string, dir string) error {
 	if err != nil {
 		return err
 	}
-	if !lost {
-		res, err := x.measure(p)
-		if err != nil {
-			return err
-		}
-		if err := benchkit.PrintResult(os.Stdout, res); err != nil {
-			return err
-		}
+	if lost {
+		return benchkit.ServePeer(nil)
 	}
-	benchkit.ServeUntilStdinCloses()
-	return nil
+	return benchkit.ServePeer(func() (benchkit.Result, error) { return x.measure(p) })
 }

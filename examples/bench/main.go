@@ -39,12 +39,7 @@ func parseFlags() flags {
 	return f
 }
 
-func main() {
-	if err := run(parseFlags()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-}
+func main() { benchkit.Exit(run(parseFlags())) }
 
 func run(f flags) error {
 	switch {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"time"
 
 	"github.com/rafter-go/rafter"
@@ -30,7 +29,7 @@ func procsPeers(addrs []string) []rafter.Peer {
 // If this peer becomes leader it runs the point's load from this process
 // and prints the result. It returns when stdin closes.
 func runPeerProcess(p point, id int, addrs []string, dir string) error {
-	if len(addrs) != 3 || id < 0 || id >= len(addrs) {
+	if len(addrs) != benchkit.Peers || id < 0 || id >= len(addrs) {
 		return fmt.Errorf("bench: bad -id %d for -addrs %v", id, addrs)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
@@ -41,19 +40,11 @@ func runPeerProcess(p point, id int, addrs []string, dir string) error {
 	}
 	switch {
 	case errors.Is(err, errLostElection):
+		return benchkit.ServePeer(nil)
 	case err != nil:
 		return err
-	default:
-		res, err := measure(ctx, cl, p)
-		if err != nil {
-			return err
-		}
-		if err := benchkit.PrintResult(os.Stdout, res); err != nil {
-			return err
-		}
 	}
-	benchkit.ServeUntilStdinCloses()
-	return nil
+	return benchkit.ServePeer(func() (benchkit.Result, error) { return measure(ctx, cl, p) })
 }
 
 // startPeer starts this process's peer and waits until some peer leads:

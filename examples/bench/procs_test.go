@@ -11,11 +11,10 @@ import (
 	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
-// childEnv makes the test binary act as the bench program: runProcs
-// re-executes os.Args[0], which under `go test` is this test binary.
-const childEnv = "RAFTER_BENCH_TEST_CHILD"
-
-func TestMain(m *testing.M) { os.Exit(benchkit.ChildMain(m, childEnv, main)) }
+// Children of this test binary run as the bench program: benchkit's
+// RunProcs re-executes os.Args[0], which under `go test` is this test
+// binary.
+func TestMain(m *testing.M) { os.Exit(benchkit.ChildMain(m, main)) }
 
 // A short real "procs" run: three OS processes (this test binary as the
 // bench program), one per peer over 127.0.0.1; the leader's process runs
@@ -24,7 +23,7 @@ func TestRunProcs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three peer processes with fsync; skipped with -short")
 	}
-	t.Setenv(childEnv, "1")
+	benchkit.ActAsChild(t)
 	p := point{transport: "procs", op: "write", clients: 4, size: 16,
 		warmup: 200 * time.Millisecond, duration: 500 * time.Millisecond, stats: true}
 	args := []string{"-transport", "procs", "-op", "write", "-clients", "4", "-size", "16",
@@ -42,7 +41,7 @@ func TestRunProcs(t *testing.T) {
 // serve), so the run ends with benchkit.ErrNoResult without waiting out
 // its timeout.
 func TestRunProcsPeerFails(t *testing.T) {
-	t.Setenv(childEnv, "1")
+	benchkit.ActAsChild(t)
 	start := time.Now()
 	_, err := benchkit.RunProcs([]string{"-transport", "procs", "-clients", "0"}, peerRole, t.TempDir(), time.Second)
 	require.ErrorIs(t, err, benchkit.ErrNoResult)

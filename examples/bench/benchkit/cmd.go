@@ -54,13 +54,3 @@ func DecodeCmd(b []byte) (id uint64, key string, val []byte, ok bool) {
 	}
 	return id, string(b[cmdHeader : cmdHeader+kl]), b[cmdHeader+kl:], true
 }
-
-// MalformedCmds are commands DecodeCmd refuses, by name, for the state
-// machines' tests: each must answer them with ErrBadCommand and store
-// nothing.
-func MalformedCmds() map[string][]byte {
-	return map[string][]byte{
-		"short":                   {1, 2, 3},
-		"key longer than command": append(make([]byte, 8), 0xff, 0x00, 'k'),
-	}
-}

@@ -27,8 +27,16 @@ func TestKeyForStaysInKeySpace(t *testing.T) {
 }
 
 func TestDecodeCmdRefusesMalformed(t *testing.T) {
-	for name, cmd := range MalformedCmds() {
+	for name, cmd := range malformedCmds() {
 		_, _, _, ok := DecodeCmd(cmd)
 		assert.False(t, ok, name)
+	}
+}
+
+// malformedCmds are commands DecodeCmd refuses, by name.
+func malformedCmds() map[string][]byte {
+	return map[string][]byte{
+		"short":                   {1, 2, 3},
+		"key longer than command": append(make([]byte, 8), 0xff, 0x00, 'k'),
 	}
 }

@@ -11,11 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fakePeerEnv makes the test binary act as a peer process: RunProcs
-// re-executes os.Args[0], which under `go test` is this test binary.
-const fakePeerEnv = "BENCHKIT_TEST_FAKE_PEER"
-
-func TestMain(m *testing.M) { os.Exit(ChildMain(m, fakePeerEnv, fakePeer)) }
+// Children of this test binary are fake peers: RunProcs re-executes
+// os.Args[0], which under `go test` is this test binary.
+func TestMain(m *testing.M) { os.Exit(ChildMain(m, fakePeer)) }
 
 // fakePeer is a peer process in miniature: peer 0 "wins the election"
 // and prints a result naming its role and address count; every peer then
@@ -32,16 +30,19 @@ func fakePeer() {
 	if _, err := os.Stat(c.Dir); err == nil {
 		os.Exit(2) // RunProcs gives each peer a directory of its own, not yet made
 	}
+	var measure func() (Result, error)
 	if c.ID == 0 {
-		_ = PrintResult(os.Stdout, Result{Transport: *role, Procs: true, Ops: int64(len(strings.Split(c.Addrs, ",")))})
+		measure = func() (Result, error) {
+			return Result{Transport: *role, Procs: true, Ops: int64(len(strings.Split(c.Addrs, ",")))}, nil
+		}
 	}
-	ServeUntilStdinCloses()
+	Exit(ServePeer(measure))
 }
 
 // Three peer processes start; the one that reports ends the run, and all
 // of them exit when RunProcs closes their stdin (or the test would hang).
 func TestRunProcs(t *testing.T) {
-	t.Setenv(fakePeerEnv, "1")
+	ActAsChild(t)
 	res, err := RunProcs([]string{"-clients", "1"}, "peer", t.TempDir(), time.Second)
 	require.NoError(t, err)
 	assert.Equal(t, "peer", res.Transport)
@@ -52,7 +53,7 @@ func TestRunProcs(t *testing.T) {
 // Peer processes that fail end the run at once with ErrNoResult instead
 // of waiting out the run's timeout.
 func TestRunProcsPeerFails(t *testing.T) {
-	t.Setenv(fakePeerEnv, "1")
+	ActAsChild(t)
 	start := time.Now()
 	_, err := RunProcs(nil, "fail", t.TempDir(), time.Second)
 	require.ErrorIs(t, err, ErrNoResult)
@@ -61,7 +62,7 @@ func TestRunProcsPeerFails(t *testing.T) {
 }
 
 func TestRunChild(t *testing.T) {
-	t.Setenv(fakePeerEnv, "1")
+	ActAsChild(t)
 	res, err := RunChild([]string{"-role", "point", "-addrs", "a,b", "-dir", "/nonexistent/x"})
 	require.NoError(t, err)
 	assert.Equal(t, "point", res.Transport)
