@@ -65,17 +65,24 @@ func TestPointLabel(t *testing.T) {
 		Transport: "tcp", Op: "write", Procs: true, Size: 100, Clients: 16}, r.Key())
 }
 
-// A short real run of each in-process transport with raft-wal: operations
-// complete inside the window, none fails, and the leader's batches count.
-func TestRunInProcess(t *testing.T) {
+// A short real run of each transport with raft-wal, each in child
+// processes as a sweep runs it (one for inmem and tcp, one per peer with
+// -procs, the leader's reporting, all exiting when their stdin closes):
+// operations complete inside the window, none fails, and the leader's
+// batches count.
+func TestRunOnce(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a 3-peer cluster with fsync; skipped with -short")
+		t.Skip("starts 3-peer clusters with fsync; skipped with -short")
 	}
-	for _, tr := range []string{"inmem", "tcp"} {
-		t.Run(tr, func(t *testing.T) {
-			p := point{transport: tr, store: "wal", clients: 4, size: 16,
-				warmup: 100 * time.Millisecond, duration: 400 * time.Millisecond}
-			res, err := runInProcess(p, t.TempDir())
+	benchkit.ActAsChild(t)
+	for _, c := range []struct {
+		transport string
+		procs     bool
+	}{{"inmem", false}, {"tcp", false}, {"tcp", true}} {
+		p := point{transport: c.transport, store: "wal", procs: c.procs, clients: 4, size: 16,
+			warmup: 200 * time.Millisecond, duration: 400 * time.Millisecond}
+		t.Run(benchkit.RowKey{Transport: c.transport, Procs: c.procs}.TransportLabel(), func(t *testing.T) {
+			res, err := runOnce(p, t.TempDir())
 			require.NoError(t, err)
 			assert.Positive(t, res.Ops)
 			assert.Zero(t, res.Errors)
@@ -83,7 +90,8 @@ func TestRunInProcess(t *testing.T) {
 			assert.Positive(t, res.LeaderSyncs)
 			assert.GreaterOrEqual(t, res.EntriesPerWrite, 1.0)
 			assert.Equal(t, "raft-wal", res.Store)
-			assert.Equal(t, tr, res.Transport)
+			assert.Equal(t, c.transport, res.Transport)
+			assert.Equal(t, c.procs, res.Procs)
 		})
 	}
 }

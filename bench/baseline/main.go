@@ -23,18 +23,21 @@ type flags struct {
 // nodeRole is -role's value in a peer process of a -procs run.
 const nodeRole = "node"
 
-func parseFlags() flags {
+func main() {
 	var f flags
 	f.Register(flag.CommandLine, nodeRole)
-	flag.StringVar(&f.transport, "transport", "inmem", "inmem (raft.NewInmemTransport) | tcp (raft.NewTCPTransport on 127.0.0.1) (comma list)")
-	flag.BoolVar(&f.procs, "procs", false, "with -transport tcp: each peer in its own OS process")
-	flag.StringVar(&f.store, "store", "wal", "wal (raft-wal behind a 512-entry LogCache) | mem (raft.InmemStore, no disk) (comma list)")
-	flag.StringVar(&f.role, "role", "", "internal: point (one point in this process) | node (one peer of a -procs run)")
+	f.register(flag.CommandLine)
 	flag.Parse()
-	return f
+	benchkit.Exit(run(f))
 }
 
-func main() { benchkit.Exit(run(parseFlags())) }
+// register defines this program's own flags on fs.
+func (f *flags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.transport, "transport", "inmem", "inmem (raft.NewInmemTransport) | tcp (raft.NewTCPTransport on 127.0.0.1) (comma list)")
+	fs.BoolVar(&f.procs, "procs", false, "with -transport tcp: each peer in its own OS process")
+	fs.StringVar(&f.store, "store", "wal", "wal (raft-wal behind a 512-entry LogCache) | mem (raft.InmemStore, no disk) (comma list)")
+	fs.StringVar(&f.role, "role", "", "internal: point (one point in this process) | node (one peer of a -procs run)")
+}
 
 func run(f flags) error {
 	if f.Aggregate != "" {
