@@ -12,17 +12,19 @@
 //     rafter / hashicorp (PrintRatios).
 //   - The workload's command encoding and keys: MakeCmd, DecodeCmd, KeyFor
 //     over KeySpace keys; a command is [8-byte id][2-byte key length][key]
-//     [value], little endian.
+//     [value], little endian. Store is the state machine's map, which each
+//     program wraps in its library's state-machine interface.
 //   - The closed-loop load driver RunLoad: Clients goroutines, a warm-up,
 //     then a window in which only operations that both start and finish
 //     count; latency percentiles, machine and process CPU.
 //   - CPU sampling from /proc/stat and getrusage (ReadCPU, SelfCPU,
 //     SampleBusy) and WaitQuiet, which holds a run back until other load on
 //     the machine has fallen below a bound.
-//   - The parent side of the programs: Sweep runs each point of a sweep in
-//     fresh child processes (RunChild, or RunProcs for one OS process per
-//     peer), each after WaitQuiet, and the flags both programs take
-//     (CommonFlags).
+//   - The processes: Sweep runs each point of a sweep in fresh child
+//     processes (RunChild, or RunProcs for one OS process per peer, which
+//     end with ServePeer), each after WaitQuiet; CommonFlags are the flags
+//     both programs take; ChildMain and ActAsChild let a test binary stand
+//     in for its program when it re-executes itself.
 //
 // The package does not depend on rafter or on hashicorp/raft: each program
 // brings its cluster and passes an OpFn and a StatsFn to RunLoad.

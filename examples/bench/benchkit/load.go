@@ -44,8 +44,8 @@ type LoadOptions struct {
 	CPUProfile string // write a CPU profile of the window here ("" = none)
 }
 
-// loadPhase is where a run is: clients count only what both starts and
-// finishes in phaseMeasure.
+// The phases of a run: clients count only what both starts and finishes
+// in phaseMeasure.
 const (
 	phaseWarmup int32 = iota
 	phaseMeasure
