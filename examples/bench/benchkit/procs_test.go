@@ -40,11 +40,14 @@ func fakePeer() {
 }
 
 // Three peer processes start; the one that reports ends the run, and all
-// of them exit when RunProcs closes their stdin (or the test would hang).
+// of them exit when RunProcs closes their stdin (well before stopGrace,
+// after which they would be killed).
 func TestRunProcs(t *testing.T) {
 	ActAsChild(t)
+	start := time.Now()
 	res, err := RunProcs([]string{"-clients", "1"}, "peer", t.TempDir(), time.Second)
 	require.NoError(t, err)
+	assert.Less(t, time.Since(start), stopGrace, "the peers exited when their stdin closed")
 	assert.Equal(t, "peer", res.Transport)
 	assert.True(t, res.Procs)
 	assert.Equal(t, int64(Peers), res.Ops, "each peer was given all the addresses")
