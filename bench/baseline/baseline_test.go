@@ -2,100 +2,88 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
-func TestCmdRoundTrip(t *testing.T) {
-	for _, size := range []int{0, 100, 1024} {
-		id, k, v, ok := decodeCmd(makeCmd(keyFor(3, 5), size))
-		require.True(t, ok)
-		assert.NotZero(t, id)
-		assert.Equal(t, "k3762", k) // (3*7919+5) mod 10000
-		assert.Len(t, v, size)
-	}
-	assert.NotEqual(t, makeCmd("k1", 10), makeCmd("k1", 10), "every command carries a fresh id")
-}
+// The FSM passes benchkit's Store through (a malformed command answered
+// with benchkit.ErrBadCommand), skips entries that are not commands, and
+// its snapshot restores into a fresh FSM.
+func TestFSM(t *testing.T) {
+	f := newKV()
+	assert.ErrorIs(t, f.Apply(&raft.Log{Type: raft.LogCommand, Data: []byte{1, 2, 3}}).(error), benchkit.ErrBadCommand)
+	assert.Nil(t, f.Apply(&raft.Log{Type: raft.LogNoop, Data: []byte{1}}))
+	assert.Nil(t, f.Apply(&raft.Log{Type: raft.LogCommand, Data: benchkit.MakeCmd("k7", 4)}))
+	require.Equal(t, 1, f.Len())
 
-func TestFSMApply(t *testing.T) {
-	cases := []struct {
-		name    string
-		cmd     []byte
-		wantErr bool
-	}{
-		{"short", []byte{1, 2, 3}, true},
-		{"key longer than command", append(make([]byte, 8), 0xff, 0x00, 'k'), true},
-		{"ok", makeCmd("k7", 4), false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			f := newKV()
-			out := f.Apply(&raft.Log{Type: raft.LogCommand, Data: c.cmd})
-			if c.wantErr {
-				assert.ErrorIs(t, out.(error), errBadCommand)
-				assert.Empty(t, f.m)
-				return
-			}
-			assert.Nil(t, out)
-			assert.Len(t, f.m["k7"], 4)
-		})
-	}
-}
-
-func TestParseResult(t *testing.T) {
-	r, err := parseResult("noise\nRESULT {\"ops\":7,\"op\":\"write\",\"procs\":true}\n")
+	snap, err := f.Snapshot()
 	require.NoError(t, err)
-	assert.Equal(t, int64(7), r.Ops)
-	assert.True(t, r.Procs)
-	_, err = parseResult("nothing here")
-	assert.ErrorIs(t, err, errNoResultLine)
+	sink := &memSink{}
+	require.NoError(t, snap.Persist(sink))
+	g := newKV()
+	require.NoError(t, g.Restore(io.NopCloser(&sink.Buffer)))
+	assert.Len(t, g.Get("k7"), 4)
+	assert.Equal(t, 1, g.Len())
 }
 
-func TestTableSeparatesProcs(t *testing.T) {
-	rs := []Result{
-		{System: "hashicorp/raft", Store: "raft-wal", Transport: "tcp", Op: "write", Size: 100, Clients: 16, OpsPerSec: 10},
-		{System: "hashicorp/raft", Store: "raft-wal", Transport: "tcp", Procs: true, Op: "write", Size: 100, Clients: 16, OpsPerSec: 30},
-		{System: "hashicorp/raft", Store: "raft-wal", Transport: "tcp", Procs: true, Op: "write", Size: 100, Clients: 16, OpsPerSec: 20},
-	}
-	rows := groupRows(rs)
-	require.Len(t, rows, 2)
-	var b bytes.Buffer
-	printTable(&b, rows)
-	assert.Contains(t, b.String(), "| tcp | write | 100 | 16 | 1 | 10 |")
-	assert.Contains(t, b.String(), "| tcp+procs | write | 100 | 16 | 2 | 25 | 20-30 |")
-}
+// memSink is a raft.SnapshotSink in memory.
+type memSink struct{ bytes.Buffer }
+
+func (*memSink) ID() string    { return "mem" }
+func (*memSink) Cancel() error { return nil }
+func (*memSink) Close() error  { return nil }
 
 func TestPointOfRefuses(t *testing.T) {
-	f := flags{warmup: time.Second, duration: time.Second}
+	f := flags{CommonFlags: benchkit.CommonFlags{Warmup: time.Second, Duration: time.Second}}
 	for _, c := range []struct{ transport, store, clients, size string }{
 		{"inmem", "wal", "0", "100"},
 		{"inmem", "wal", "1", "-1"},
 		{"inmem", "wal", "1", "2000000"},
 		{"inmem", "bolt", "1", "100"},
 	} {
-		_, err := pointOf(f, c.transport, c.store, c.clients, c.size)
+		_, err := f.pointOf(c.transport, c.store, c.clients, c.size)
 		assert.Error(t, err, "%+v", c)
 	}
 	f.procs = true
-	_, err := pointOf(f, "inmem", "wal", "1", "100")
+	_, err := f.pointOf("inmem", "wal", "1", "100")
 	assert.Error(t, err, "-procs needs tcp")
 }
 
-// A short real run of each in-process transport with raft-wal: operations
-// complete inside the window, none fails, and the leader's batches count.
-func TestRunInProcess(t *testing.T) {
+// A point's label names it in examples/bench's vocabulary, so that the
+// tables and -compare pair it with rafter's.
+func TestPointLabel(t *testing.T) {
+	var r benchkit.Result
+	point{transport: "tcp", store: "wal", procs: true, clients: 16, size: 100}.label(&r)
+	assert.Equal(t, benchkit.RowKey{System: benchkit.HashicorpSystem, Store: benchkit.HashicorpStore,
+		Transport: "tcp", Op: "write", Procs: true, Size: 100, Clients: 16}, r.Key())
+}
+
+// A short real run of each transport with raft-wal, each in child
+// processes as a sweep runs it (one for inmem and tcp, one per peer with
+// -procs, the leader's reporting, all exiting when their stdin closes):
+// operations complete inside the window, none fails, and the leader's
+// batches count.
+func TestRunOnce(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a 3-peer cluster with fsync; skipped with -short")
+		t.Skip("starts 3-peer clusters with fsync; skipped with -short")
 	}
-	for _, tr := range []string{"inmem", "tcp"} {
-		t.Run(tr, func(t *testing.T) {
-			p := point{transport: tr, store: "wal", clients: 4, size: 16,
-				warmup: 100 * time.Millisecond, duration: 400 * time.Millisecond}
-			res, err := runInProcess(p, t.TempDir())
+	benchkit.ActAsChild(t)
+	for _, c := range []struct {
+		transport string
+		procs     bool
+	}{{"inmem", false}, {"tcp", false}, {"tcp", true}} {
+		p := point{transport: c.transport, store: "wal", procs: c.procs, clients: 4, size: 16,
+			warmup: 200 * time.Millisecond, duration: 400 * time.Millisecond}
+		t.Run(benchkit.RowKey{Transport: c.transport, Procs: c.procs}.TransportLabel(), func(t *testing.T) {
+			res, err := runOnce(p, t.TempDir())
 			require.NoError(t, err)
 			assert.Positive(t, res.Ops)
 			assert.Zero(t, res.Errors)
@@ -103,7 +91,21 @@ func TestRunInProcess(t *testing.T) {
 			assert.Positive(t, res.LeaderSyncs)
 			assert.GreaterOrEqual(t, res.EntriesPerWrite, 1.0)
 			assert.Equal(t, "raft-wal", res.Store)
-			assert.Equal(t, tr, res.Transport)
+			assert.Equal(t, c.transport, res.Transport)
+			assert.Equal(t, c.procs, res.Procs)
 		})
 	}
 }
+
+// A node given a bad -id refuses it and exits instead of serving.
+func TestRunNodeRefusesBadID(t *testing.T) {
+	p := point{transport: "tcp", store: "wal", procs: true, clients: 1}
+	three := []string{"a:1", "b:2", "c:3"}
+	assert.Error(t, runNode(p, -1, three, t.TempDir()))
+	assert.Error(t, runNode(p, 3, three, t.TempDir()))
+	assert.Error(t, runNode(p, 0, three[:1], t.TempDir()), "three peers")
+}
+
+// Children of this test binary run as the baseline program: runOnce
+// re-executes os.Args[0], which under `go test` is this test binary.
+func TestMain(m *testing.M) { os.Exit(benchkit.ChildMain(m, main)) }

@@ -6,7 +6,11 @@
 // rafter library never depends on hashicorp/raft: a go.mod in a
 // subdirectory cuts that directory out of the main module, so `go build
 // ./...`, `go vet ./...`, `go test ./...` and `go mod tidy` in the
-// repository root neither see nor need it.
+// repository root neither see nor need it. The dependency runs the other
+// way: this module requires the library module (replace => ../..) for
+// package examples/bench/benchkit, the code both benchmark programs share
+// (workload encoding, load driver, CPU sampling, child processes, Result
+// and its tables, common flags).
 //
 // # Workload (the same as examples/bench)
 //

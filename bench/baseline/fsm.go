@@ -4,57 +4,48 @@ import (
 	"encoding/gob"
 	"fmt"
 	"io"
-	"maps"
-	"sync"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
-// kvFSM is the benchmark's state machine: a map[string][]byte.
-type kvFSM struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
+// kvFSM is the benchmark's state machine, benchkit's Store (the one
+// examples/bench's state machine wraps too, so both do the same work per
+// entry), with snapshots as hashicorp/raft wants them.
+type kvFSM struct{ *benchkit.Store }
 
-var _ raft.FSM = (*kvFSM)(nil)
+var _ raft.FSM = kvFSM{}
 
-func newKV() *kvFSM { return &kvFSM{m: make(map[string][]byte, keySpace)} }
+func newKV() kvFSM { return kvFSM{benchkit.NewStore()} }
 
-// Apply stores the command's value under its key. It copies the value, as
-// examples/bench's state machine does, so both do the same work per entry.
-func (f *kvFSM) Apply(l *raft.Log) any {
+// Apply stores the command's value under its key, or answers a malformed
+// command with benchkit.ErrBadCommand.
+func (f kvFSM) Apply(l *raft.Log) any {
 	if l.Type != raft.LogCommand {
 		return nil
 	}
-	_, k, v, ok := decodeCmd(l.Data)
-	if !ok {
-		return errBadCommand
+	if err := f.Store.Apply(l.Data); err != nil {
+		return err
 	}
-	f.mu.Lock()
-	f.m[k] = append([]byte(nil), v...)
-	f.mu.Unlock()
 	return nil
 }
 
 // Snapshot copies the map; hashicorp/raft takes snapshots by default
 // (every 8192 entries, checked every 2 minutes), so this runs in the
 // window as rafter's snapshots do.
-func (f *kvFSM) Snapshot() (raft.FSMSnapshot, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return &kvSnapshot{m: maps.Clone(f.m)}, nil
+func (f kvFSM) Snapshot() (raft.FSMSnapshot, error) {
+	return &kvSnapshot{m: f.Clone()}, nil
 }
 
 // Restore replaces the map with a snapshot's.
-func (f *kvFSM) Restore(rc io.ReadCloser) error {
+func (f kvFSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	m := map[string][]byte{}
 	if err := gob.NewDecoder(rc).Decode(&m); err != nil {
 		return fmt.Errorf("baseline: restore: %w", err)
 	}
-	f.mu.Lock()
-	f.m = m
-	f.mu.Unlock()
+	f.Replace(m)
 	return nil
 }
 

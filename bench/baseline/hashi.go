@@ -11,15 +11,17 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	raftwal "github.com/hashicorp/raft-wal"
+
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
 // Timeouts of one run; generous because the machine may be loaded.
 const (
-	applyTimeout  = 10 * time.Second // one raft.Apply, examples/bench's opTimeout
-	leaderTimeout = 30 * time.Second // electing the first leader
-	tcpTimeout    = 10 * time.Second // NetworkTransport I/O timeout
-	tcpPool       = 3                // NetworkTransport connections kept per peer
-	logCacheSize  = 512              // raft.NewLogCache in front of raft-wal, as Consul runs it
+	applyTimeout  = benchkit.OpTimeout // one raft.Apply, as one examples/bench operation
+	leaderTimeout = 30 * time.Second   // electing the first leader
+	tcpTimeout    = 10 * time.Second   // NetworkTransport I/O timeout
+	tcpPool       = 3                  // NetworkTransport connections kept per peer
+	logCacheSize  = 512                // raft.NewLogCache in front of raft-wal, as Consul runs it
 )
 
 // errNoLeader: no peer became leader within leaderTimeout.
@@ -29,7 +31,7 @@ var errNoLeader = errors.New("baseline: no leader")
 // durable store (it sits below the LogCache, directly on raft-wal).
 type countingStore struct {
 	raft.LogStore
-	batches, entries atomic.Int64
+	batches, entries atomic.Uint64
 }
 
 func (c *countingStore) StoreLog(l *raft.Log) error {
@@ -40,7 +42,7 @@ func (c *countingStore) StoreLog(l *raft.Log) error {
 
 func (c *countingStore) StoreLogs(ls []*raft.Log) error {
 	c.batches.Add(1)
-	c.entries.Add(int64(len(ls)))
+	c.entries.Add(uint64(len(ls)))
 	return c.LogStore.StoreLogs(ls)
 }
 
@@ -52,7 +54,8 @@ func (c *countingStore) IsMonotonic() bool {
 	return ok && m.IsMonotonic()
 }
 
-func (c *countingStore) stats() (int64, int64) { return c.batches.Load(), c.entries.Load() }
+// stats are the cumulative (batches, entries) that reached the store.
+func (c *countingStore) stats() (batches, entries uint64) { return c.batches.Load(), c.entries.Load() }
 
 // peer is one running hashicorp/raft peer and what it must close.
 type peer struct {

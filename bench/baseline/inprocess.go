@@ -6,14 +6,16 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
 // runInProcess runs one point with all three peers in this process, over
 // the in-memory transport or TCP on 127.0.0.1.
-func runInProcess(p point, dir string) (Result, error) {
+func runInProcess(p point, dir string) (benchkit.Result, error) {
 	trans, addrs, closers, err := transports(p.transport)
 	if err != nil {
-		return Result{}, err
+		return benchkit.Result{}, err
 	}
 	var peers []*peer
 	defer func() {
@@ -28,20 +30,18 @@ func runInProcess(p point, dir string) (Result, error) {
 	for i := range trans {
 		x, err := newPeer(fmt.Sprintf("n%d", i), p.store, filepath.Join(dir, fmt.Sprintf("n%d", i)), trans[i])
 		if err != nil {
-			return Result{}, err
+			return benchkit.Result{}, err
 		}
 		peers = append(peers, x)
 		if err := x.r.BootstrapCluster(cfg).Error(); err != nil {
-			return Result{}, fmt.Errorf("baseline: bootstrap: %w", err)
+			return benchkit.Result{}, fmt.Errorf("baseline: bootstrap: %w", err)
 		}
 	}
 	leader, err := awaitAnyLeader(peers)
 	if err != nil {
-		return Result{}, err
+		return benchkit.Result{}, err
 	}
-	res := runLoad(leader.apply, leader.store.stats, p.clients, p.size, p.warmup, p.duration)
-	p.label(&res)
-	return res, nil
+	return leader.measure(p)
 }
 
 // transports makes three connected transports: "inmem" or "tcp".

@@ -1,77 +1,27 @@
 package main
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
-func TestCmdRoundTrip(t *testing.T) {
-	for _, size := range []int{0, 100, 1024} {
-		b := makeCmd(keyFor(3, 5), size)
-		id, k, v, ok := decodeCmd(b)
-		require.True(t, ok)
-		assert.NotZero(t, id)
-		assert.Equal(t, keyFor(3, 5), k)
-		assert.Len(t, v, size)
-	}
-	_, _, _, ok := decodeCmd(makeCmd("k1", 10))
-	assert.True(t, ok)
-	assert.NotEqual(t, makeCmd("k1", 10), makeCmd("k1", 10), "every command carries a fresh id")
-}
-
+// The state machine passes benchkit's Store through: a malformed command
+// is refused, a good one is read back by its key.
 func TestKVApply(t *testing.T) {
-	cases := []struct {
-		name    string
-		cmd     []byte
-		wantErr bool
-	}{
-		{"short", []byte{1, 2, 3}, true},
-		{"key longer than command", append(make([]byte, 8), 0xff, 0x00, 'k'), true},
-		{"ok", makeCmd("k7", 4), false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			s := newKV()
-			_, err := s.Apply(1, c.cmd)
-			if c.wantErr {
-				assert.ErrorIs(t, err, errBadCommand)
-				return
-			}
-			require.NoError(t, err)
-			v, err := s.Read([]byte("k7"))
-			require.NoError(t, err)
-			assert.Len(t, v, 4)
-		})
-	}
-}
-
-func TestTableMedians(t *testing.T) {
-	rs := []Result{
-		{System: "rafter-go", Op: "write", Transport: "local", Size: 100, Clients: 1, OpsPerSec: 10, P50us: 300, EntriesPerWrite: 1},
-		{System: "rafter-go", Op: "write", Transport: "local", Size: 100, Clients: 1, OpsPerSec: 30, P50us: 100, EntriesPerWrite: 1},
-		{System: "rafter-go", Op: "write", Transport: "local", Size: 100, Clients: 1, OpsPerSec: 20, P50us: 200, EntriesPerWrite: 1},
-		{System: "rafter-go", Op: "read", Transport: "local", Size: 100, Clients: 1, OpsPerSec: 5},
-	}
-	rows := groupRows(rs)
-	require.Len(t, rows, 2)
-	var b bytes.Buffer
-	printTable(&b, rows)
-	assert.Contains(t, b.String(), "| rafter-go |  | local | write | 100 | 1 | 3 | 20 | 10-30 | 0.20 |")
-	assert.Contains(t, b.String(), "| local | read | 100 | 1 | 1 | 5 | 5-5 |")
-}
-
-func TestParseResult(t *testing.T) {
-	r, err := parseResult("noise\nRESULT {\"ops\":7,\"op\":\"read\"}\n")
+	s := newKV()
+	_, err := s.Apply(1, []byte{1, 2, 3})
+	assert.ErrorIs(t, err, benchkit.ErrBadCommand)
+	_, err = s.Apply(2, benchkit.MakeCmd("k7", 4))
 	require.NoError(t, err)
-	assert.Equal(t, int64(7), r.Ops)
-	assert.Equal(t, "read", r.Op)
-	_, err = parseResult("nothing here")
-	assert.Error(t, err)
+	v, err := s.Read([]byte("k7"))
+	require.NoError(t, err)
+	assert.Len(t, v, 4)
 }
 
 // A short real run of each op on a local cluster: operations complete

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rafter-go/rafter"
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -108,7 +109,7 @@ func (cl *cluster) awaitLeader(ctx context.Context) error {
 				continue
 			}
 			octx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_, err = cl.systems[i].Op(octx, p, makeCmd("warm", 1))
+			_, err = cl.systems[i].Op(octx, p, benchkit.MakeCmd("warm", 1))
 			cancel()
 			if err == nil {
 				cl.leader, cl.client = p, cl.systems[i]

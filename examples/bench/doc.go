@@ -9,7 +9,9 @@
 // committed and applied, 1 s warm-up then a 5 s window in which only
 // operations that both start and finish count, medians of -runs runs,
 // each run fresh child processes. Both programs write the same JSON lines
-// (Result), so -aggregate and -compare read either's.
+// (benchkit.Result), so -aggregate and -compare read either's. What the two
+// share (workload encoding, load driver, CPU sampling, child processes,
+// tables, common flags) is package benchkit, which bench/baseline imports.
 //
 // Transports: "local" puts the three peers in one rafter.System (messages
 // between peers are local actor sends); "remote" gives each peer its own

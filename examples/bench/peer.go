@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"time"
 
 	"github.com/rafter-go/rafter"
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
 // errLostElection: another peer leads, so this process only serves.
@@ -29,7 +28,7 @@ func procsPeers(addrs []string) []rafter.Peer {
 // If this peer becomes leader it runs the point's load from this process
 // and prints the result. It returns when stdin closes.
 func runPeerProcess(p point, id int, addrs []string, dir string) error {
-	if len(addrs) != 3 || id < 0 || id >= len(addrs) {
+	if len(addrs) != benchkit.Peers || id < 0 || id >= len(addrs) {
 		return fmt.Errorf("bench: bad -id %d for -addrs %v", id, addrs)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
@@ -40,19 +39,11 @@ func runPeerProcess(p point, id int, addrs []string, dir string) error {
 	}
 	switch {
 	case errors.Is(err, errLostElection):
+		return benchkit.ServePeer(nil)
 	case err != nil:
 		return err
-	default:
-		res, err := measure(ctx, cl, p)
-		if err != nil {
-			return err
-		}
-		if err := printResult(res); err != nil {
-			return err
-		}
 	}
-	_, _ = io.Copy(io.Discard, os.Stdin) // serve until the parent closes stdin
-	return nil
+	return benchkit.ServePeer(func() (benchkit.Result, error) { return measure(ctx, cl, p) })
 }
 
 // startPeer starts this process's peer and waits until some peer leads:
@@ -140,7 +131,7 @@ func awaitOwnLeadership(ctx context.Context, sys *rafter.System, self rafter.Pee
 		case err != nil:
 		case st.Role == rafter.Leader:
 			octx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_, err = sys.Op(octx, self, makeCmd("warm", 1))
+			_, err = sys.Op(octx, self, benchkit.MakeCmd("warm", 1))
 			cancel()
 			if err == nil {
 				return nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
 // point is one measured configuration.
@@ -29,13 +31,13 @@ const startTimeout = 60 * time.Second
 const prefillClients = 64
 
 // runPointHere runs one point in this process with data under dir.
-func runPointHere(p point, dir string) (Result, error) {
+func runPointHere(p point, dir string) (benchkit.Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	cl, err := startCluster(ctx, clusterOptions{transport: p.transport, dir: dir, stats: p.stats,
 		maxAppend: p.maxAppend, maxInflight: p.maxInflight})
 	if err != nil {
-		return Result{}, fmt.Errorf("bench: start cluster: %w", err)
+		return benchkit.Result{}, fmt.Errorf("bench: start cluster: %w", err)
 	}
 	defer cl.close()
 	return measure(ctx, cl, p)
@@ -43,27 +45,27 @@ func runPointHere(p point, dir string) (Result, error) {
 
 // measure runs point p's load against cl's leader from cl's client
 // System; ctx bounds the read point's prefill.
-func measure(ctx context.Context, cl *cluster, p point) (Result, error) {
-	var op opFn
+func measure(ctx context.Context, cl *cluster, p point) (benchkit.Result, error) {
+	var op benchkit.OpFn
 	switch p.op {
 	case "write":
 		op = func(ctx context.Context, gid, seq int) error {
-			_, err := cl.client.Op(ctx, cl.leader, makeCmd(keyFor(gid, seq), p.size))
+			_, err := cl.client.Op(ctx, cl.leader, benchkit.MakeCmd(benchkit.KeyFor(gid, seq), p.size))
 			return err
 		}
 	case "read":
 		if err := prefill(ctx, cl, p.size); err != nil {
-			return Result{}, err
+			return benchkit.Result{}, err
 		}
 		op = func(ctx context.Context, gid, seq int) error {
-			v, err := cl.client.ReadOp(ctx, cl.leader, []byte(keyFor(gid, seq)))
+			v, err := cl.client.ReadOp(ctx, cl.leader, []byte(benchkit.KeyFor(gid, seq)))
 			if err == nil && len(v) != p.size {
 				return fmt.Errorf("bench: read %d bytes, want %d", len(v), p.size)
 			}
 			return err
 		}
 	default:
-		return Result{}, fmt.Errorf("bench: unknown op %q (want write or read)", p.op)
+		return benchkit.Result{}, fmt.Errorf("bench: unknown op %q (want write or read)", p.op)
 	}
 	stats := func() (uint64, uint64, uint64, bool) {
 		if !p.stats {
@@ -77,18 +79,18 @@ func measure(ctx context.Context, cl *cluster, p point) (Result, error) {
 		}
 		return st.GetSyncs(), st.GetWrites(), st.GetEntries(), true
 	}
-	res, err := runLoad(op, stats, loadOptions{clients: p.clients, warmup: p.warmup,
-		duration: p.duration, cpuprofile: p.cpuprofile})
+	res, err := benchkit.RunLoad(op, stats, benchkit.LoadOptions{Clients: p.clients, Warmup: p.warmup,
+		Duration: p.duration, CPUProfile: p.cpuprofile})
 	if err != nil {
-		return Result{}, err
+		return benchkit.Result{}, err
 	}
 	fillPoint(&res, p)
 	return res, nil
 }
 
 // fillPoint labels a Result with its point.
-func fillPoint(r *Result, p point) {
-	r.System, r.Store, r.Transport, r.Op = "rafter-go", "logserver", p.transport, p.op
+func fillPoint(r *benchkit.Result, p point) {
+	r.System, r.Store, r.Transport, r.Op = benchkit.RafterSystem, "logserver", p.transport, p.op
 	r.Procs = p.transport == "procs"
 	r.Clients, r.Size = p.clients, p.size
 	if p.maxAppend > 0 || p.maxInflight > 0 {
@@ -104,9 +106,9 @@ func prefill(ctx context.Context, cl *cluster, size int) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for k := g; k < keySpace; k += prefillClients {
+			for k := g; k < benchkit.KeySpace; k += prefillClients {
 				key := fmt.Sprintf("k%d", k)
-				if _, err := cl.client.Op(ctx, cl.leader, makeCmd(key, size)); err != nil {
+				if _, err := cl.client.Op(ctx, cl.leader, benchkit.MakeCmd(key, size)); err != nil {
 					errs <- fmt.Errorf("bench: prefill %s: %w", key, err)
 					return
 				}

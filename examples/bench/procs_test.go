@@ -7,19 +7,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
-// childEnv makes the test binary act as the bench program: runProcs
-// re-executes os.Args[0], which under `go test` is this test binary.
-const childEnv = "RAFTER_BENCH_TEST_CHILD"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+// Children of this test binary run as the bench program: benchkit's
+// RunProcs re-executes os.Args[0], which under `go test` is this test
+// binary.
+func TestMain(m *testing.M) { os.Exit(benchkit.ChildMain(m, main)) }
 
 // A short real "procs" run: three OS processes (this test binary as the
 // bench program), one per peer over 127.0.0.1; the leader's process runs
@@ -28,12 +23,12 @@ func TestRunProcs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three peer processes with fsync; skipped with -short")
 	}
-	t.Setenv(childEnv, "1")
+	benchkit.ActAsChild(t)
 	p := point{transport: "procs", op: "write", clients: 4, size: 16,
 		warmup: 200 * time.Millisecond, duration: 500 * time.Millisecond, stats: true}
 	args := []string{"-transport", "procs", "-op", "write", "-clients", "4", "-size", "16",
 		"-warmup", p.warmup.String(), "-duration", p.duration.String(), "-stats=true"}
-	res, err := runProcs(p, t.TempDir(), args)
+	res, err := benchkit.RunProcs(args, peerRole, t.TempDir(), p.warmup+p.duration)
 	require.NoError(t, err)
 	assert.Positive(t, res.Ops)
 	assert.Zero(t, res.Errors)
@@ -42,16 +37,15 @@ func TestRunProcs(t *testing.T) {
 	assert.Positive(t, res.LeaderSyncs, "the leader's log server was asked for its stats")
 }
 
-// Peer processes that fail (here: a bad command line) end the run at
-// once with errNoResult instead of waiting out the run's timeout.
+// A peer process given a bad command line exits at once (it does not
+// serve), so the run ends with benchkit.ErrNoResult without waiting out
+// its timeout.
 func TestRunProcsPeerFails(t *testing.T) {
-	t.Setenv(childEnv, "1")
-	p := point{transport: "procs", op: "write", clients: 1, warmup: time.Second, duration: time.Second}
+	benchkit.ActAsChild(t)
 	start := time.Now()
-	_, err := runProcs(p, t.TempDir(), []string{"-transport", "procs", "-clients", "0"})
-	require.ErrorIs(t, err, errNoResult)
-	assert.Contains(t, err.Error(), "ended early")
-	assert.Less(t, time.Since(start), procsSlack/2, "did not wait for the timeout")
+	_, err := benchkit.RunProcs([]string{"-transport", "procs", "-clients", "0"}, peerRole, t.TempDir(), time.Second)
+	require.ErrorIs(t, err, benchkit.ErrNoResult)
+	assert.Less(t, time.Since(start), benchkit.ProcsSlack/2, "did not wait for the timeout")
 }
 
 func TestRunPeerProcessRefusesBadID(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package benchkit
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ func TestPrintRatios(t *testing.T) {
 		{System: "rafter-go", Store: "logserver", Transport: "local", Op: "write", Size: 100, Clients: 1, OpsPerSec: 99},
 	}
 	var b bytes.Buffer
-	printRatios(&b, groupRows(rs))
+	PrintRatios(&b, GroupRows(rs))
 	out := b.String()
 	assert.Contains(t, out, "| one process | 100 | 128 | 30 | 10 | 3.00× | 2.00 | 4.00 | 0.50× | 4.00 | 8.00 | 0.50× | 3/1 |")
 	assert.Contains(t, out, "| three processes | 1024 | 16 | 16 | 8 | 2.00× | 1.00 | 2.00 | 0.50× | 2.00 | 2.00 | 1.00× | 1/1 |")

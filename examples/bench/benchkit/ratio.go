@@ -1,15 +1,15 @@
-package main
+package benchkit
 
 import (
 	"fmt"
 	"io"
 )
 
-// Systems as they appear in Results: this program's and bench/baseline's.
+// Systems and the baseline's store as they appear in Results.
 const (
-	rafterSystem    = "rafter-go"
-	hashicorpSystem = "hashicorp/raft"
-	hashicorpStore  = "raft-wal"
+	RafterSystem    = "rafter-go"
+	HashicorpSystem = "hashicorp/raft"
+	HashicorpStore  = "raft-wal"
 )
 
 // setting pairs a rafter transport with its hashicorp/raft counterpart:
@@ -31,33 +31,37 @@ var settings = []setting{
 	{"three processes", "procs", "tcp", true},
 }
 
-// printRatios writes one line per write point measured by both programs:
+// Compare prints the ratio table of the JSON-lines files named by the
+// comma list files (-compare).
+func Compare(w io.Writer, files string) error { return printFiles(w, files, PrintRatios) }
+
+// PrintRatios writes one line per write point measured by both programs:
 // medians of each and the ratio rafter / hashicorp (above 1 is rafter
 // faster for ops/s; below 1 is rafter faster for latency).
-func printRatios(w io.Writer, rows []row) {
-	idx := map[rowKey]row{}
+func PrintRatios(w io.Writer, rows []Row) {
+	idx := map[RowKey]Row{}
 	for _, r := range rows {
-		idx[r.key] = r
+		idx[r.Key] = r
 	}
 	fmt.Fprintf(w, "\n| setting | size B | clients | rafter ops/s | hashicorp ops/s | ops ratio | rafter p50 ms | hashicorp p50 ms | p50 ratio | rafter p99 ms | hashicorp p99 ms | p99 ratio | runs r/h |\n")
 	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, st := range settings {
 		for _, r := range rows {
-			k := r.key
-			if k.System != rafterSystem || k.Op != "write" || k.Transport != st.rafterTransport {
+			k := r.Key
+			if k.System != RafterSystem || k.Op != "write" || k.Transport != st.rafterTransport {
 				continue
 			}
-			hk := rowKey{System: hashicorpSystem, Store: hashicorpStore, Transport: st.hashiTransport,
+			hk := RowKey{System: HashicorpSystem, Store: HashicorpStore, Transport: st.hashiTransport,
 				Op: "write", Procs: st.hashiProcs, Size: k.Size, Clients: k.Clients}
 			h, ok := idx[hk]
-			if !ok || len(r.runs) == 0 || len(h.runs) == 0 {
+			if !ok || len(r.Runs) == 0 || len(h.Runs) == 0 {
 				continue
 			}
-			ra, ha := medians(r.runs), medians(h.runs)
+			ra, ha := medians(r.Runs), medians(h.Runs)
 			fmt.Fprintf(w, "| %s | %d | %d | %.0f | %.0f | %s | %.2f | %.2f | %s | %.2f | %.2f | %s | %d/%d |\n",
 				st.name, k.Size, k.Clients, ra.ops, ha.ops, ratio(ra.ops, ha.ops),
 				ra.p50/1000, ha.p50/1000, ratio(ra.p50, ha.p50),
-				ra.p99/1000, ha.p99/1000, ratio(ra.p99, ha.p99), len(r.runs), len(h.runs))
+				ra.p99/1000, ha.p99/1000, ratio(ra.p99, ha.p99), len(r.Runs), len(h.Runs))
 		}
 	}
 }
@@ -67,9 +71,9 @@ type pointMedians struct{ ops, p50, p99 float64 }
 
 func medians(runs []Result) pointMedians {
 	return pointMedians{
-		ops: median(field(runs, false, func(r Result) float64 { return r.OpsPerSec })),
-		p50: median(field(runs, false, func(r Result) float64 { return r.P50us })),
-		p99: median(field(runs, false, func(r Result) float64 { return r.P99us })),
+		ops: Median(Field(runs, false, func(r Result) float64 { return r.OpsPerSec })),
+		p50: Median(Field(runs, false, func(r Result) float64 { return r.P50us })),
+		p99: Median(Field(runs, false, func(r Result) float64 { return r.P99us })),
 	}
 }
 
