@@ -6,35 +6,28 @@ import (
 	"fmt"
 
 	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/consensus/core"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
-// Role is a peer's Raft role as Status reports it.
+// Role is a peer's Raft role as Status reports it: the core's roles
+// (consensus/core.Role, same values and names) and Stopped.
 type Role int
 
 const (
-	Follower Role = iota
-	PreCandidate
-	Candidate
-	Leader
+	Follower     = Role(core.Follower)
+	PreCandidate = Role(core.PreCandidate)
+	Candidate    = Role(core.Candidate)
+	Leader       = Role(core.Leader)
 	// Stopped: the peer's consensus actor is shutting down.
-	Stopped
+	Stopped = Leader + 1
 )
 
 func (r Role) String() string {
-	switch r {
-	case Follower:
-		return "follower"
-	case PreCandidate:
-		return "pre-candidate"
-	case Candidate:
-		return "candidate"
-	case Leader:
-		return "leader"
-	case Stopped:
+	if r == Stopped {
 		return "stopped"
 	}
-	return "unknown"
+	return core.Role(r).String()
 }
 
 // Status is a snapshot of one peer's Raft state.
