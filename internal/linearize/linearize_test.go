@@ -74,6 +74,24 @@ func TestLinearizableUnderFaults(t *testing.T) {
 		"history not linearizable (seed %d); porcupine's visualization: %s", s, v.HTML)
 }
 
+// The same over mutual TLS: each peer in its own System, every client call,
+// forwarded request and Raft message on an authenticated gRPC connection
+// (issue 12), under the same faults.
+func TestLinearizableUnderFaultsTLS(t *testing.T) {
+	s := seed(t)
+	h, events := Run(t, Config{
+		Seed: s, Duration: *flagDuration, Clients: *flagClients, Keys: 10,
+		Faults: AllFaults, OpTimeout: time.Second, Logf: t.Logf, TLS: true,
+	})
+	require.Empty(t, h.Unexpected(), "kvsm error results the workload cannot produce")
+	v, err := Check(h.Ops(), checkTimeout, *flagOut, "faults-tls")
+	require.NoError(t, err)
+	t.Logf("seed %d: %d nemesis events; %v; check %v", s, len(events), v.Counts, v.Elapsed.Round(time.Millisecond))
+	require.Greater(t, v.Counts.ByOutcome[OK], 50, "too few successful operations to mean anything")
+	require.Equal(t, porcupine.Ok, v.Result,
+		"history not linearizable over TLS (seed %d); porcupine's visualization: %s", s, v.HTML)
+}
+
 // The checker can fail: with stale reads (kvsm.Client.StaleGet over
 // rafter.System.StaleReadOp, the documented non-linearizable read, like
 // etcd's serializable reads) while the nemesis isolates peers, porcupine

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/rafter-go/rafter"
 	"github.com/rafter-go/rafter/internal/cluster"
+	"github.com/rafter-go/rafter/internal/testpki"
 	"github.com/rafter-go/rafter/kvsm"
 )
 
@@ -43,6 +46,11 @@ type Config struct {
 	// not linearizable, and the checker must say so: it is how the tests
 	// show that the check can fail.
 	StaleReads bool
+	// TLS puts each peer in its own System on 127.0.0.1, every connection
+	// between them mutual TLS with certificates of one test CA (each
+	// naming its System's peer), so the clients' calls, the forwarding
+	// and the Raft traffic all cross authenticated gRPC connections.
+	TLS bool
 	// Logf receives progress lines (t.Logf).
 	Logf func(string, ...any)
 }
@@ -53,14 +61,18 @@ type Config struct {
 func Run(t testing.TB, cfg Config) (*History, []string) {
 	t.Helper()
 	part := &partition{}
-	c := cluster.Start(t, cluster.Config{
+	cc := cluster.Config{
 		N:           3,
 		Interceptor: part.intercept,
 		Options: func(i int, o *rafter.Options) {
 			o.StateMachine = kvsm.Factory()
 			o.Seed = cfg.Seed + int64(i) + 1
 		},
-	})
+	}
+	if cfg.TLS {
+		cc.Remote, cc.System = true, mutualTLS(t)
+	}
+	c := cluster.Start(t, cc)
 	c.Configure()
 	c.WaitLeader()
 	var last error
@@ -208,4 +220,28 @@ func (r *runner) do(id, via int, in Input) Op {
 	}
 	r.h.Add(op)
 	return op
+}
+
+// mutualTLS gives System i (i == 3: the clients' System) a certificate of a
+// fresh test CA naming its peer ("p1".."p3", or "client"), and trusts only
+// that CA.
+func mutualTLS(t testing.TB) func(i int, o *rafter.SystemOptions) {
+	ca := testpki.NewCA(t, "linearize-ca")
+	base := t.TempDir()
+	return func(i int, o *rafter.SystemOptions) {
+		name := "client"
+		if i < 3 {
+			name = fmt.Sprintf("p%d", i+1)
+		}
+		dir := filepath.Join(base, name)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		f := testpki.Write(t, dir, ca.Issue(t, false, name), ca.PEM, 0)
+		tlsCfg, err := rafter.TLSFromFiles(f.Cert, f.Key, f.CA)
+		if err != nil {
+			t.Fatalf("linearize: TLS for %s: %v", name, err)
+		}
+		o.TLS = tlsCfg
+	}
 }
