@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -35,6 +36,10 @@ type Cluster struct {
 	ElectionTimeout time.Duration
 	Heartbeat       time.Duration
 	OpTimeout       time.Duration
+	// Certs, if set, is a directory made by `node certs` (ca.crt,
+	// <host>.crt, <host>.key): the nodes then talk mutual TLS. Empty: they
+	// run with -insecure (plaintext beyond loopback).
+	Certs string
 
 	mu    sync.Mutex
 	procs map[string]*Process
@@ -64,12 +69,40 @@ func (c *Cluster) Args(host string) []string {
 		"-data", filepath.Join(c.Dir, host),
 		"-election-timeout", c.ElectionTimeout.String(), "-heartbeat", c.Heartbeat.String(),
 		"-op-timeout", c.OpTimeout.String(),
-		"-insecure", // TLS between the namespaces is not wired yet
 	}
+	args = append(args, c.TLSArgs(host)...)
 	if host == c.Hosts[0] {
 		args = append(args, "-bootstrap")
 	}
 	return args
+}
+
+// TLSArgs are the node flags for host's certificate, or -insecure without
+// Certs.
+func (c *Cluster) TLSArgs(host string) []string {
+	if c.Certs == "" {
+		return []string{"-insecure"}
+	}
+	return []string{
+		"-tls-cert", filepath.Join(c.Certs, host+".crt"), "-tls-key", filepath.Join(c.Certs, host+".key"),
+		"-tls-ca", filepath.Join(c.Certs, "ca.crt"),
+	}
+}
+
+// MakeCerts runs `node certs` for names, with every host's address and the
+// hub's in each certificate, into dir, and sets Certs.
+func (c *Cluster) MakeCerts(dir string, names ...string) error {
+	addrs := []string{HubAddr}
+	for _, h := range c.Hosts {
+		addrs = append(addrs, c.Net.Addr(h))
+	}
+	out, err := exec.Command(c.Bin, "certs", "-dir", dir, "-nodes", strings.Join(names, ","),
+		"-hosts", strings.Join(addrs, ",")).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("netns: node certs: %w: %s", err, out)
+	}
+	c.Certs = dir
+	return nil
 }
 
 // Start starts (or restarts, on the same data dir) host's node.

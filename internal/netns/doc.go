@@ -19,7 +19,9 @@
 //
 // # The run (TestNetnsFaults)
 //
-// Three nodes (election timeout 500 ms–1 s, heartbeat 50 ms), four
+// The nodes talk mutual TLS (issue 12): `node certs` makes a CA and a
+// certificate per node, the stranger's included, each naming the node and
+// every host's address. Three nodes (election timeout 500 ms–1 s, heartbeat 50 ms), four
 // workload clients (GET/SET/APPEND/CAS on 16 keys through random nodes,
 // keeping away for 2 s from a node that left a command unanswered) and
 // one prober per node (SET of unique keys through that node, every
@@ -34,8 +36,9 @@
 //     must not grow;
 //   - SIGTERM a follower (exit status 0) and restart it on the same
 //     address: it must reconnect and catch up;
-//   - start a stranger node (not in the configuration) in the hub that
-//     campaigns against the members: their terms and leader must not
+//   - start a stranger node (not in the configuration, but holding a
+//     certificate of the cluster's CA) in the hub that campaigns against
+//     the members: their terms and leader must not
 //     change; whether they log it is reported (RAFTER_NETNS_STRICT=1
 //     fails when they do not).
 //

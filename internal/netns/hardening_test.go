@@ -162,8 +162,11 @@ func (r *run) stranger() {
 		"-peers", r.cl.Peers() + ",d@" + addr, "-redis", HubAddr + ":" + RedisPort,
 		"-data", filepath.Join(r.cl.Dir, "d"), "-bootstrap",
 		"-election-timeout", r.cl.ElectionTimeout.String(), "-heartbeat", r.cl.Heartbeat.String(),
-		"-insecure",
 	}
+	// With TLS, d holds a certificate of the cluster's CA naming it: it
+	// gets through the handshake, and the members' configuration is what
+	// must stop it.
+	args = append(args, r.cl.TLSArgs("d")...)
 	t0 := time.Now()
 	p, err := r.cl.Net.Start("hub", r.cl.Dir, "ready ", 30*time.Second, r.cl.Bin, args...)
 	if err != nil {

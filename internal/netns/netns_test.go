@@ -106,6 +106,9 @@ func TestNetnsFaults(t *testing.T) {
 		OpTimeout: 1500 * time.Millisecond,
 	}
 	t.Cleanup(cl.KillAll) // runs before n.Close
+	// Mutual TLS between the namespaces (issue 12): `node certs` makes the
+	// CA and a certificate per node, the stranger d's included.
+	require.NoError(t, cl.MakeCerts(filepath.Join(dir, "certs"), "a", "b", "c", "d"))
 	r := &run{t: t, cl: cl, log: &RunLog{Start: time.Now()}}
 	// Three election timeouts, each the longest one can be (2 × min).
 	r.bound = 3 * 2 * cl.ElectionTimeout
