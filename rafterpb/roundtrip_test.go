@@ -13,14 +13,14 @@ import (
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
-// Every message of both .proto files, with every field set to a value that
+// Every message of the .proto files, with every field set to a value that
 // is not its default (each alternative of each oneof in turn, nested
 // messages to a small depth, two elements per repeated field), survives
 // Marshal then Unmarshal unchanged. A schema change that breaks a message
 // (a field number reused with another type, a message that no longer
 // marshals) fails here.
 func TestEveryMessageRoundTrips(t *testing.T) {
-	files := []protoreflect.FileDescriptor{rafterpb.File_rafter_proto, rafterpb.File_log_proto}
+	files := []protoreflect.FileDescriptor{rafterpb.File_rafter_proto, rafterpb.File_log_proto, rafterpb.File_control_proto}
 	count := 0
 	for _, fd := range files {
 		msgs := fd.Messages()
@@ -42,7 +42,7 @@ func TestEveryMessageRoundTrips(t *testing.T) {
 			}
 		}
 	}
-	require.Greater(t, count, 30, "both files' messages were found")
+	require.Greater(t, count, 30, "the files' messages were found")
 }
 
 // newMessage makes a message of the generated Go type (not a dynamic one), so
