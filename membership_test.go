@@ -2,6 +2,7 @@ package rafter_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -63,6 +64,28 @@ func TestMembershipChangesUnderLoad(t *testing.T) {
 
 	c.WaitConverged(remaining...)
 	requireAllPresent(t, c, acked, remaining...)
+
+	// Removed means removed: the two peers left out, the old leader among
+	// them, keep running and answer every request with ErrNotMember
+	// (definite) instead of forwarding to the cluster they left.
+	for _, p := range five {
+		if slices.Contains(remaining, p) {
+			continue
+		}
+		ok := c.Poll(func(ctx context.Context) bool {
+			st, err := s.Status(ctx, p)
+			return err == nil && st.Leader.IsZero()
+		})
+		require.True(t, ok, "removed %s still names a leader", p)
+		_, err := s.Op(ctx, p, []byte("x"))
+		assert.ErrorIs(t, err, rafter.ErrNotMember, "Op via removed %s", p)
+		assert.True(t, rafter.Definite(err))
+		_, err = s.ReadOp(ctx, p, nil)
+		assert.ErrorIs(t, err, rafter.ErrNotMember, "ReadOp via removed %s", p)
+		_, err = s.StaleReadOp(ctx, p, nil)
+		assert.ErrorIs(t, err, rafter.ErrNotMember, "StaleReadOp via removed %s", p)
+		assert.ErrorIs(t, s.SetConfig(ctx, p, five), rafter.ErrNotMember, "SetConfig via removed %s", p)
+	}
 }
 
 // requireMembers waits until via's stable configuration is exactly peers.

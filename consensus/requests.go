@@ -111,13 +111,15 @@ func (a *consensusActor) answerReads(ctx protoactor.Context, reads []core.ReadSt
 // machine, whatever its role: no core, no quorum round, no forwarding (like
 // etcd's serializable reads). The answer reflects the entries this peer has
 // applied, which are committed, so it may be stale but never uncommitted. A
-// blank peer (no configuration yet) is in no cluster and answers
-// ERROR_CODE_NOT_MEMBER rather than an empty state.
+// blank peer (no configuration yet) is in no cluster, and a removed one no
+// longer is: both answer ERROR_CODE_NOT_MEMBER rather than a state that no
+// cluster vouches for.
 // rafter-divergence: rafter has no stale reads.
 func (a *consensusActor) staleRead(ctx protoactor.Context, r *rafterpb.ReadOpRequest) {
-	if a.core.Status().Config.GetState() == rafterpb.ConfigState_CONFIG_STATE_BLANK {
+	if !a.core.Status().Member {
 		a.reply(ctx, ctx.Sender(), &rafterpb.ReadOpReply{Error: &rafterpb.Error{
-			Code: rafterpb.ErrorCode_ERROR_CODE_NOT_MEMBER, Message: "consensus: stale read on a peer with no configuration",
+			Code:    rafterpb.ErrorCode_ERROR_CODE_NOT_MEMBER,
+			Message: "consensus: stale read on a peer with no configuration, or one its configuration left out",
 		}})
 		return
 	}

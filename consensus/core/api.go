@@ -154,6 +154,10 @@ type Status struct {
 	LastIndex uint64
 	LastTerm  uint64
 	Config    *rafterpb.Config
+	// Member: this peer has a configuration and a vote in it. A removed
+	// peer (not in its own latest configuration) and a blank one are not
+	// members; a removed one answers client requests with ErrNotMember.
+	Member bool
 }
 
 // Role is the Raft role of a core.

@@ -159,6 +159,7 @@ func (c *Core) Status() Status {
 		LastIndex:   c.log.lastIndex(),
 		LastTerm:    c.log.lastTerm(),
 		Config:      c.members,
+		Member:      c.members.GetState() != rafterpb.ConfigState_CONFIG_STATE_BLANK && !c.removed(),
 	}
 }
 

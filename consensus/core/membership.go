@@ -145,9 +145,21 @@ func (c *Core) refreshConfig() {
 	default:
 		c.members = blankConfig
 	}
+	if c.removed() {
+		// Removed means removed: a peer that its own latest configuration
+		// leaves out forgets its leader, so that it answers ErrNotMember
+		// instead of forwarding to a cluster it no longer belongs to.
+		c.leader = nil
+	}
 	if c.role == Leader {
 		c.refreshProgress()
 	}
+}
+
+// removed reports whether this peer has a configuration that leaves it out
+// (a blank peer is not removed: it may be joining).
+func (c *Core) removed() bool {
+	return c.members.GetState() != rafterpb.ConfigState_CONFIG_STATE_BLANK && !config.HasVote(c.id, c.members)
 }
 
 // refreshProgress makes the progress set the followers of the latest

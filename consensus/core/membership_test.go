@@ -322,6 +322,30 @@ func TestMembership_6_Shrink5To3(t *testing.T) {
 	assert.Equal(t, Follower, n.core("d").Status().Role)
 	assert.Equal(t, Follower, n.core("e").Status().Role)
 	assert.Equal(t, "a", n.leaderOf("b"))
+	// Removed means removed: d and e forget the leader and refuse client
+	// requests with ErrNotMember, even when an AppendEntries of the
+	// leader still reaches them.
+	for i, name := range []string{"d", "e"} {
+		st := n.core(name).Status()
+		assert.Nil(t, st.Leader, "%s still names a leader", name)
+		assert.False(t, st.Member, name)
+		m := &rafterpb.RaftMessage{From: peer("a"), To: peer(name), Term: n.core("a").Status().Term,
+			Body: &rafterpb.RaftMessage_AppendEntries{AppendEntries: &rafterpb.AppendEntries{
+				PrevLogIndex: n.core(name).Status().LastIndex, PrevLogTerm: n.core(name).Status().LastTerm,
+				CommitIndex: n.core(name).Status().CommitIndex}}}
+		require.NoError(t, n.core(name).Step(m))
+		assert.Nil(t, n.core(name).Status().Leader, "%s learnt a leader again", name)
+		id := RequestID(100 + i)
+		n.core(name).Propose(id, []byte("x"))
+		n.core(name).Read(id + 10)
+		n.drain(name)
+		for _, want := range []RequestID{id, id + 10} {
+			r, ok := n.result(name, want)
+			require.True(t, ok, "%s answered %d", name, want)
+			assert.ErrorIs(t, r.Err, ErrNotMember, "%s request %d", name, want)
+		}
+	}
+	assert.True(t, n.core("b").Status().Member)
 }
 
 // Reference: Raft §6 (the leader not in the new configuration) as rafter:

@@ -23,6 +23,8 @@ func (c *Core) Propose(id RequestID, cmd []byte) {
 func (c *Core) refuse(id RequestID) {
 	r := Result{ID: id}
 	switch {
+	case c.removed():
+		r.Err = ErrNotMember
 	case c.leader != nil && !c.isMe(c.leader):
 		r.Err, r.Leader = ErrNotLeader, c.leader
 	case c.role == PreCandidate || c.role == Candidate:

@@ -12,7 +12,9 @@ func (c *Core) stepFollower(m *rafterpb.RaftMessage) error {
 	case m.GetRequestVote() != nil:
 		c.handleRequestVote(m)
 	case m.GetAppendEntries() != nil:
-		c.leader = m.GetFrom()
+		if !c.removed() {
+			c.leader = m.GetFrom()
+		}
 		c.electionElapsed = 0
 		if c.pendingInit != nil {
 			// rafter: candidate(#append_entries{}, ...) with init_config:
