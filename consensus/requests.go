@@ -79,10 +79,11 @@ func (a *consensusActor) take(id core.RequestID) (p pendingRequest, ok bool) {
 // result and applyErr. A SetConfig ends with a core Result instead, once its
 // final configuration is committed.
 func (a *consensusActor) answerApplied(ctx protoactor.Context, id core.RequestID, e *rafterpb.Entry, result []byte, applyErr error) {
-	if p, ok := a.pending[id]; !ok || !isOp(p.req) {
+	p, ok := a.pending[id]
+	if !ok || !isOp(p.req) {
 		return
 	}
-	p, _ := a.take(id)
+	delete(a.pending, id)
 	reply := &rafterpb.OpReply{Result: result, Index: e.GetIndex()}
 	if applyErr != nil {
 		reply.ApplyError = applyErr.Error()
