@@ -160,6 +160,13 @@ const (
 	ErrorCode_ERROR_CODE_INVALID_ARGUMENT ErrorCode = 12
 	ErrorCode_ERROR_CODE_NOT_FOUND        ErrorCode = 13
 	ErrorCode_ERROR_CODE_INTERNAL         ErrorCode = 14
+	// 15: reserved for ERROR_CODE_TOO_LARGE.
+	// A leadership transfer is running: proposals and configuration changes
+	// wait for it to end.
+	ErrorCode_ERROR_CODE_TRANSFER_IN_PROGRESS ErrorCode = 16
+	// A leadership transfer did not happen (the target did not take over in
+	// time, or another peer leads).
+	ErrorCode_ERROR_CODE_TRANSFER_FAILED ErrorCode = 17
 )
 
 // Enum value maps for ErrorCode.
@@ -180,6 +187,8 @@ var (
 		12: "ERROR_CODE_INVALID_ARGUMENT",
 		13: "ERROR_CODE_NOT_FOUND",
 		14: "ERROR_CODE_INTERNAL",
+		16: "ERROR_CODE_TRANSFER_IN_PROGRESS",
+		17: "ERROR_CODE_TRANSFER_FAILED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_NONE":                   0,
@@ -197,6 +206,8 @@ var (
 		"ERROR_CODE_INVALID_ARGUMENT":       12,
 		"ERROR_CODE_NOT_FOUND":              13,
 		"ERROR_CODE_INTERNAL":               14,
+		"ERROR_CODE_TRANSFER_IN_PROGRESS":   16,
+		"ERROR_CODE_TRANSFER_FAILED":        17,
 	}
 )
 
@@ -2116,7 +2127,7 @@ const file_rafter_proto_rawDesc = "" +
 	"\x12CONFIG_STATE_BLANK\x10\x00\x12\x17\n" +
 	"\x13CONFIG_STATE_STABLE\x10\x01\x12\x18\n" +
 	"\x14CONFIG_STATE_STAGING\x10\x02\x12\x1d\n" +
-	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\xc3\x03\n" +
+	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\x88\x04\n" +
 	"\tErrorCode\x12\x13\n" +
 	"\x0fERROR_CODE_NONE\x10\x00\x12\x18\n" +
 	"\x14ERROR_CODE_NO_LEADER\x10\x01\x12#\n" +
@@ -2133,7 +2144,9 @@ const file_rafter_proto_rawDesc = "" +
 	"\x13ERROR_CODE_REDIRECT\x10\v\x12\x1f\n" +
 	"\x1bERROR_CODE_INVALID_ARGUMENT\x10\f\x12\x18\n" +
 	"\x14ERROR_CODE_NOT_FOUND\x10\r\x12\x17\n" +
-	"\x13ERROR_CODE_INTERNAL\x10\x0e*h\n" +
+	"\x13ERROR_CODE_INTERNAL\x10\x0e\x12#\n" +
+	"\x1fERROR_CODE_TRANSFER_IN_PROGRESS\x10\x10\x12\x1e\n" +
+	"\x1aERROR_CODE_TRANSFER_FAILED\x10\x11*h\n" +
 	"\x04Role\x12\x11\n" +
 	"\rROLE_FOLLOWER\x10\x00\x12\x16\n" +
 	"\x12ROLE_PRE_CANDIDATE\x10\x01\x12\x12\n" +

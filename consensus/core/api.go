@@ -16,6 +16,7 @@ import (
 //	func (c *Core) Propose(id RequestID, cmd []byte)
 //	func (c *Core) Read(id RequestID)
 //	func (c *Core) SetConfig(id RequestID, peers []*rafterpb.Peer)
+//	func (c *Core) TransferLeadership(id RequestID, to *rafterpb.Peer)
 //	func (c *Core) Persisted(index, term uint64)
 //	func (c *Core) HasReady() bool
 //	func (c *Core) Ready() Ready
@@ -218,6 +219,14 @@ var (
 	// (CheckQuorum). Unknown outcome, as for ErrLeadershipLost.
 	ErrPeersNotResponding = coded(rafterpb.ErrorCode_ERROR_CODE_PEERS_NOT_RESPONDING,
 		"core: no quorum answered for an election timeout; leader stepped down")
+	// ErrTransferInProgress: the leader is handing its leadership over
+	// (TransferLeadership) and takes no proposal or configuration change
+	// until that ends. Definite.
+	ErrTransferInProgress = coded(rafterpb.ErrorCode_ERROR_CODE_TRANSFER_IN_PROGRESS, "core: leadership transfer in progress")
+	// ErrTransferFailed: a leadership transfer did not happen: the target
+	// did not take over within an election timeout, or another peer leads.
+	// Definite (nothing was appended).
+	ErrTransferFailed = coded(rafterpb.ErrorCode_ERROR_CODE_TRANSFER_FAILED, "core: leadership transfer failed")
 	// ErrInvalidArgument: a malformed request (e.g. an empty or duplicate
 	// server list). Definite.
 	ErrInvalidArgument = coded(rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, "core: invalid argument")

@@ -58,6 +58,13 @@ type Core struct {
 	// (see sawCluster); while blank, it refuses initial configurations.
 	clusterSeen bool
 
+	// transferWait: this peer stepped down during a leadership transfer it
+	// led; the request ends once it learns who leads (transfer.go).
+	transferWait *transferWait
+	// transferCampaign: this candidate campaigns because the leader sent
+	// TimeoutNow; its RequestVotes ask voters to ignore their lease.
+	transferCampaign bool
+
 	// Outbox, drained by Ready.
 	msgs      []*rafterpb.RaftMessage
 	msgsAfter []*rafterpb.RaftMessage

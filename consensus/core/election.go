@@ -7,6 +7,7 @@ import (
 
 // Tick advances the logical clock by one tick.
 func (c *Core) Tick() {
+	defer c.settleTransferWait(true)
 	if c.role == Leader {
 		c.tickLeader()
 		return
@@ -48,7 +49,11 @@ func (c *Core) becomeFollower(term uint64, lead *rafterpb.Peer) {
 	c.setTerm(term)
 	c.role = Follower
 	c.leader = lead
+	if c.removed() {
+		c.leader = nil // removed means removed (refreshConfig)
+	}
 	c.votes = nil
+	c.transferCampaign = false
 	c.resetElectionTimer()
 }
 
@@ -102,6 +107,7 @@ func (c *Core) requestVotes(pre bool) {
 			LastLogIndex: c.log.lastIndex(),
 			LastLogTerm:  c.log.lastTerm(),
 			PreVote:      pre,
+			Transfer:     !pre && c.transferCampaign,
 		}}
 		c.send(m, false)
 	}

@@ -28,6 +28,8 @@ type leadingState struct {
 	reads     []pendingRead
 	// configReq is the SetConfig waiting for its final stable entry.
 	configReq *configRequest
+	// transfer is the leadership transfer in progress (transfer.go).
+	transfer *transferState
 }
 
 type configRequest struct {
@@ -46,6 +48,7 @@ func (c *Core) becomeLeader() {
 	c.role = Leader
 	c.leader = c.id
 	c.votes = nil
+	c.transferCampaign = false
 	c.leading = leadingState{
 		progress:  make(map[string]*progress),
 		proposals: make(map[uint64]RequestID),
@@ -119,6 +122,11 @@ func (c *Core) abortLeadership(err error) {
 	if r := c.leading.configReq; r != nil {
 		c.results = append(c.results, Result{ID: r.id, Err: err, Index: r.index})
 	}
+	if t := c.leading.transfer; t != nil {
+		// Stepping down is what a transfer leads to: the request ends
+		// when this peer learns who leads now.
+		c.transferWait = &transferWait{id: t.id, to: t.to}
+	}
 	c.leading = leadingState{sendClock: c.leading.sendClock}
 }
 
@@ -142,6 +150,7 @@ func (c *Core) tickLeader() {
 		c.heartbeatElapsed = 0
 		c.broadcastHeartbeat()
 	}
+	c.tickTransfer()
 }
 
 func (c *Core) quorumActive() bool {

@@ -35,6 +35,10 @@ func (c *Core) SetConfig(id RequestID, peers []*rafterpb.Peer) {
 		c.refuse(id)
 		return
 	}
+	if c.leading.transfer != nil {
+		c.fail(id, ErrTransferInProgress)
+		return
+	}
 	if err := c.allowChange(peers); err != nil {
 		c.fail(id, err)
 		return
@@ -241,6 +245,14 @@ func (c *Core) advanceConfig() {
 		// commits (as the Raft thesis §4.2.2 does), so that the request's
 		// result can be delivered and the new servers get the entry.
 		if !config.HasVote(c.id, conf) {
+			// Hand over at once rather than leave the new servers to wait
+			// out an election timeout (thesis §3.10): the most up-to-date
+			// new voter, if it holds the whole log, campaigns now.
+			if best := c.bestTransferee(); best != nil {
+				if pr := c.leading.progress[config.PeerKey(best)]; pr.match == c.log.lastIndex() {
+					c.sendTimeoutNow(best)
+				}
+			}
 			c.becomeFollower(c.term, nil)
 		}
 	}

@@ -12,6 +12,10 @@ func (c *Core) Propose(id RequestID, cmd []byte) {
 		c.refuse(id)
 		return
 	}
+	if c.leading.transfer != nil {
+		c.fail(id, ErrTransferInProgress)
+		return
+	}
 	idx := c.appendEntry(&rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_OP, Cmd: cmd})
 	if id != 0 {
 		c.leading.proposals[idx] = id

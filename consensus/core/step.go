@@ -13,6 +13,7 @@ import (
 // checkSender). Raft's term rules are applied here (Raft §5.1), then the
 // role's step function runs.
 func (c *Core) Step(m *rafterpb.RaftMessage) error {
+	defer c.settleTransferWait(false)
 	if err := c.validate(m); err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func (c *Core) validate(m *rafterpb.RaftMessage) error {
 		if b.RequestVote.GetLastLogTerm() > m.GetTerm() {
 			return invalid("request_vote last_log_term %d > term %d", b.RequestVote.GetLastLogTerm(), m.GetTerm())
 		}
-	case *rafterpb.RaftMessage_Vote, *rafterpb.RaftMessage_AppendEntriesReply:
+	case *rafterpb.RaftMessage_Vote, *rafterpb.RaftMessage_AppendEntriesReply, *rafterpb.RaftMessage_TimeoutNow:
 	case *rafterpb.RaftMessage_AppendEntries:
 		return validateAppend(m.GetTerm(), b.AppendEntries)
 	case nil:

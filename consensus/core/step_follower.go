@@ -11,6 +11,8 @@ func (c *Core) stepFollower(m *rafterpb.RaftMessage) error {
 	switch {
 	case m.GetRequestVote() != nil:
 		c.handleRequestVote(m)
+	case m.GetTimeoutNow() != nil:
+		c.handleTimeoutNow(m)
 	case m.GetAppendEntries() != nil:
 		if !c.removed() {
 			c.leader = m.GetFrom()

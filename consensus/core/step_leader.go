@@ -49,6 +49,7 @@ func (c *Core) handleAppendSuccess(pr *progress, index uint64) {
 		pr.next = max(pr.next, index+1)
 		pr.inflight.freeTo(index)
 		defer c.maybeCommit()
+		defer c.maybeTimeoutNow(pr)
 	}
 	if pr.leaving {
 		if _, confIdx := c.log.lastConfig(); pr.match >= confIdx {
