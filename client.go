@@ -114,6 +114,32 @@ func (s *System) readOp(ctx context.Context, via Peer, what string, req *rafterp
 	return r.GetResult(), nil
 }
 
+// TransferLeadership asks the leader (through via, which forwards) to hand
+// its leadership to `to`, or, with the zero Peer, to the voter whose log
+// is the most up to date (Raft thesis §3.10). The leader takes no
+// proposal or configuration change meanwhile (they fail with
+// ErrTransferInProgress, definite), brings the target up to date and
+// tells it to campaign at once. It returns nil once the target leads;
+// ErrTransferFailed (definite) if the target did not take over within an
+// election timeout (the old leader then takes proposals again) or another
+// peer leads; ErrInvalidArgument if to is not a voter. Use it before
+// maintenance of the leader's machine: StopNode does it by itself
+// (Options.StopTransferTimeout).
+func (s *System) TransferLeadership(ctx context.Context, via, to Peer) error {
+	req := &rafterpb.TransferLeadershipRequest{}
+	if !to.IsZero() {
+		if err := checkPeer(to); err != nil {
+			return fmt.Errorf("rafter: transfer leadership via %s: %w", via, err)
+		}
+		req.To = to.pb()
+	}
+	r, err := call[*rafterpb.TransferLeadershipReply](ctx, s, via, "transfer leadership", req)
+	if err != nil {
+		return err
+	}
+	return wrapReply("transfer leadership", via, fromWire(r.GetError()))
+}
+
 // GetLeader returns the leader peer via knows (no consensus: it may be
 // stale). ErrNoLeader if it knows none.
 func (s *System) GetLeader(ctx context.Context, via Peer) (Peer, error) {

@@ -76,6 +76,15 @@ var (
 	// example it crashed while the request was pending, or the reply was
 	// of the wrong type). Unknown outcome.
 	ErrInternal = errors.New("rafter: internal error")
+	// ErrTransferInProgress: the leader is handing its leadership over
+	// (TransferLeadership, or StopNode of the leader) and takes no Op or
+	// SetConfig until that ends, within an election timeout. Definite:
+	// retry shortly.
+	ErrTransferInProgress = errors.New("rafter: leadership transfer in progress")
+	// ErrTransferFailed: TransferLeadership did not move the leadership to
+	// the target: it did not take over within an election timeout, or
+	// another peer leads. Definite (nothing was appended).
+	ErrTransferFailed = errors.New("rafter: leadership transfer failed")
 	// ErrNotSent: the call's context was already done (cancelled or past
 	// its deadline) before anything was sent. Definite. It wraps the
 	// context's error, so errors.Is(err, context.Canceled) or
@@ -157,6 +166,8 @@ var kinds = []struct {
 	{rafterpb.ErrorCode_ERROR_CODE_STOPPED, ErrStopped, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, ErrInvalidArgument, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NOT_FOUND, ErrNotFound, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_TRANSFER_IN_PROGRESS, ErrTransferInProgress, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_TRANSFER_FAILED, ErrTransferFailed, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrAlreadyStarted, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrInvalidOptions, true, nil},
 }

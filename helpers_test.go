@@ -21,7 +21,7 @@ import (
 // documented are the error kinds a failed Op may carry (errors.go).
 var documented = []error{rafter.ErrNoLeader, rafter.ErrElectionInProgress, rafter.ErrNotMember,
 	rafter.ErrConfigInProgress, rafter.ErrPeersNotResponding, rafter.ErrStopped, rafter.ErrTimeout,
-	rafter.ErrLeadershipLost, rafter.ErrInternal, context.DeadlineExceeded}
+	rafter.ErrLeadershipLost, rafter.ErrInternal, rafter.ErrTransferInProgress, context.DeadlineExceeded}
 
 func isDocumented(err error) bool {
 	var re *rafter.RedirectError

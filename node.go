@@ -51,7 +51,7 @@ func (s *System) StartNode(me Peer, opts Options) error {
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("rafter: start %s: %w", me, err)
 	}
-	n := &node{peer: me, done: make(chan struct{})}
+	n := &node{peer: me, done: make(chan struct{}), stopTransfer: opts.StopTransferTimeout}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -168,10 +168,34 @@ func (s *System) StopNode(me Peer) error {
 	if !s.isLocal(me) {
 		return fmt.Errorf("rafter: stop %s: %w: not a peer of this system", me, ErrInvalidArgument)
 	}
+	s.handOver(me)
 	if err := s.stopNode(me.Name); err != nil {
 		return fmt.Errorf("rafter: stop %s: %w", me, err)
 	}
 	return nil
+}
+
+// handOver is StopNode's planned restart: a leader first tries to transfer
+// its leadership (to the most up-to-date voter) within its
+// Options.StopTransferTimeout, so that stopping it costs the cluster no
+// election timeout. Any failure just means the stop goes on as a crash
+// would.
+func (s *System) handOver(me Peer) {
+	s.mu.Lock()
+	n, ok := s.nodes[me.Name]
+	s.mu.Unlock()
+	if !ok || n.stopTransfer <= 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), n.stopTransfer)
+	defer cancel()
+	st, err := s.Status(ctx, me)
+	if err != nil || st.Role != Leader {
+		return
+	}
+	if err := s.TransferLeadership(ctx, me, Peer{}); err != nil {
+		s.log.Info("rafter: stopping a leader without handing over", "peer", me.String(), "error", err)
+	}
 }
 
 func (s *System) stopNode(name string) error {

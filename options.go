@@ -72,6 +72,13 @@ type Options struct {
 	// acknowledging requests (Raft thesis §6.2). Default: true.
 	CheckQuorum bool
 
+	// StopTransferTimeout bounds how long StopNode of a leader first tries
+	// to hand its leadership to the most up-to-date voter
+	// (TransferLeadership), so that a planned stop costs no election
+	// timeout. 0 stops at once, as a crash would. Default: 4 ×
+	// HeartbeatInterval (200 ms).
+	StopTransferTimeout time.Duration
+
 	// SegmentBytes is the size at which the log server starts a new log
 	// segment file. Unit: bytes, at least 4 KiB. Default: 64 MiB.
 	SegmentBytes int64
@@ -111,6 +118,8 @@ func DefaultOptions() Options {
 		PreVote:            true,
 		CheckQuorum:        true,
 		SegmentBytes:       defaultSegmentBytes,
+
+		StopTransferTimeout: 4 * defaultHeartbeat,
 	}
 }
 
@@ -155,6 +164,8 @@ func (o Options) Validate() error {
 		return bad("MaxInflight", o.MaxInflight, "must be at least 1")
 	case o.SegmentBytes < minSegmentBytes:
 		return bad("SegmentBytes", o.SegmentBytes, "must be at least %d bytes", minSegmentBytes)
+	case o.StopTransferTimeout < 0:
+		return bad("StopTransferTimeout", o.StopTransferTimeout, "must be 0 (stop at once) or positive")
 	}
 	return nil
 }

@@ -28,6 +28,7 @@ import (
 var consensusTypes = typeNames(
 	&rafterpb.RaftMessage{},
 	&rafterpb.OpRequest{}, &rafterpb.ReadOpRequest{}, &rafterpb.SetConfigRequest{},
+	&rafterpb.TransferLeadershipRequest{},
 	&rafterpb.GetLeaderRequest{}, &rafterpb.GetEntryRequest{}, &rafterpb.StatusRequest{},
 )
 
@@ -36,7 +37,7 @@ var consensusTypes = typeNames(
 // KillReply, and protoactor's dead-letter notice for a missing target.
 var replyTypes = typeNames(
 	&rafterpb.OpReply{}, &rafterpb.ReadOpReply{}, &rafterpb.SetConfigReply{},
-	&rafterpb.GetLeaderReply{}, &rafterpb.GetEntryReply{}, &rafterpb.StatusReply{},
+	&rafterpb.TransferLeadershipReply{}, &rafterpb.GetLeaderReply{}, &rafterpb.GetEntryReply{}, &rafterpb.StatusReply{},
 	&rafterpb.KillReply{}, &protoactor.DeadLetterResponse{},
 )
 

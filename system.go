@@ -115,6 +115,9 @@ type node struct {
 	once     sync.Once
 	stopping bool  // StopNode or Shutdown asked for the stop
 	reason   error // why the supervisor stopped, if it did so on its own
+	// stopTransfer is Options.StopTransferTimeout: how long StopNode of a
+	// leader tries to hand its leadership over first.
+	stopTransfer time.Duration
 }
 
 // NewSystem starts a System. With opts.ListenAddr set it listens for other

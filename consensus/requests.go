@@ -46,6 +46,8 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 		a.core.Read(a.track(ctx, r))
 	case *rafterpb.SetConfigRequest:
 		a.core.SetConfig(a.track(ctx, r), r.GetPeers())
+	case *rafterpb.TransferLeadershipRequest:
+		a.core.TransferLeadership(a.track(ctx, r), r.GetTo())
 	case *rafterpb.GetLeaderRequest:
 		a.reply(ctx, ctx.Sender(), &rafterpb.GetLeaderReply{Leader: a.core.Status().Leader})
 	case *rafterpb.StatusRequest:
@@ -158,6 +160,8 @@ func (a *consensusActor) deliverResult(ctx protoactor.Context, r core.Result) {
 		a.answer(ctx, p, &rafterpb.SetConfigReply{Index: r.Index})
 	case *rafterpb.OpRequest:
 		a.answer(ctx, p, &rafterpb.OpReply{Index: r.Index})
+	case *rafterpb.TransferLeadershipRequest:
+		a.answer(ctx, p, &rafterpb.TransferLeadershipReply{})
 	default:
 		a.logger.Error("consensus: core ended a request without a result", "id", r.ID, "request", p.req)
 		a.answer(ctx, p, errorReply(p.req, &rafterpb.Error{
@@ -206,6 +210,10 @@ func markForwarded(req proto.Message, self *rafterpb.Peer) uint32 {
 		f.Hops++
 		f.Forwarder = self
 		return f.Hops
+	case *rafterpb.TransferLeadershipRequest:
+		f.Hops++
+		f.Forwarder = self
+		return f.Hops
 	}
 	return 0
 }
@@ -217,6 +225,8 @@ func forwarderOf(req proto.Message) *rafterpb.Peer {
 	case *rafterpb.ReadOpRequest:
 		return f.GetForwarder()
 	case *rafterpb.SetConfigRequest:
+		return f.GetForwarder()
+	case *rafterpb.TransferLeadershipRequest:
 		return f.GetForwarder()
 	}
 	return nil
@@ -317,6 +327,8 @@ func errorReply(req proto.Message, e *rafterpb.Error) proto.Message {
 		return &rafterpb.ReadOpReply{Error: e}
 	case *rafterpb.SetConfigRequest:
 		return &rafterpb.SetConfigReply{Error: e}
+	case *rafterpb.TransferLeadershipRequest:
+		return &rafterpb.TransferLeadershipReply{Error: e}
 	case *rafterpb.GetLeaderRequest:
 		return &rafterpb.GetLeaderReply{Error: e}
 	case *rafterpb.GetEntryRequest:

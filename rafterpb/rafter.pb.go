@@ -1639,6 +1639,112 @@ func (x *SetConfigReply) GetIndex() uint64 {
 	return 0
 }
 
+// TransferLeadershipRequest asks the leader to hand its leadership to `to`
+// (unset: the most up-to-date voter). A follower forwards it.
+type TransferLeadershipRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	To            *Peer                  `protobuf:"bytes,1,opt,name=to,proto3" json:"to,omitempty"`
+	Hops          uint32                 `protobuf:"varint,2,opt,name=hops,proto3" json:"hops,omitempty"`
+	Forwarder     *Peer                  `protobuf:"bytes,3,opt,name=forwarder,proto3" json:"forwarder,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferLeadershipRequest) Reset() {
+	*x = TransferLeadershipRequest{}
+	mi := &file_rafter_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferLeadershipRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferLeadershipRequest) ProtoMessage() {}
+
+func (x *TransferLeadershipRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rafter_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferLeadershipRequest.ProtoReflect.Descriptor instead.
+func (*TransferLeadershipRequest) Descriptor() ([]byte, []int) {
+	return file_rafter_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *TransferLeadershipRequest) GetTo() *Peer {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *TransferLeadershipRequest) GetHops() uint32 {
+	if x != nil {
+		return x.Hops
+	}
+	return 0
+}
+
+func (x *TransferLeadershipRequest) GetForwarder() *Peer {
+	if x != nil {
+		return x.Forwarder
+	}
+	return nil
+}
+
+type TransferLeadershipReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Error         *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferLeadershipReply) Reset() {
+	*x = TransferLeadershipReply{}
+	mi := &file_rafter_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferLeadershipReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferLeadershipReply) ProtoMessage() {}
+
+func (x *TransferLeadershipReply) ProtoReflect() protoreflect.Message {
+	mi := &file_rafter_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferLeadershipReply.ProtoReflect.Descriptor instead.
+func (*TransferLeadershipReply) Descriptor() ([]byte, []int) {
+	return file_rafter_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *TransferLeadershipReply) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
 type GetLeaderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1647,7 +1753,7 @@ type GetLeaderRequest struct {
 
 func (x *GetLeaderRequest) Reset() {
 	*x = GetLeaderRequest{}
-	mi := &file_rafter_proto_msgTypes[19]
+	mi := &file_rafter_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1659,7 +1765,7 @@ func (x *GetLeaderRequest) String() string {
 func (*GetLeaderRequest) ProtoMessage() {}
 
 func (x *GetLeaderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[19]
+	mi := &file_rafter_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1672,7 +1778,7 @@ func (x *GetLeaderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLeaderRequest.ProtoReflect.Descriptor instead.
 func (*GetLeaderRequest) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{19}
+	return file_rafter_proto_rawDescGZIP(), []int{21}
 }
 
 type GetLeaderReply struct {
@@ -1685,7 +1791,7 @@ type GetLeaderReply struct {
 
 func (x *GetLeaderReply) Reset() {
 	*x = GetLeaderReply{}
-	mi := &file_rafter_proto_msgTypes[20]
+	mi := &file_rafter_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1697,7 +1803,7 @@ func (x *GetLeaderReply) String() string {
 func (*GetLeaderReply) ProtoMessage() {}
 
 func (x *GetLeaderReply) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[20]
+	mi := &file_rafter_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1710,7 +1816,7 @@ func (x *GetLeaderReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLeaderReply.ProtoReflect.Descriptor instead.
 func (*GetLeaderReply) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{20}
+	return file_rafter_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetLeaderReply) GetLeader() *Peer {
@@ -1738,7 +1844,7 @@ type GetEntryRequest struct {
 
 func (x *GetEntryRequest) Reset() {
 	*x = GetEntryRequest{}
-	mi := &file_rafter_proto_msgTypes[21]
+	mi := &file_rafter_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1750,7 +1856,7 @@ func (x *GetEntryRequest) String() string {
 func (*GetEntryRequest) ProtoMessage() {}
 
 func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[21]
+	mi := &file_rafter_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1763,7 +1869,7 @@ func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryRequest.ProtoReflect.Descriptor instead.
 func (*GetEntryRequest) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{21}
+	return file_rafter_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetEntryRequest) GetIndex() uint64 {
@@ -1790,7 +1896,7 @@ type GetEntryReply struct {
 
 func (x *GetEntryReply) Reset() {
 	*x = GetEntryReply{}
-	mi := &file_rafter_proto_msgTypes[22]
+	mi := &file_rafter_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1802,7 +1908,7 @@ func (x *GetEntryReply) String() string {
 func (*GetEntryReply) ProtoMessage() {}
 
 func (x *GetEntryReply) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[22]
+	mi := &file_rafter_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1815,7 +1921,7 @@ func (x *GetEntryReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryReply.ProtoReflect.Descriptor instead.
 func (*GetEntryReply) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{22}
+	return file_rafter_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetEntryReply) GetEntry() *Entry {
@@ -1840,7 +1946,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_rafter_proto_msgTypes[23]
+	mi := &file_rafter_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1852,7 +1958,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[23]
+	mi := &file_rafter_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1865,7 +1971,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{23}
+	return file_rafter_proto_rawDescGZIP(), []int{25}
 }
 
 type StatusReply struct {
@@ -1887,7 +1993,7 @@ type StatusReply struct {
 
 func (x *StatusReply) Reset() {
 	*x = StatusReply{}
-	mi := &file_rafter_proto_msgTypes[24]
+	mi := &file_rafter_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1899,7 +2005,7 @@ func (x *StatusReply) String() string {
 func (*StatusReply) ProtoMessage() {}
 
 func (x *StatusReply) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[24]
+	mi := &file_rafter_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1912,7 +2018,7 @@ func (x *StatusReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusReply.ProtoReflect.Descriptor instead.
 func (*StatusReply) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{24}
+	return file_rafter_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *StatusReply) GetSelf() *Peer {
@@ -2093,7 +2199,13 @@ const file_rafter_proto_rawDesc = "" +
 	"\tforwarder\x18\x03 \x01(\v2\x0f.rafter.v1.PeerR\tforwarder\"N\n" +
 	"\x0eSetConfigReply\x12&\n" +
 	"\x05error\x18\x01 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x14\n" +
-	"\x05index\x18\x02 \x01(\x04R\x05index\"\x12\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\"\x7f\n" +
+	"\x19TransferLeadershipRequest\x12\x1f\n" +
+	"\x02to\x18\x01 \x01(\v2\x0f.rafter.v1.PeerR\x02to\x12\x12\n" +
+	"\x04hops\x18\x02 \x01(\rR\x04hops\x12-\n" +
+	"\tforwarder\x18\x03 \x01(\v2\x0f.rafter.v1.PeerR\tforwarder\"A\n" +
+	"\x17TransferLeadershipReply\x12&\n" +
+	"\x05error\x18\x01 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\x12\n" +
 	"\x10GetLeaderRequest\"a\n" +
 	"\x0eGetLeaderReply\x12'\n" +
 	"\x06leader\x18\x01 \x01(\v2\x0f.rafter.v1.PeerR\x06leader\x12&\n" +
@@ -2167,37 +2279,39 @@ func file_rafter_proto_rawDescGZIP() []byte {
 }
 
 var file_rafter_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_rafter_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_rafter_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_rafter_proto_goTypes = []any{
-	(EntryType)(0),               // 0: rafter.v1.EntryType
-	(ConfigState)(0),             // 1: rafter.v1.ConfigState
-	(ErrorCode)(0),               // 2: rafter.v1.ErrorCode
-	(Role)(0),                    // 3: rafter.v1.Role
-	(*Peer)(nil),                 // 4: rafter.v1.Peer
-	(*Entry)(nil),                // 5: rafter.v1.Entry
-	(*Meta)(nil),                 // 6: rafter.v1.Meta
-	(*Config)(nil),               // 7: rafter.v1.Config
-	(*RequestVote)(nil),          // 8: rafter.v1.RequestVote
-	(*Vote)(nil),                 // 9: rafter.v1.Vote
-	(*AppendEntries)(nil),        // 10: rafter.v1.AppendEntries
-	(*AppendEntriesReply)(nil),   // 11: rafter.v1.AppendEntriesReply
-	(*TimeoutNow)(nil),           // 12: rafter.v1.TimeoutNow
-	(*InstallSnapshot)(nil),      // 13: rafter.v1.InstallSnapshot
-	(*InstallSnapshotReply)(nil), // 14: rafter.v1.InstallSnapshotReply
-	(*RaftMessage)(nil),          // 15: rafter.v1.RaftMessage
-	(*Error)(nil),                // 16: rafter.v1.Error
-	(*OpRequest)(nil),            // 17: rafter.v1.OpRequest
-	(*OpReply)(nil),              // 18: rafter.v1.OpReply
-	(*ReadOpRequest)(nil),        // 19: rafter.v1.ReadOpRequest
-	(*ReadOpReply)(nil),          // 20: rafter.v1.ReadOpReply
-	(*SetConfigRequest)(nil),     // 21: rafter.v1.SetConfigRequest
-	(*SetConfigReply)(nil),       // 22: rafter.v1.SetConfigReply
-	(*GetLeaderRequest)(nil),     // 23: rafter.v1.GetLeaderRequest
-	(*GetLeaderReply)(nil),       // 24: rafter.v1.GetLeaderReply
-	(*GetEntryRequest)(nil),      // 25: rafter.v1.GetEntryRequest
-	(*GetEntryReply)(nil),        // 26: rafter.v1.GetEntryReply
-	(*StatusRequest)(nil),        // 27: rafter.v1.StatusRequest
-	(*StatusReply)(nil),          // 28: rafter.v1.StatusReply
+	(EntryType)(0),                    // 0: rafter.v1.EntryType
+	(ConfigState)(0),                  // 1: rafter.v1.ConfigState
+	(ErrorCode)(0),                    // 2: rafter.v1.ErrorCode
+	(Role)(0),                         // 3: rafter.v1.Role
+	(*Peer)(nil),                      // 4: rafter.v1.Peer
+	(*Entry)(nil),                     // 5: rafter.v1.Entry
+	(*Meta)(nil),                      // 6: rafter.v1.Meta
+	(*Config)(nil),                    // 7: rafter.v1.Config
+	(*RequestVote)(nil),               // 8: rafter.v1.RequestVote
+	(*Vote)(nil),                      // 9: rafter.v1.Vote
+	(*AppendEntries)(nil),             // 10: rafter.v1.AppendEntries
+	(*AppendEntriesReply)(nil),        // 11: rafter.v1.AppendEntriesReply
+	(*TimeoutNow)(nil),                // 12: rafter.v1.TimeoutNow
+	(*InstallSnapshot)(nil),           // 13: rafter.v1.InstallSnapshot
+	(*InstallSnapshotReply)(nil),      // 14: rafter.v1.InstallSnapshotReply
+	(*RaftMessage)(nil),               // 15: rafter.v1.RaftMessage
+	(*Error)(nil),                     // 16: rafter.v1.Error
+	(*OpRequest)(nil),                 // 17: rafter.v1.OpRequest
+	(*OpReply)(nil),                   // 18: rafter.v1.OpReply
+	(*ReadOpRequest)(nil),             // 19: rafter.v1.ReadOpRequest
+	(*ReadOpReply)(nil),               // 20: rafter.v1.ReadOpReply
+	(*SetConfigRequest)(nil),          // 21: rafter.v1.SetConfigRequest
+	(*SetConfigReply)(nil),            // 22: rafter.v1.SetConfigReply
+	(*TransferLeadershipRequest)(nil), // 23: rafter.v1.TransferLeadershipRequest
+	(*TransferLeadershipReply)(nil),   // 24: rafter.v1.TransferLeadershipReply
+	(*GetLeaderRequest)(nil),          // 25: rafter.v1.GetLeaderRequest
+	(*GetLeaderReply)(nil),            // 26: rafter.v1.GetLeaderReply
+	(*GetEntryRequest)(nil),           // 27: rafter.v1.GetEntryRequest
+	(*GetEntryReply)(nil),             // 28: rafter.v1.GetEntryReply
+	(*StatusRequest)(nil),             // 29: rafter.v1.StatusRequest
+	(*StatusReply)(nil),               // 30: rafter.v1.StatusReply
 }
 var file_rafter_proto_depIdxs = []int32{
 	0,  // 0: rafter.v1.Entry.type:type_name -> rafter.v1.EntryType
@@ -2226,21 +2340,24 @@ var file_rafter_proto_depIdxs = []int32{
 	4,  // 23: rafter.v1.SetConfigRequest.peers:type_name -> rafter.v1.Peer
 	4,  // 24: rafter.v1.SetConfigRequest.forwarder:type_name -> rafter.v1.Peer
 	16, // 25: rafter.v1.SetConfigReply.error:type_name -> rafter.v1.Error
-	4,  // 26: rafter.v1.GetLeaderReply.leader:type_name -> rafter.v1.Peer
-	16, // 27: rafter.v1.GetLeaderReply.error:type_name -> rafter.v1.Error
-	5,  // 28: rafter.v1.GetEntryReply.entry:type_name -> rafter.v1.Entry
-	16, // 29: rafter.v1.GetEntryReply.error:type_name -> rafter.v1.Error
-	4,  // 30: rafter.v1.StatusReply.self:type_name -> rafter.v1.Peer
-	3,  // 31: rafter.v1.StatusReply.role:type_name -> rafter.v1.Role
-	4,  // 32: rafter.v1.StatusReply.leader:type_name -> rafter.v1.Peer
-	7,  // 33: rafter.v1.StatusReply.config:type_name -> rafter.v1.Config
-	4,  // 34: rafter.v1.StatusReply.voted_for:type_name -> rafter.v1.Peer
-	16, // 35: rafter.v1.StatusReply.error:type_name -> rafter.v1.Error
-	36, // [36:36] is the sub-list for method output_type
-	36, // [36:36] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	4,  // 26: rafter.v1.TransferLeadershipRequest.to:type_name -> rafter.v1.Peer
+	4,  // 27: rafter.v1.TransferLeadershipRequest.forwarder:type_name -> rafter.v1.Peer
+	16, // 28: rafter.v1.TransferLeadershipReply.error:type_name -> rafter.v1.Error
+	4,  // 29: rafter.v1.GetLeaderReply.leader:type_name -> rafter.v1.Peer
+	16, // 30: rafter.v1.GetLeaderReply.error:type_name -> rafter.v1.Error
+	5,  // 31: rafter.v1.GetEntryReply.entry:type_name -> rafter.v1.Entry
+	16, // 32: rafter.v1.GetEntryReply.error:type_name -> rafter.v1.Error
+	4,  // 33: rafter.v1.StatusReply.self:type_name -> rafter.v1.Peer
+	3,  // 34: rafter.v1.StatusReply.role:type_name -> rafter.v1.Role
+	4,  // 35: rafter.v1.StatusReply.leader:type_name -> rafter.v1.Peer
+	7,  // 36: rafter.v1.StatusReply.config:type_name -> rafter.v1.Config
+	4,  // 37: rafter.v1.StatusReply.voted_for:type_name -> rafter.v1.Peer
+	16, // 38: rafter.v1.StatusReply.error:type_name -> rafter.v1.Error
+	39, // [39:39] is the sub-list for method output_type
+	39, // [39:39] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_rafter_proto_init() }
@@ -2263,7 +2380,7 @@ func file_rafter_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rafter_proto_rawDesc), len(file_rafter_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   25,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
