@@ -15,6 +15,7 @@ const (
 	opWrite opKind = iota
 	opRead
 	opConfig
+	opTransfer
 )
 
 // op is one client operation; it may take several attempts (redirects,
@@ -24,6 +25,7 @@ type op struct {
 	cmd    string           // opWrite: unique, so it can be found in the log
 	peers  []*rafterpb.Peer // opConfig
 	change changeKind       // opConfig
+	to     *rafterpb.Peer   // opTransfer: the target (nil: the leader picks)
 	invoke int64
 	tries  int
 }
@@ -122,6 +124,8 @@ func (w *World) request(c *client) {
 		n.core.Read(id)
 	case opConfig:
 		n.core.SetConfig(id, clonePeers(o.peers))
+	case opTransfer:
+		n.core.TransferLeadership(id, o.to)
 	}
 	w.drive(n)
 }
@@ -206,15 +210,25 @@ func (w *World) answerResult(n *node, r core.Result) {
 	if w.o.Trace != nil {
 		fmt.Fprintf(w.o.Trace, "%6d result    %s req %d: %v leader %v index %d\n", w.now, n.name, r.ID, r.Err, r.Leader, r.Index)
 	}
-	if r.Err == nil && a.op.kind != opConfig {
-		w.chk.fail("%s ends request %d (not a SetConfig) with a Result and no error", n.name, r.ID)
+	if r.Err == nil && a.op.kind != opConfig && a.op.kind != opTransfer {
+		w.chk.fail("%s ends request %d (not a SetConfig or a transfer) with a Result and no error", n.name, r.ID)
 		return
 	}
-	if errors.Is(r.Err, core.ErrInvalidArgument) {
+	if errors.Is(r.Err, core.ErrInvalidArgument) && a.op.kind != opTransfer {
+		// (A transfer's target may have left the configuration since the
+		// admin picked it.)
 		w.chk.fail("%s refuses a valid request %d: %v", n.name, r.ID, r.Err)
 		return
 	}
-	if r.Err == nil {
+	if a.op.kind == opTransfer {
+		switch {
+		case r.Err == nil:
+			w.stats.Transfers++
+		case errors.Is(r.Err, core.ErrTransferFailed):
+			w.stats.TransfersFailed++
+		}
+	}
+	if r.Err == nil && a.op.kind == opConfig {
 		w.stats.Configs++
 		switch a.op.change {
 		case changeGrow:
@@ -232,8 +246,15 @@ func (w *World) answerResult(n *node, r core.Result) {
 	leader, known := w.byName[r.Leader.GetName()]
 	switch {
 	case r.Err == nil, errors.Is(r.Err, core.ErrNotModified), errors.Is(r.Err, core.ErrInvalidInitialConfig),
-		errors.Is(r.Err, core.ErrLeadershipLost), errors.Is(r.Err, core.ErrPeersNotResponding):
+		errors.Is(r.Err, core.ErrLeadershipLost), errors.Is(r.Err, core.ErrPeersNotResponding),
+		errors.Is(r.Err, core.ErrTransferFailed), errors.Is(r.Err, core.ErrInvalidArgument):
 		w.finish(c)
+	case errors.Is(r.Err, core.ErrTransferInProgress):
+		if a.op.kind == opTransfer {
+			w.finish(c) // one transfer at a time: the admin tries later
+			return
+		}
+		w.retry(c, n.idx, TickUnit+w.rng.Int64N(3*TickUnit))
 	case errors.Is(r.Err, core.ErrNotLeader) && known && leader != n.idx:
 		c.hint = leader
 		w.retry(c, leader, 1) // forwarding, as the consensus actor does
@@ -284,6 +305,18 @@ func (w *World) configAct() {
 	}
 	to := w.configured()
 	if to < 0 {
+		return
+	}
+	if w.rng.IntN(3) == 0 {
+		// A leadership transfer, to a random voter of the latest
+		// configuration or to the leader's pick; random crashes and
+		// partitions hit the target mid-way.
+		o := &op{kind: opTransfer, invoke: w.now}
+		if voters := config.Voters(w.nodes[to].core.Status().Config); len(voters) > 0 && w.rng.IntN(2) == 0 {
+			o.to = voters[w.rng.IntN(len(voters))]
+		}
+		c.cur, c.next = o, to
+		w.request(c)
 		return
 	}
 	if peers, kind := w.nextConfig(); peers != nil {

@@ -30,7 +30,9 @@
 //     bootstraps the cluster (SetConfig on a blank peer of the list, as in
 //     rafter; in some schedules on every initial peer at once) and then
 //     changes the membership through a configured peer: grow by two (3→5,
-//     5→7), shrink by two (5→3, 7→5), replace the leader.
+//     5→7), shrink by two (5→3, 7→5), replace the leader; or transfers
+//     the leadership (to a random voter, or to the leader's pick), with
+//     crashes and partitions free to hit the target mid-way.
 //   - Core settings vary by schedule: PreVote and CheckQuorum on or off,
 //     batching limits (entries, bytes), pipelining depth, election timeout
 //     range, and "stormy" schedules whose delays exceed the election

@@ -26,6 +26,7 @@ type Stats struct {
 	Events, Messages, Dropped        int
 	Committed, Acked, Reads, Configs int // entries committed, proposals acknowledged, reads answered, SetConfigs done
 	Grow, Shrink, ReplaceLeader      int // membership changes done, by kind
+	Transfers, TransfersFailed       int // leadership transfers that ended with success / ErrTransferFailed
 	Crashes, Partitions, Leaders     int // crashes, partitions, terms with a leader
 	StepErrors                       int // messages the core refused (ErrInvalidMessage, ErrUnsupported)
 	GroupCommits                     int // fsyncs that acknowledged several writes at once
@@ -44,6 +45,7 @@ func (s Stats) Add(o Stats) Stats {
 		Events: s.Events + o.Events, Messages: s.Messages + o.Messages, Dropped: s.Dropped + o.Dropped,
 		Committed: s.Committed + o.Committed, Acked: s.Acked + o.Acked, Reads: s.Reads + o.Reads, Configs: s.Configs + o.Configs,
 		Grow: s.Grow + o.Grow, Shrink: s.Shrink + o.Shrink, ReplaceLeader: s.ReplaceLeader + o.ReplaceLeader,
+		Transfers: s.Transfers + o.Transfers, TransfersFailed: s.TransfersFailed + o.TransfersFailed,
 		Crashes: s.Crashes + o.Crashes, Partitions: s.Partitions + o.Partitions, Leaders: s.Leaders + o.Leaders,
 		StepErrors: s.StepErrors + o.StepErrors, GroupCommits: s.GroupCommits + o.GroupCommits, Unanswered: s.Unanswered + o.Unanswered, Unconverged: s.Unconverged + o.Unconverged,
 	}
