@@ -45,6 +45,7 @@ type load struct {
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	acked   map[string]bool
+	ackedAt []time.Time // when each acknowledgement came back, in order
 	failed  map[string]error
 	nAcked  atomic.Int64
 	nFailed atomic.Int64
@@ -85,6 +86,7 @@ func (l *load) record(cmd string, res []byte, err error) {
 			l.t.Errorf("op %s: echo returned %q", cmd, res)
 		}
 		l.acked[cmd] = true
+		l.ackedAt = append(l.ackedAt, time.Now())
 		l.nAcked.Add(1)
 		return
 	}
@@ -103,6 +105,28 @@ func (l *load) waitAcked(n int64, what string) {
 		}
 		time.Sleep(5 * time.Millisecond) // poll interval
 	}
+}
+
+// stall is the write unavailability around an event that ran from start to
+// end: from the last acknowledgement before start to the first one after
+// end (0 if none came after end yet).
+func (l *load) stall(start, end time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var before, after time.Time
+	for _, at := range l.ackedAt {
+		if at.Before(start) {
+			before = at
+		}
+		if at.After(end) {
+			after = at
+			break
+		}
+	}
+	if before.IsZero() || after.IsZero() {
+		return 0
+	}
+	return after.Sub(before)
 }
 
 // finish stops the writers and checks every failure carried a documented
