@@ -42,18 +42,21 @@ func AllowChange(c *rafterpb.Config, peers []*rafterpb.Peer) error {
 // Reconfig returns the configuration that a change to peers starts: blank
 // goes straight to stable with peers (rafter's initial configuration), stable
 // (or staging, whose new servers have caught up) goes to transitional with
-// the current old servers and peers as new servers. c is not modified.
+// the current old servers and peers as new servers. The cluster ID is kept
+// (a blank config's, if the caller set one). c is not modified.
 // Reconfig panics on a transitional config: callers check AllowChange first.
 // rafter: reconfig/2.
 func Reconfig(c *rafterpb.Config, peers []*rafterpb.Peer) *rafterpb.Config {
 	switch c.GetState() {
 	case rafterpb.ConfigState_CONFIG_STATE_BLANK:
-		return &rafterpb.Config{State: rafterpb.ConfigState_CONFIG_STATE_STABLE, OldServers: clonePeers(peers)}
+		return &rafterpb.Config{State: rafterpb.ConfigState_CONFIG_STATE_STABLE, OldServers: clonePeers(peers),
+			ClusterId: c.GetClusterId()}
 	case rafterpb.ConfigState_CONFIG_STATE_STABLE, rafterpb.ConfigState_CONFIG_STATE_STAGING:
 		return &rafterpb.Config{
 			State:      rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL,
 			OldServers: clonePeers(c.GetOldServers()),
 			NewServers: clonePeers(peers),
+			ClusterId:  c.GetClusterId(),
 		}
 	}
 	panic(fmt.Sprintf("config: Reconfig of a %v configuration", c.GetState()))
@@ -67,7 +70,8 @@ func Finish(c *rafterpb.Config) *rafterpb.Config {
 	if c.GetState() != rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL {
 		return c
 	}
-	return &rafterpb.Config{State: rafterpb.ConfigState_CONFIG_STATE_STABLE, OldServers: clonePeers(c.GetNewServers())}
+	return &rafterpb.Config{State: rafterpb.ConfigState_CONFIG_STATE_STABLE, OldServers: clonePeers(c.GetNewServers()),
+		ClusterId: c.GetClusterId()}
 }
 
 func clonePeers(peers []*rafterpb.Peer) []*rafterpb.Peer {

@@ -189,7 +189,9 @@ func (a *consensusActor) onRaftMessage(m *rafterpb.RaftMessage) {
 			"from", config.PeerKey(m.GetFrom()), "to", config.PeerKey(m.GetTo()))
 		return
 	}
-	if err := a.core.Step(m); errors.Is(err, core.ErrUnknownPeer) {
+	if err := a.core.Step(m); errors.Is(err, core.ErrOtherCluster) {
+		a.logger.Warn("consensus: dropped a message from another cluster", "from", config.PeerKey(m.GetFrom()), "error", err)
+	} else if errors.Is(err, core.ErrUnknownPeer) {
 		// Issue 7: a System not in the configuration is talking to us.
 		a.logger.Warn("consensus: dropped a message from a peer not in the configuration",
 			"from", config.PeerKey(m.GetFrom()), "error", err)

@@ -480,10 +480,15 @@ func (x *Meta) GetVotedFor() *Peer {
 
 // Config is a membership configuration: rafter's #config{}.
 type Config struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	State         ConfigState            `protobuf:"varint,1,opt,name=state,proto3,enum=rafter.v1.ConfigState" json:"state,omitempty"`
-	OldServers    []*Peer                `protobuf:"bytes,2,rep,name=old_servers,json=oldServers,proto3" json:"old_servers,omitempty"`
-	NewServers    []*Peer                `protobuf:"bytes,3,rep,name=new_servers,json=newServers,proto3" json:"new_servers,omitempty"` // 4: reserved for learners (non-voting members in a stable configuration).
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	State      ConfigState            `protobuf:"varint,1,opt,name=state,proto3,enum=rafter.v1.ConfigState" json:"state,omitempty"`
+	OldServers []*Peer                `protobuf:"bytes,2,rep,name=old_servers,json=oldServers,proto3" json:"old_servers,omitempty"`
+	NewServers []*Peer                `protobuf:"bytes,3,rep,name=new_servers,json=newServers,proto3" json:"new_servers,omitempty"`
+	// 4: reserved for learners (non-voting members in a stable configuration).
+	// The cluster's identity: a random number the first configuration of a
+	// cluster is given and every later one keeps (0 in logs written before
+	// it existed). Peers drop messages that carry another cluster's.
+	ClusterId     uint64 `protobuf:"varint,5,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -537,6 +542,13 @@ func (x *Config) GetNewServers() []*Peer {
 		return x.NewServers
 	}
 	return nil
+}
+
+func (x *Config) GetClusterId() uint64 {
+	if x != nil {
+		return x.ClusterId
+	}
+	return 0
 }
 
 // RequestVote asks for a vote (Raft §5.2) or, with pre_vote, asks whether a
@@ -1007,6 +1019,9 @@ type RaftMessage struct {
 	From  *Peer                  `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
 	To    *Peer                  `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
 	Term  uint64                 `protobuf:"varint,3,opt,name=term,proto3" json:"term,omitempty"`
+	// The sender's cluster (Config.cluster_id of its log; 0: none yet, a
+	// blank peer). A peer whose cluster is known drops messages of another.
+	ClusterId uint64 `protobuf:"varint,4,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
 	// Types that are valid to be assigned to Body:
 	//
 	//	*RaftMessage_RequestVote
@@ -1068,6 +1083,13 @@ func (x *RaftMessage) GetTo() *Peer {
 func (x *RaftMessage) GetTerm() uint64 {
 	if x != nil {
 		return x.Term
+	}
+	return 0
+}
+
+func (x *RaftMessage) GetClusterId() uint64 {
+	if x != nil {
+		return x.ClusterId
 	}
 	return 0
 }
@@ -2114,13 +2136,15 @@ const file_rafter_proto_rawDesc = "" +
 	"\x06config\x18\x05 \x01(\v2\x11.rafter.v1.ConfigR\x06config\"H\n" +
 	"\x04Meta\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x04R\x04term\x12,\n" +
-	"\tvoted_for\x18\x02 \x01(\v2\x0f.rafter.v1.PeerR\bvotedFor\"\x9a\x01\n" +
+	"\tvoted_for\x18\x02 \x01(\v2\x0f.rafter.v1.PeerR\bvotedFor\"\xb9\x01\n" +
 	"\x06Config\x12,\n" +
 	"\x05state\x18\x01 \x01(\x0e2\x16.rafter.v1.ConfigStateR\x05state\x120\n" +
 	"\vold_servers\x18\x02 \x03(\v2\x0f.rafter.v1.PeerR\n" +
 	"oldServers\x120\n" +
 	"\vnew_servers\x18\x03 \x03(\v2\x0f.rafter.v1.PeerR\n" +
-	"newServers\"\x8e\x01\n" +
+	"newServers\x12\x1d\n" +
+	"\n" +
+	"cluster_id\x18\x05 \x01(\x04R\tclusterId\"\x8e\x01\n" +
 	"\vRequestVote\x12$\n" +
 	"\x0elast_log_index\x18\x01 \x01(\x04R\flastLogIndex\x12\"\n" +
 	"\rlast_log_term\x18\x02 \x01(\x04R\vlastLogTerm\x12\x19\n" +
@@ -2154,11 +2178,13 @@ const file_rafter_proto_rawDesc = "" +
 	"\x04done\x18\x06 \x01(\bR\x04done\"`\n" +
 	"\x14InstallSnapshotReply\x12.\n" +
 	"\x13last_included_index\x18\x01 \x01(\x04R\x11lastIncludedIndex\x12\x18\n" +
-	"\asuccess\x18\x02 \x01(\bR\asuccess\"\xc5\x04\n" +
+	"\asuccess\x18\x02 \x01(\bR\asuccess\"\xe4\x04\n" +
 	"\vRaftMessage\x12#\n" +
 	"\x04from\x18\x01 \x01(\v2\x0f.rafter.v1.PeerR\x04from\x12\x1f\n" +
 	"\x02to\x18\x02 \x01(\v2\x0f.rafter.v1.PeerR\x02to\x12\x12\n" +
-	"\x04term\x18\x03 \x01(\x04R\x04term\x12;\n" +
+	"\x04term\x18\x03 \x01(\x04R\x04term\x12\x1d\n" +
+	"\n" +
+	"cluster_id\x18\x04 \x01(\x04R\tclusterId\x12;\n" +
 	"\frequest_vote\x18\n" +
 	" \x01(\v2\x16.rafter.v1.RequestVoteH\x00R\vrequestVote\x12%\n" +
 	"\x04vote\x18\v \x01(\v2\x0f.rafter.v1.VoteH\x00R\x04vote\x12A\n" +

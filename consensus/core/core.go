@@ -197,7 +197,7 @@ func (c *Core) Sendable(m *rafterpb.RaftMessage) bool { return m.GetTerm() == c.
 func (c *Core) isMe(p *rafterpb.Peer) bool { return config.SamePeer(p, c.id) }
 
 func (c *Core) newMessage(to *rafterpb.Peer) *rafterpb.RaftMessage {
-	return &rafterpb.RaftMessage{From: c.id, To: to, Term: c.term}
+	return &rafterpb.RaftMessage{From: c.id, To: to, Term: c.term, ClusterId: c.clusterID()}
 }
 
 // send queues m. afterPersist marks messages that depend on this Ready's write

@@ -17,6 +17,10 @@ var (
 	// checkSender. The core is unchanged and sends no reply. The shell logs
 	// it: it usually means a misconfigured or removed peer.
 	ErrUnknownPeer = errors.New("core: message from a peer not in the configuration")
+	// ErrOtherCluster: Step dropped a message of another cluster (its
+	// cluster ID differs from this peer's). The core is unchanged and
+	// sends no reply; the shell logs it.
+	ErrOtherCluster = errors.New("core: message from another cluster")
 	// ErrInvalidOptions: New got Options it cannot use.
 	ErrInvalidOptions = errors.New("core: invalid options")
 	// ErrInvalidRestored: New got a Restored state that is not a log

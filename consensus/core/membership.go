@@ -92,7 +92,11 @@ func (c *Core) setInitialConfig(id RequestID, peers []*rafterpb.Peer) {
 	case c.role == Leader:
 		panic("core: leader without a configuration")
 	default:
-		c.pendingInit = &initConfig{id: id, conf: config.Reconfig(blankConfig, peers)}
+		// A new cluster gets its identity here; every later configuration
+		// keeps it (config.Reconfig, config.Finish).
+		conf := config.Reconfig(blankConfig, peers)
+		conf.ClusterId = c.rand.Uint64() | 1
+		c.pendingInit = &initConfig{id: id, conf: conf}
 		c.refreshConfig()
 		c.becomeCandidate()
 	}
@@ -158,6 +162,27 @@ func (c *Core) refreshConfig() {
 	if c.role == Leader {
 		c.refreshProgress()
 	}
+}
+
+// clusterID is the identity of this peer's cluster: that of the latest
+// configuration in its log (0 while it has none: a blank peer, or one whose
+// initial configuration is not logged yet, which accepts any cluster's
+// messages and takes the identity of the first configuration it logs).
+func (c *Core) clusterID() uint64 {
+	conf, _ := c.log.lastConfig()
+	return conf.GetClusterId()
+}
+
+// checkCluster drops a message of another cluster: two clusters whose peers
+// share names, wired to each other's addresses by mistake, must neither
+// merge nor disturb each other. A message without an identity (a blank
+// peer's) passes.
+func (c *Core) checkCluster(m *rafterpb.RaftMessage) error {
+	ours, theirs := c.clusterID(), m.GetClusterId()
+	if ours == 0 || theirs == 0 || ours == theirs {
+		return nil
+	}
+	return fmt.Errorf("%w: %s of cluster %016x, ours is %016x", ErrOtherCluster, config.PeerKey(m.GetFrom()), theirs, ours)
 }
 
 // removed reports whether this peer has a configuration that leaves it out

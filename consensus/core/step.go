@@ -17,6 +17,9 @@ func (c *Core) Step(m *rafterpb.RaftMessage) error {
 	if err := c.validate(m); err != nil {
 		return err
 	}
+	if err := c.checkCluster(m); err != nil {
+		return err
+	}
 	if err := c.checkSender(m); err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func cloneConfig(c *rafterpb.Config) *rafterpb.Config {
 	if c == nil {
 		return nil
 	}
-	out := &rafterpb.Config{State: c.State}
+	out := &rafterpb.Config{State: c.State, ClusterId: c.ClusterId}
 	if c.OldServers != nil {
 		out.OldServers = clonePeers(c.OldServers)
 	}
@@ -62,7 +62,7 @@ func cloneMeta(m *rafterpb.Meta) *rafterpb.Meta {
 }
 
 func cloneMsg(m *rafterpb.RaftMessage) *rafterpb.RaftMessage {
-	out := &rafterpb.RaftMessage{From: clonePeer(m.From), To: clonePeer(m.To), Term: m.Term}
+	out := &rafterpb.RaftMessage{From: clonePeer(m.From), To: clonePeer(m.To), Term: m.Term, ClusterId: m.ClusterId}
 	switch b := m.Body.(type) {
 	case nil:
 	case *rafterpb.RaftMessage_RequestVote:
