@@ -152,6 +152,11 @@ type Status struct {
 	LastIndex uint64
 	LastTerm  uint64
 	Config    *rafterpb.Config
+	// FollowerLostEntries counts, over this core's life, the times a leader
+	// saw a follower reject entries it had acknowledged (its log lost its
+	// tail) and probed it again from the follower's hint. The shell logs
+	// each one: Raft assumes durable logs.
+	FollowerLostEntries uint64
 }
 
 // Role is the Raft role of a core.

@@ -57,6 +57,9 @@ type Core struct {
 	// clusterSeen: this peer has evidence that a cluster already exists
 	// (see sawCluster); while blank, it refuses initial configurations.
 	clusterSeen bool
+	// lostEntries counts followers found to have lost acknowledged entries
+	// (followerLostEntries); Status reports it.
+	lostEntries uint64
 
 	// Outbox, drained by Ready.
 	msgs      []*rafterpb.RaftMessage
@@ -159,6 +162,8 @@ func (c *Core) Status() Status {
 		LastIndex:   c.log.lastIndex(),
 		LastTerm:    c.log.lastTerm(),
 		Config:      c.members,
+
+		FollowerLostEntries: c.lostEntries,
 	}
 }
 
