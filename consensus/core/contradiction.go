@@ -7,6 +7,12 @@ import (
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
+// MaxTerm is the highest term a message may carry. Elections raise the term
+// by one at a time, so no real cluster comes near it; a larger term can only
+// be forged, and accepting it would let the next campaign overflow the term
+// back to 0.
+const MaxTerm = 1 << 62
+
 // Messages that are well formed but contradict what this peer knows to be
 // true. Raft's safety argument says no correct peer sends them (Election
 // Safety: one leader per term, Raft §5.2; Leader Completeness: a leader holds

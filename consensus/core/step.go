@@ -113,6 +113,8 @@ func (c *Core) validate(m *rafterpb.RaftMessage) error {
 		return invalid("addressed to %s@%s", m.GetTo().GetName(), m.GetTo().GetNode())
 	case m.GetTerm() == 0:
 		return invalid("term 0")
+	case m.GetTerm() > MaxTerm:
+		return invalid("term %d above %d", m.GetTerm(), uint64(MaxTerm))
 	}
 	switch b := m.GetBody().(type) {
 	case *rafterpb.RaftMessage_RequestVote:
