@@ -85,6 +85,11 @@ var (
 	// the error is an *OptionError naming the field. Definite (no peer was
 	// started).
 	ErrInvalidOptions = errors.New("rafter: invalid options")
+	// ErrTooLarge: Op's command is larger than the peer's MaxCommandBytes
+	// (Options). Definite: it is refused before it is sent when the limit
+	// is known (a local peer, or the absolute limit MaxCommandBytesLimit),
+	// and by the peer before it is appended otherwise.
+	ErrTooLarge = errors.New("rafter: command too large")
 )
 
 // RedirectError is returned when a peer is not the leader and could not
@@ -157,6 +162,7 @@ var kinds = []struct {
 	{rafterpb.ErrorCode_ERROR_CODE_STOPPED, ErrStopped, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, ErrInvalidArgument, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NOT_FOUND, ErrNotFound, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_TOO_LARGE, ErrTooLarge, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrAlreadyStarted, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrInvalidOptions, true, nil},
 }

@@ -51,7 +51,7 @@ func (s *System) StartNode(me Peer, opts Options) error {
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("rafter: start %s: %w", me, err)
 	}
-	n := &node{peer: me, done: make(chan struct{})}
+	n := &node{peer: me, done: make(chan struct{}), maxCommand: opts.MaxCommandBytes}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -128,6 +128,7 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 			CheckQuorum:      opts.CheckQuorum,
 		},
 		TickInterval:    tick,
+		MaxCommandBytes: opts.MaxCommandBytes,
 		NewStateMachine: func() consensus.StateMachine { return opts.StateMachine() },
 		Interceptor:     s.interceptor(),
 		Logger:          logger,

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/config"
 	"github.com/rafter-go/rafter/consensus"
 )
 
@@ -100,6 +101,9 @@ type node struct {
 	once     sync.Once
 	stopping bool  // StopNode or Shutdown asked for the stop
 	reason   error // why the supervisor stopped, if it did so on its own
+	// maxCommand is the peer's Options.MaxCommandBytes, checked by Op
+	// before sending.
+	maxCommand int
 }
 
 // NewSystem starts a System. With opts.ListenAddr set it listens for other
@@ -162,8 +166,9 @@ func checkPeer(p Peer) error {
 		return fmt.Errorf("%w: peer without a name", ErrInvalidArgument)
 	case strings.Contains(p.Name, "/"):
 		return fmt.Errorf("%w: peer name %q contains '/'", ErrInvalidArgument, p.Name)
-	case strings.Contains(p.Node, "@"):
-		return fmt.Errorf("%w: peer node %q contains '@'", ErrInvalidArgument, p.Node)
+	}
+	if err := config.CheckNode(p.Node); err != nil {
+		return fmt.Errorf("%w: peer %q: %w", ErrInvalidArgument, p.Name, err)
 	}
 	return nil
 }
