@@ -142,7 +142,7 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 		Period:      supPeriod,
 		Children: []supervisor.ChildSpec{
 			{Name: "log", Props: logserver.Props(opts.DataDir, lopts), Restart: supervisor.Permanent},
-			{Name: "consensus", Props: consensus.Props(copts), Restart: supervisor.Permanent},
+			{Name: "consensus", Props: consensus.Props(copts), Mailbox: consensus.Mailbox(s.actors), Restart: supervisor.Permanent},
 		},
 		OnStop: func(reason error) { s.markStopped(n, reason) },
 	}, nil
@@ -226,8 +226,10 @@ func (s *System) forget(n *node) {
 // local log server is crashed (it panics on logserver.Crash, so writes it
 // had not yet acknowledged get no reply); a consensus actor, or an actor
 // of a peer in another System, is stopped, which the supervisor treats as
-// an exit of a permanent child. Requests queued at the dying actor get no
-// reply (callers see ErrTimeout). More than 5 kills in 10 s exceed the
+// an exit of a permanent child. Requests the dying consensus actor holds
+// are answered at once: ErrLeadershipLost (unknown outcome) for the ones it
+// had handed to Raft, ErrStopped (definite) for the ones still queued in
+// its mailbox. More than 5 kills in 10 s exceed the
 // restart intensity and stop the peer. p may be a peer of another System.
 func (s *System) Kill(p Peer, which Actor) error {
 	if which != ActorConsensus && which != ActorLog {

@@ -36,6 +36,16 @@ type SystemOptions struct {
 	// duplication and delay. It is called concurrently from the peers'
 	// actors and must be safe for that. Default: nil (deliver everything).
 	Interceptor Interceptor
+	// OnPeerStopped, if set, is called once for each peer of this System
+	// whose supervisor gives up on its own (restart intensity exceeded,
+	// for example by a full disk failing every write, or a start that
+	// keeps failing), with the reason (a *supervisor.IntensityError or
+	// *supervisor.StartError). It is not called for StopNode or Shutdown.
+	// The peer stays down, answering ErrStopped, until StartNode: a
+	// process serving only this peer should exit non-zero so that its
+	// service manager restarts it. Called on its own goroutine.
+	// Default: nil.
+	OnPeerStopped func(p Peer, reason error)
 }
 
 // Interceptor decides what happens to one peer-to-peer message. msg is a
@@ -209,6 +219,9 @@ func (s *System) markStopped(n *node, reason error) {
 		// rafter: the consensus supervisor exceeded its restart intensity;
 		// the peer stays down until StartNode.
 		s.log.Error("rafter: peer stopped by its supervisor", "peer", n.peer.String(), "reason", reason)
+		if f := s.opts.OnPeerStopped; f != nil {
+			go f(n.peer, reason)
+		}
 	}
 	n.once.Do(func() { close(n.done) })
 }
