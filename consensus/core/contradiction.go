@@ -32,6 +32,14 @@ func (c *Core) checkContradiction(m *rafterpb.RaftMessage) error {
 		return contradiction("append_entries from %s in term %d, whose leader is this peer",
 			config.PeerKey(m.GetFrom()), c.term)
 	}
+	if m.GetTerm() == c.term && c.role == Follower && c.leader != nil && !config.SamePeer(c.leader, m.GetFrom()) {
+		// A follower takes one leader per term: were it to take a second
+		// one's entries, that leader could count it towards a quorum the
+		// first one also counts it in, and two entries could commit at the
+		// same index.
+		return contradiction("append_entries from %s in term %d, whose leader is %s",
+			config.PeerKey(m.GetFrom()), c.term, config.PeerKey(c.leader))
+	}
 	for _, e := range ae.GetEntries() {
 		i := e.GetIndex()
 		if i > c.commit || i > c.log.lastIndex() {

@@ -43,6 +43,7 @@ func TestStep_ContradictionsChangeNothing(t *testing.T) {
 	}{
 		{"two leaders in a term", "a", ae("b", 2, 5, 2)},
 		{"two leaders, with entries", "a", ae("b", 2, 5, 2, op(6, 2))},
+		{"second leader in a follower's term", "b", ae("c", 2, 5, 2, op(6, 2))},
 		{"overwrite committed index, same term", "b", ae("c", 2, 1, 1, op(2, 1))},
 		{"overwrite committed index, newer term", "b", ae("c", 7, 1, 1, op(2, 7))},
 		{"overwrite committed index from the leader", "c", ae("a", 2, 1, 1, op(2, 1), op(3, 1))},
