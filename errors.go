@@ -50,7 +50,9 @@ var (
 	ErrInvalidInitialConfig = errors.New("rafter: invalid initial configuration")
 	// ErrStopped: the peer (or the System) is not running: never started,
 	// stopped, or stopped by its supervisor after too many restarts (the
-	// reason is logged and included in the error). Definite: a stopped peer
+	// reason is logged and included in the error), or its consensus actor
+	// was stopping or restarting (a kill, a panic) when the request reached
+	// it, before handling it. Definite: a stopped peer
 	// cannot have appended the request.
 	ErrStopped = errors.New("rafter: peer stopped")
 	// ErrTimeout: the caller's context deadline expired before the reply
