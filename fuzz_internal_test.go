@@ -199,7 +199,14 @@ func (r *fuzzReader) config(members []Peer) *rafterpb.Config {
 // c, so the check is on a and b; a c whose log diverged is wiped and
 // restarted, which also exercises a follower that lost its log.
 //
-//	go test -run '^$' -fuzz '^FuzzRaftMessages$' -fuzztime 30m .
+//	go test -run '^$' -fuzz '^FuzzRaftMessages$' -fuzztime 30m -parallel 1 .
+//
+// Long runs (2 shared cores, one worker, about 9 inputs/s: each waits for a
+// committed write): the first found, after 10m31s and 8,255 inputs, that
+// forged votes let c lead a term that a already led, and b took entries from
+// both, so a and b committed different entries at one index; a follower now
+// refuses a second leader in its term (testdata/fuzz holds the input).
+// After that fix: 32m01s, 18,042 inputs, 55 new interesting, no failure.
 func FuzzRaftMessages(f *testing.F) {
 	f.Add([]byte{0, 0, 2, 0, 0, 1, 0, 3, 9, 9, 9, 9})                          // an AppendEntries at the current term
 	f.Add([]byte{1, 1, 2, 1, 0, 2, 1, 1, 0, 1, 0, 1, 2, 3, 4})                 // a newer-term AppendEntries with entries
