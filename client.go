@@ -22,8 +22,10 @@ import (
 // SetConfig asks for a new server list (rafter's set_config). On a blank
 // peer it sets the initial configuration; later it runs a joint-consensus
 // change (a leader may remove itself). It returns once the new
-// configuration is committed. An empty list, a peer without a name or a
-// duplicate peer fails with ErrInvalidArgument before anything is sent.
+// configuration is committed. An empty list, a peer without a name, a peer
+// whose Node is neither "" (this System) nor host:port, or a duplicate peer
+// fails with ErrInvalidArgument before anything is sent; a peer refuses
+// such a request from the network too.
 //
 // The initial configuration must go to one peer of a cluster that does not
 // exist yet. A blank peer that has heard from a running cluster refuses it
@@ -55,6 +57,9 @@ func (s *System) SetConfig(ctx context.Context, via Peer, peers []Peer) error {
 // error, Op returns Apply's result bytes and an *ApplyError: the command is
 // committed. Other errors are documented with their kind in errors.go.
 func (s *System) Op(ctx context.Context, via Peer, cmd []byte) ([]byte, error) {
+	if err := s.checkCommand(via, cmd); err != nil {
+		return nil, err
+	}
 	r, err := call[*rafterpb.OpReply](ctx, s, via, "op", &rafterpb.OpRequest{Cmd: cmd})
 	if err != nil {
 		return nil, err
@@ -66,6 +71,25 @@ func (s *System) Op(ctx context.Context, via Peer, cmd []byte) ([]byte, error) {
 		return r.GetResult(), &ApplyError{Index: r.GetIndex(), Msg: r.GetApplyError()}
 	}
 	return r.GetResult(), nil
+}
+
+// checkCommand refuses a command larger than via's MaxCommandBytes when via
+// is a peer of this System, or than MaxCommandBytesLimit for any peer, so
+// that it is not even sent; the peer checks again on arrival. A command
+// past the network's frame limit would otherwise fail in the transport.
+func (s *System) checkCommand(via Peer, cmd []byte) error {
+	limit := MaxCommandBytesLimit
+	if s.isLocal(via) {
+		s.mu.Lock()
+		if n, ok := s.nodes[via.Name]; ok && n.maxCommand > 0 {
+			limit = n.maxCommand
+		}
+		s.mu.Unlock()
+	}
+	if len(cmd) > limit {
+		return fmt.Errorf("rafter: op via %s: %w: %d bytes, limit %d", via, ErrTooLarge, len(cmd), limit)
+	}
+	return nil
 }
 
 // ReadOp runs query against the leader's state machine linearizably (read

@@ -50,7 +50,9 @@ var (
 	ErrInvalidInitialConfig = errors.New("rafter: invalid initial configuration")
 	// ErrStopped: the peer (or the System) is not running: never started,
 	// stopped, or stopped by its supervisor after too many restarts (the
-	// reason is logged and included in the error). Definite: a stopped peer
+	// reason is logged and included in the error), or its consensus actor
+	// was stopping or restarting (a kill, a panic) when the request reached
+	// it, before handling it. Definite: a stopped peer
 	// cannot have appended the request.
 	ErrStopped = errors.New("rafter: peer stopped")
 	// ErrTimeout: the caller's context deadline expired before the reply
@@ -94,6 +96,11 @@ var (
 	// the error is an *OptionError naming the field. Definite (no peer was
 	// started).
 	ErrInvalidOptions = errors.New("rafter: invalid options")
+	// ErrTooLarge: Op's command is larger than the peer's MaxCommandBytes
+	// (Options). Definite: it is refused before it is sent when the limit
+	// is known (a local peer, or the absolute limit MaxCommandBytesLimit),
+	// and by the peer before it is appended otherwise.
+	ErrTooLarge = errors.New("rafter: command too large")
 )
 
 // RedirectError is returned when a peer is not the leader and could not
@@ -168,6 +175,7 @@ var kinds = []struct {
 	{rafterpb.ErrorCode_ERROR_CODE_NOT_FOUND, ErrNotFound, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_TRANSFER_IN_PROGRESS, ErrTransferInProgress, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_TRANSFER_FAILED, ErrTransferFailed, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_TOO_LARGE, ErrTooLarge, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrAlreadyStarted, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrInvalidOptions, true, nil},
 }

@@ -2,6 +2,7 @@ package rafter_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"testing"
 	"time"
@@ -67,9 +68,12 @@ func TestRestartIntensityStopsPeer(t *testing.T) {
 	}
 	require.NoError(t, s.Kill(p, rafter.ActorConsensus), "the sixth kill")
 	var err error
+	// A request that reaches the consensus actor while it stops is answered
+	// ErrStopped at once too (issue 12); the peer is down for good once the
+	// error carries the supervisor's reason.
 	require.True(t, c.PollEvery(100*time.Millisecond, func(ctx context.Context) bool {
 		_, err = s.Status(ctx, p)
-		return err != nil && rafter.Definite(err)
+		return errors.Is(err, supervisor.ErrRestartIntensity)
 	}), "the peer never stopped: %v", err)
 	assert.ErrorIs(t, err, rafter.ErrStopped)
 	assert.ErrorIs(t, err, supervisor.ErrRestartIntensity, "the error carries the reason")

@@ -51,7 +51,8 @@ func (s *System) StartNode(me Peer, opts Options) error {
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("rafter: start %s: %w", me, err)
 	}
-	n := &node{peer: me, done: make(chan struct{}), stopTransfer: opts.StopTransferTimeout}
+	n := &node{peer: me, done: make(chan struct{}), stopTransfer: opts.StopTransferTimeout,
+		maxCommand: opts.MaxCommandBytes}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -128,6 +129,7 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 			CheckQuorum:      opts.CheckQuorum,
 		},
 		TickInterval:    tick,
+		MaxCommandBytes: opts.MaxCommandBytes,
 		NewStateMachine: func() consensus.StateMachine { return opts.StateMachine() },
 		Interceptor:     s.interceptor(),
 		Logger:          logger,
@@ -141,7 +143,7 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 		Period:      supPeriod,
 		Children: []supervisor.ChildSpec{
 			{Name: "log", Props: logserver.Props(opts.DataDir, lopts), Restart: supervisor.Permanent},
-			{Name: "consensus", Props: consensus.Props(copts), Restart: supervisor.Permanent},
+			{Name: "consensus", Props: consensus.Props(copts), Mailbox: consensus.Mailbox(s.actors), Restart: supervisor.Permanent},
 		},
 		OnStop: func(reason error) { s.markStopped(n, reason) },
 	}, nil
@@ -246,16 +248,14 @@ func (s *System) forget(n *node) {
 // Kill is fault injection: it makes one actor of peer p die, and the
 // peer's one_for_all supervisor restarts both actors (as rafter's
 // rafter_consensus_sup does), which recover from the data directory. A
-// log server is crashed (it panics on logserver.Crash, so writes it had
-// not yet acknowledged get no reply); a consensus actor is stopped, which
-// the supervisor treats as an exit of a permanent child. Requests queued
-// at the dying actor get no reply (callers see ErrTimeout). More than 5
-// kills in 10 s exceed the restart intensity and stop the peer.
-//
-// p may be a peer of another System: Kill then sends a request to that
-// System's control actor, which kills the actor locally and answers. No
-// actor of a peer is stopped over the network: protoactor's Stop and
-// other system messages from other Systems are refused.
+// local log server is crashed (it panics on logserver.Crash, so writes it
+// had not yet acknowledged get no reply); a consensus actor, or an actor
+// of a peer in another System, is stopped, which the supervisor treats as
+// an exit of a permanent child. Requests the dying consensus actor holds
+// are answered at once: ErrLeadershipLost (unknown outcome) for the ones it
+// had handed to Raft, ErrStopped (definite) for the ones still queued in
+// its mailbox. More than 5 kills in 10 s exceed the
+// restart intensity and stop the peer. p may be a peer of another System.
 func (s *System) Kill(p Peer, which Actor) error {
 	if which != ActorConsensus && which != ActorLog {
 		return fmt.Errorf("rafter: kill %s: %w: unknown actor %d", p, ErrInvalidArgument, which)

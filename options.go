@@ -57,6 +57,14 @@ type Options struct {
 	// Default: 1 MiB.
 	MaxAppendBytes uint64
 
+	// MaxCommandBytes bounds the size of one Op command. A larger command
+	// fails with ErrTooLarge (definite) before it is sent from this
+	// peer's System, and before it is appended when it arrives from
+	// elsewhere. Unit: bytes, from 1 to MaxCommandBytesLimit (16 MiB less
+	// 4 KiB: an entry must fit the log's record limit and the network's
+	// frame, actor.DefaultMaxMessageBytes). Default: 8 MiB.
+	MaxCommandBytes int
+
 	// MaxInflight bounds the AppendEntries messages in flight to one
 	// follower that is keeping up (pipelining). Unit: messages, at least 1.
 	// Default: 64.
@@ -99,11 +107,18 @@ const (
 	defaultMaxAppendEnts  = 64
 	defaultMaxAppendBytes = 1 << 20
 	defaultMaxInflight    = 64
+	defaultMaxCommand     = 8 << 20
 	defaultSegmentBytes   = 64 << 20
 
 	maxAppendBytesLimit = actor.DefaultMaxMessageBytes / 4
 	minSegmentBytes     = 4 << 10
 )
+
+// MaxCommandBytesLimit is the largest MaxCommandBytes: an entry holding the
+// command must fit one log record (the log server's 16 MiB entry limit) with
+// room for its header, and so one network frame. System.Op refuses a larger
+// command for any peer, local or not, before sending it.
+const MaxCommandBytesLimit = 16<<20 - 4<<10
 
 // DefaultOptions returns Options with every default filled in; DataDir and
 // StateMachine are left for the caller.
@@ -115,6 +130,7 @@ func DefaultOptions() Options {
 		MaxAppendEntries:   defaultMaxAppendEnts,
 		MaxAppendBytes:     defaultMaxAppendBytes,
 		MaxInflight:        defaultMaxInflight,
+		MaxCommandBytes:    defaultMaxCommand,
 		PreVote:            true,
 		CheckQuorum:        true,
 		SegmentBytes:       defaultSegmentBytes,
@@ -162,6 +178,8 @@ func (o Options) Validate() error {
 		return bad("MaxAppendBytes", o.MaxAppendBytes, "must be between 1 and %d bytes", maxAppendBytesLimit)
 	case o.MaxInflight < 1:
 		return bad("MaxInflight", o.MaxInflight, "must be at least 1")
+	case o.MaxCommandBytes < 1 || o.MaxCommandBytes > MaxCommandBytesLimit:
+		return bad("MaxCommandBytes", o.MaxCommandBytes, "must be between 1 and %d bytes", MaxCommandBytesLimit)
 	case o.SegmentBytes < minSegmentBytes:
 		return bad("SegmentBytes", o.SegmentBytes, "must be at least %d bytes", minSegmentBytes)
 	case o.StopTransferTimeout < 0:

@@ -29,6 +29,7 @@ func TestDefaultOptionsDocumentedValues(t *testing.T) {
 	assert.Equal(t, 64, o.MaxAppendEntries)
 	assert.Equal(t, uint64(1<<20), o.MaxAppendBytes)
 	assert.Equal(t, 64, o.MaxInflight)
+	assert.Equal(t, 8<<20, o.MaxCommandBytes)
 	assert.True(t, o.PreVote)
 	assert.True(t, o.CheckQuorum)
 	assert.Equal(t, int64(64<<20), o.SegmentBytes)
@@ -55,6 +56,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"MaxAppendBytes", func(o *Options) { o.MaxAppendBytes = 0 }},
 		{"MaxAppendBytes", func(o *Options) { o.MaxAppendBytes = 1 << 30 }},
 		{"MaxInflight", func(o *Options) { o.MaxInflight = 0 }},
+		{"MaxCommandBytes", func(o *Options) { o.MaxCommandBytes = 0 }},
+		{"MaxCommandBytes", func(o *Options) { o.MaxCommandBytes = MaxCommandBytesLimit + 1 }},
 		{"SegmentBytes", func(o *Options) { o.SegmentBytes = 100 }},
 	}
 	for _, tt := range tests {

@@ -46,6 +46,13 @@ type Status struct {
 	// Config is the latest configuration in the peer's log (nil or blank
 	// for a peer that has none yet).
 	Config *rafterpb.Config
+	// RefusedMessages counts the Raft messages the peer refused as
+	// malformed or contradictory (a faulty or hostile sender), each
+	// logged; FollowersLostEntries the times it, as leader, found a
+	// follower that had lost entries it acknowledged (logged as an error)
+	// and probed it again. Both count from the peer's last (re)start.
+	RefusedMessages      uint64
+	FollowersLostEntries uint64
 }
 
 // Members returns the servers of the latest configuration: the new servers
@@ -70,6 +77,9 @@ func statusFromPB(r *rafterpb.StatusReply) Status {
 		LastIndex:    r.GetLastIndex(),
 		LastTerm:     r.GetLastTerm(),
 		Config:       r.GetConfig(),
+
+		RefusedMessages:      r.GetRefusedMessages(),
+		FollowersLostEntries: r.GetFollowersLostEntries(),
 	}
 }
 

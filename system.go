@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/config"
 	"github.com/rafter-go/rafter/consensus"
 )
 
@@ -50,6 +51,16 @@ type SystemOptions struct {
 	// duplication and delay. It is called concurrently from the peers'
 	// actors and must be safe for that. Default: nil (deliver everything).
 	Interceptor Interceptor
+	// OnPeerStopped, if set, is called once for each peer of this System
+	// whose supervisor gives up on its own (restart intensity exceeded,
+	// for example by a full disk failing every write, or a start that
+	// keeps failing), with the reason (a *supervisor.IntensityError or
+	// *supervisor.StartError). It is not called for StopNode or Shutdown.
+	// The peer stays down, answering ErrStopped, until StartNode: a
+	// process serving only this peer should exit non-zero so that its
+	// service manager restarts it. Called on its own goroutine.
+	// Default: nil.
+	OnPeerStopped func(p Peer, reason error)
 }
 
 // Interceptor decides what happens to one peer-to-peer message. msg is a
@@ -118,6 +129,9 @@ type node struct {
 	// stopTransfer is Options.StopTransferTimeout: how long StopNode of a
 	// leader tries to hand its leadership over first.
 	stopTransfer time.Duration
+	// maxCommand is the peer's Options.MaxCommandBytes, checked by Op
+	// before sending.
+	maxCommand int
 }
 
 // NewSystem starts a System. With opts.ListenAddr set it listens for other
@@ -208,8 +222,9 @@ func checkPeer(p Peer) error {
 		return fmt.Errorf("%w: peer without a name", ErrInvalidArgument)
 	case strings.Contains(p.Name, "/"):
 		return fmt.Errorf("%w: peer name %q contains '/'", ErrInvalidArgument, p.Name)
-	case strings.Contains(p.Node, "@"):
-		return fmt.Errorf("%w: peer node %q contains '@'", ErrInvalidArgument, p.Node)
+	}
+	if err := config.CheckNode(p.Node); err != nil {
+		return fmt.Errorf("%w: peer %q: %w", ErrInvalidArgument, p.Name, err)
 	}
 	return nil
 }
@@ -250,6 +265,9 @@ func (s *System) markStopped(n *node, reason error) {
 		// rafter: the consensus supervisor exceeded its restart intensity;
 		// the peer stays down until StartNode.
 		s.log.Error("rafter: peer stopped by its supervisor", "peer", n.peer.String(), "reason", reason)
+		if f := s.opts.OnPeerStopped; f != nil {
+			go f(n.peer, reason)
+		}
 	}
 	n.once.Do(func() { close(n.done) })
 }

@@ -17,7 +17,7 @@ var (
 	ErrDuplicatePeer = errors.New("config: duplicate peer")
 	// ErrEmptyName: a nil peer, or a peer without a name.
 	ErrEmptyName = errors.New("config: peer without a name")
-	// ErrBadNode: a peer's node contains '@', which would make PeerKey
-	// ambiguous.
-	ErrBadNode = errors.New("config: peer node contains '@'")
+	// ErrBadNode: a peer's node is neither empty (the local System) nor a
+	// host:port address with a port from 1 to 65535 (see CheckNode).
+	ErrBadNode = errors.New("config: peer node is not host:port")
 )

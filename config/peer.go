@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 
 	"github.com/rafter-go/rafter/rafterpb"
@@ -46,8 +48,33 @@ func SameServers(a, b []*rafterpb.Peer) bool {
 	return true
 }
 
+// CheckNode checks a peer's node: "" (a peer of the local System) or the
+// host:port address of a System, with a non-empty host and a port from 1 to
+// 65535. A peer whose node is not an address can never be reached: a
+// configuration holding one as a voter could wedge the cluster. '@' is
+// refused too, as it would make PeerKey ambiguous. The error wraps
+// ErrBadNode.
+func CheckNode(node string) error {
+	if node == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(node)
+	if err != nil {
+		return fmt.Errorf("%w: %q: %w", ErrBadNode, node, err)
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	switch {
+	case host == "", strings.ContainsAny(node, "@/ "):
+		return fmt.Errorf("%w: %q", ErrBadNode, node)
+	case err != nil || n == 0:
+		return fmt.Errorf("%w: %q: port %q", ErrBadNode, node, port)
+	}
+	return nil
+}
+
 // Validate checks a server list requested by a client: not empty, no nil or
-// unnamed peer, no node containing '@', no duplicates. Errors wrap ErrEmpty,
+// unnamed peer, no node that is not "" or host:port (CheckNode), no
+// duplicates. Errors wrap ErrEmpty,
 // ErrEmptyName, ErrBadNode or ErrDuplicatePeer.
 func Validate(peers []*rafterpb.Peer) error {
 	if len(peers) == 0 {
@@ -58,8 +85,8 @@ func Validate(peers []*rafterpb.Peer) error {
 		if p.GetName() == "" {
 			return fmt.Errorf("%w: position %d", ErrEmptyName, i)
 		}
-		if strings.Contains(p.GetNode(), "@") {
-			return fmt.Errorf("%w: %q", ErrBadNode, p.GetNode())
+		if err := CheckNode(p.GetNode()); err != nil {
+			return err
 		}
 		k := PeerKey(p)
 		if seen[k] {

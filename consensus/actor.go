@@ -67,6 +67,13 @@ type consensusActor struct {
 	pending map[core.RequestID]pendingRequest
 	// peerPIDs caches the PID of each peer's consensus actor (see send.go).
 	peerPIDs map[peerName]*protoactor.PID
+
+	// refused counts Raft messages the core refused (malformed,
+	// contradictory, unsupported); lostEntries is the core's count of
+	// followers found to have lost entries, as last logged. Status
+	// reports both.
+	refused     uint64
+	lostEntries uint64
 }
 
 // Receive dispatches one message. A message it does not understand is logged
@@ -189,16 +196,47 @@ func (a *consensusActor) onRaftMessage(m *rafterpb.RaftMessage) {
 			"from", config.PeerKey(m.GetFrom()), "to", config.PeerKey(m.GetTo()))
 		return
 	}
-	if err := a.core.Step(m); errors.Is(err, core.ErrOtherCluster) {
-		a.logger.Warn("consensus: dropped a message from another cluster", "from", config.PeerKey(m.GetFrom()), "error", err)
-	} else if errors.Is(err, core.ErrUnknownPeer) {
+	err := a.core.Step(m)
+	switch {
+	case errors.Is(err, core.ErrOtherCluster):
+		// Two clusters with the same peer names wired to each other.
+		a.refused++
+		a.logger.Warn("consensus: dropped a message from another cluster",
+			"from", config.PeerKey(m.GetFrom()), "error", err, "refused", a.refused)
+	case errors.Is(err, core.ErrUnknownPeer):
 		// Issue 7: a System not in the configuration is talking to us.
 		a.logger.Warn("consensus: dropped a message from a peer not in the configuration",
 			"from", config.PeerKey(m.GetFrom()), "error", err)
-	} else if err != nil {
-		a.logger.Debug("consensus: core refused a message",
-			"from", config.PeerKey(m.GetFrom()), "error", err)
+	case errors.Is(err, core.ErrContradiction):
+		// Issue 12: no correct peer sends this; the core is unchanged.
+		a.refused++
+		a.logger.Error("consensus: refused a contradictory message: the sender is faulty or hostile",
+			"from", config.PeerKey(m.GetFrom()), "error", err, "refused", a.refused)
+	case errors.Is(err, core.ErrUnsupported):
+		a.refused++
+		a.logger.Debug("consensus: core refused a message", "from", config.PeerKey(m.GetFrom()), "error", err)
+	case err != nil:
+		a.refused++
+		a.logger.Warn("consensus: refused a malformed message",
+			"from", config.PeerKey(m.GetFrom()), "error", err, "refused", a.refused)
 	}
+	if r := m.GetAppendEntriesReply(); r != nil && !r.GetSuccess() {
+		a.noticeLostEntries(m.GetFrom())
+	}
+}
+
+// noticeLostEntries logs a follower that the core found to have lost
+// entries it had acknowledged (core.Status.FollowerLostEntries): Raft
+// assumes a durable log, so an operator must hear of it (a torn write cut
+// at recovery, a replaced or emptied disk).
+func (a *consensusActor) noticeLostEntries(from *rafterpb.Peer) {
+	n := a.core.Status().FollowerLostEntries
+	if n == a.lostEntries {
+		return
+	}
+	a.lostEntries = n
+	a.logger.Error("consensus: follower lost entries it had acknowledged; probing it again from its log's end",
+		"follower", config.PeerKey(from), "times", n)
 }
 
 // onDeadLetter handles a request whose target is gone. The only requests the

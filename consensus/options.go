@@ -80,13 +80,27 @@ type Options struct {
 	// on start, LogGetEntry for GetEntryRequest). 0 means the default,
 	// DefaultLogCallTimeout.
 	LogCallTimeout time.Duration
+	// MaxCommandBytes bounds one OpRequest's command: a larger one is
+	// answered ERROR_CODE_TOO_LARGE (definite) and never reaches the core,
+	// whoever sent it (a client, a forwarding peer, a stranger). 0 means
+	// the default, DefaultMaxCommandBytes.
+	MaxCommandBytes int
 }
 
 // Defaults for the zero values of Options fields.
 const (
 	DefaultMaxForwardHops = 3
 	DefaultLogCallTimeout = 10 * time.Second
+	// DefaultMaxCommandBytes is half the log server's entry limit.
+	DefaultMaxCommandBytes = 8 << 20
 )
+
+func (o Options) maxCommandBytes() int {
+	if o.MaxCommandBytes > 0 {
+		return o.MaxCommandBytes
+	}
+	return DefaultMaxCommandBytes
+}
 
 func (o Options) maxForwardHops() int {
 	if o.MaxForwardHops > 0 {

@@ -37,6 +37,16 @@ type pendingRequest struct {
 func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message) {
 	switch r := m.(type) {
 	case *rafterpb.OpRequest:
+		if n := len(r.GetCmd()); n > a.opts.maxCommandBytes() {
+			// Refused before the core sees it: an entry too large for the
+			// log server would fail the write and restart the peer.
+			p := pendingRequest{sender: ctx.Sender(), forwarder: r.GetForwarder(), req: r}
+			a.answer(ctx, p, &rafterpb.OpReply{Error: &rafterpb.Error{
+				Code:    rafterpb.ErrorCode_ERROR_CODE_TOO_LARGE,
+				Message: fmt.Sprintf("consensus: command of %d bytes, limit %d", n, a.opts.maxCommandBytes()),
+			}})
+			return
+		}
 		a.core.Propose(a.track(ctx, r), r.GetCmd())
 	case *rafterpb.ReadOpRequest:
 		if r.GetStale() {
@@ -292,6 +302,9 @@ func (a *consensusActor) status() *rafterpb.StatusReply {
 		LastTerm:     st.LastTerm,
 		Config:       st.Config,
 		VotedFor:     st.VotedFor,
+
+		RefusedMessages:      a.refused,
+		FollowersLostEntries: st.FollowerLostEntries,
 	}
 }
 

@@ -160,7 +160,9 @@ const (
 	ErrorCode_ERROR_CODE_INVALID_ARGUMENT ErrorCode = 12
 	ErrorCode_ERROR_CODE_NOT_FOUND        ErrorCode = 13
 	ErrorCode_ERROR_CODE_INTERNAL         ErrorCode = 14
-	// 15: reserved for ERROR_CODE_TOO_LARGE.
+	// A command larger than the peer's MaxCommandBytes: refused before it
+	// was appended (definite).
+	ErrorCode_ERROR_CODE_TOO_LARGE ErrorCode = 15
 	// A leadership transfer is running: proposals and configuration changes
 	// wait for it to end.
 	ErrorCode_ERROR_CODE_TRANSFER_IN_PROGRESS ErrorCode = 16
@@ -187,6 +189,7 @@ var (
 		12: "ERROR_CODE_INVALID_ARGUMENT",
 		13: "ERROR_CODE_NOT_FOUND",
 		14: "ERROR_CODE_INTERNAL",
+		15: "ERROR_CODE_TOO_LARGE",
 		16: "ERROR_CODE_TRANSFER_IN_PROGRESS",
 		17: "ERROR_CODE_TRANSFER_FAILED",
 	}
@@ -206,6 +209,7 @@ var (
 		"ERROR_CODE_INVALID_ARGUMENT":       12,
 		"ERROR_CODE_NOT_FOUND":              13,
 		"ERROR_CODE_INTERNAL":               14,
+		"ERROR_CODE_TOO_LARGE":              15,
 		"ERROR_CODE_TRANSFER_IN_PROGRESS":   16,
 		"ERROR_CODE_TRANSFER_FAILED":        17,
 	}
@@ -1997,20 +2001,27 @@ func (*StatusRequest) Descriptor() ([]byte, []int) {
 }
 
 type StatusReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Self          *Peer                  `protobuf:"bytes,1,opt,name=self,proto3" json:"self,omitempty"`
-	Role          Role                   `protobuf:"varint,2,opt,name=role,proto3,enum=rafter.v1.Role" json:"role,omitempty"`
-	Term          uint64                 `protobuf:"varint,3,opt,name=term,proto3" json:"term,omitempty"`
-	Leader        *Peer                  `protobuf:"bytes,4,opt,name=leader,proto3" json:"leader,omitempty"`
-	CommitIndex   uint64                 `protobuf:"varint,5,opt,name=commit_index,json=commitIndex,proto3" json:"commit_index,omitempty"`
-	AppliedIndex  uint64                 `protobuf:"varint,6,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
-	LastIndex     uint64                 `protobuf:"varint,7,opt,name=last_index,json=lastIndex,proto3" json:"last_index,omitempty"`
-	LastTerm      uint64                 `protobuf:"varint,8,opt,name=last_term,json=lastTerm,proto3" json:"last_term,omitempty"`
-	Config        *Config                `protobuf:"bytes,9,opt,name=config,proto3" json:"config,omitempty"`
-	VotedFor      *Peer                  `protobuf:"bytes,10,opt,name=voted_for,json=votedFor,proto3" json:"voted_for,omitempty"`
-	Error         *Error                 `protobuf:"bytes,11,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Self         *Peer                  `protobuf:"bytes,1,opt,name=self,proto3" json:"self,omitempty"`
+	Role         Role                   `protobuf:"varint,2,opt,name=role,proto3,enum=rafter.v1.Role" json:"role,omitempty"`
+	Term         uint64                 `protobuf:"varint,3,opt,name=term,proto3" json:"term,omitempty"`
+	Leader       *Peer                  `protobuf:"bytes,4,opt,name=leader,proto3" json:"leader,omitempty"`
+	CommitIndex  uint64                 `protobuf:"varint,5,opt,name=commit_index,json=commitIndex,proto3" json:"commit_index,omitempty"`
+	AppliedIndex uint64                 `protobuf:"varint,6,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
+	LastIndex    uint64                 `protobuf:"varint,7,opt,name=last_index,json=lastIndex,proto3" json:"last_index,omitempty"`
+	LastTerm     uint64                 `protobuf:"varint,8,opt,name=last_term,json=lastTerm,proto3" json:"last_term,omitempty"`
+	Config       *Config                `protobuf:"bytes,9,opt,name=config,proto3" json:"config,omitempty"`
+	VotedFor     *Peer                  `protobuf:"bytes,10,opt,name=voted_for,json=votedFor,proto3" json:"voted_for,omitempty"`
+	Error        *Error                 `protobuf:"bytes,11,opt,name=error,proto3" json:"error,omitempty"`
+	// Counters over the life of the peer's current consensus actor (they
+	// restart at 0 with it). refused_messages: Raft messages the core refused
+	// as malformed or contradictory (a faulty or hostile sender).
+	RefusedMessages uint64 `protobuf:"varint,20,opt,name=refused_messages,json=refusedMessages,proto3" json:"refused_messages,omitempty"`
+	// followers_lost_entries: times this peer, as leader, found a follower
+	// that had lost entries it acknowledged and probed it again.
+	FollowersLostEntries uint64 `protobuf:"varint,21,opt,name=followers_lost_entries,json=followersLostEntries,proto3" json:"followers_lost_entries,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *StatusReply) Reset() {
@@ -2118,6 +2129,20 @@ func (x *StatusReply) GetError() *Error {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *StatusReply) GetRefusedMessages() uint64 {
+	if x != nil {
+		return x.RefusedMessages
+	}
+	return 0
+}
+
+func (x *StatusReply) GetFollowersLostEntries() uint64 {
+	if x != nil {
+		return x.FollowersLostEntries
+	}
+	return 0
 }
 
 var File_rafter_proto protoreflect.FileDescriptor
@@ -2242,7 +2267,7 @@ const file_rafter_proto_rawDesc = "" +
 	"\rGetEntryReply\x12&\n" +
 	"\x05entry\x18\x01 \x01(\v2\x10.rafter.v1.EntryR\x05entry\x12&\n" +
 	"\x05error\x18\x02 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\x0f\n" +
-	"\rStatusRequest\"\x99\x03\n" +
+	"\rStatusRequest\"\xfa\x03\n" +
 	"\vStatusReply\x12#\n" +
 	"\x04self\x18\x01 \x01(\v2\x0f.rafter.v1.PeerR\x04self\x12#\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x0f.rafter.v1.RoleR\x04role\x12\x12\n" +
@@ -2256,7 +2281,9 @@ const file_rafter_proto_rawDesc = "" +
 	"\x06config\x18\t \x01(\v2\x11.rafter.v1.ConfigR\x06config\x12,\n" +
 	"\tvoted_for\x18\n" +
 	" \x01(\v2\x0f.rafter.v1.PeerR\bvotedFor\x12&\n" +
-	"\x05error\x18\v \x01(\v2\x10.rafter.v1.ErrorR\x05error*J\n" +
+	"\x05error\x18\v \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12)\n" +
+	"\x10refused_messages\x18\x14 \x01(\x04R\x0frefusedMessages\x124\n" +
+	"\x16followers_lost_entries\x18\x15 \x01(\x04R\x14followersLostEntries*J\n" +
 	"\tEntryType\x12\x13\n" +
 	"\x0fENTRY_TYPE_NOOP\x10\x00\x12\x15\n" +
 	"\x11ENTRY_TYPE_CONFIG\x10\x01\x12\x11\n" +
@@ -2265,7 +2292,7 @@ const file_rafter_proto_rawDesc = "" +
 	"\x12CONFIG_STATE_BLANK\x10\x00\x12\x17\n" +
 	"\x13CONFIG_STATE_STABLE\x10\x01\x12\x18\n" +
 	"\x14CONFIG_STATE_STAGING\x10\x02\x12\x1d\n" +
-	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\x88\x04\n" +
+	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\xa2\x04\n" +
 	"\tErrorCode\x12\x13\n" +
 	"\x0fERROR_CODE_NONE\x10\x00\x12\x18\n" +
 	"\x14ERROR_CODE_NO_LEADER\x10\x01\x12#\n" +
@@ -2282,7 +2309,8 @@ const file_rafter_proto_rawDesc = "" +
 	"\x13ERROR_CODE_REDIRECT\x10\v\x12\x1f\n" +
 	"\x1bERROR_CODE_INVALID_ARGUMENT\x10\f\x12\x18\n" +
 	"\x14ERROR_CODE_NOT_FOUND\x10\r\x12\x17\n" +
-	"\x13ERROR_CODE_INTERNAL\x10\x0e\x12#\n" +
+	"\x13ERROR_CODE_INTERNAL\x10\x0e\x12\x18\n" +
+	"\x14ERROR_CODE_TOO_LARGE\x10\x0f\x12#\n" +
 	"\x1fERROR_CODE_TRANSFER_IN_PROGRESS\x10\x10\x12\x1e\n" +
 	"\x1aERROR_CODE_TRANSFER_FAILED\x10\x11*h\n" +
 	"\x04Role\x12\x11\n" +

@@ -159,6 +159,11 @@ type Status struct {
 	// peer (not in its own latest configuration) and a blank one are not
 	// members; a removed one answers client requests with ErrNotMember.
 	Member bool
+	// FollowerLostEntries counts, over this core's life, the times a leader
+	// saw a follower reject entries it had acknowledged (its log lost its
+	// tail) and probed it again from the follower's hint. The shell logs
+	// each one: Raft assumes durable logs.
+	FollowerLostEntries uint64
 }
 
 // Role is the Raft role of a core.

@@ -57,6 +57,9 @@ type Core struct {
 	// clusterSeen: this peer has evidence that a cluster already exists
 	// (see sawCluster); while blank, it refuses initial configurations.
 	clusterSeen bool
+	// lostEntries counts followers found to have lost acknowledged entries
+	// (followerLostEntries); Status reports it.
+	lostEntries uint64
 
 	// transferWait: this peer stepped down during a leadership transfer it
 	// led; the request ends once it learns who leads (transfer.go).
@@ -156,17 +159,18 @@ func checkRestored(r Restored) error {
 // Status returns a snapshot of the core's state.
 func (c *Core) Status() Status {
 	return Status{
-		ID:          c.id,
-		Role:        c.role,
-		Term:        c.term,
-		VotedFor:    c.votedFor,
-		Leader:      c.leader,
-		CommitIndex: c.commit,
-		Applied:     c.applied,
-		LastIndex:   c.log.lastIndex(),
-		LastTerm:    c.log.lastTerm(),
-		Config:      c.members,
-		Member:      c.members.GetState() != rafterpb.ConfigState_CONFIG_STATE_BLANK && !c.removed(),
+		ID:                  c.id,
+		Role:                c.role,
+		Term:                c.term,
+		VotedFor:            c.votedFor,
+		Leader:              c.leader,
+		CommitIndex:         c.commit,
+		Applied:             c.applied,
+		LastIndex:           c.log.lastIndex(),
+		LastTerm:            c.log.lastTerm(),
+		Config:              c.members,
+		Member:              c.members.GetState() != rafterpb.ConfigState_CONFIG_STATE_BLANK && !c.removed(),
+		FollowerLostEntries: c.lostEntries,
 	}
 }
 

@@ -8,6 +8,12 @@ var (
 	// ErrInvalidMessage: Step got a malformed message (no sender, term 0, no
 	// body, entries that are not contiguous, ...). The core is unchanged.
 	ErrInvalidMessage = errors.New("core: invalid message")
+	// ErrContradiction: Step got a well-formed message that no correct peer
+	// sends, as it contradicts what this peer knows (an AppendEntries to the
+	// leader in its own term, one overwriting a committed entry). The core
+	// is unchanged; the shell logs and counts it: the sender is faulty,
+	// hostile, or lost acknowledged state.
+	ErrContradiction = errors.New("core: contradictory message")
 	// ErrUnsupported: Step got a message kind this core does not handle yet
 	// (InstallSnapshot, TimeoutNow). The core is unchanged.
 	ErrUnsupported = errors.New("core: unsupported message")

@@ -20,8 +20,12 @@ const (
 type progress struct {
 	peer  *rafterpb.Peer
 	match uint64 // highest index known to match the leader's log
-	next  uint64 // next index to send
-	state progressState
+	// matchClock is the send_clock echoed by the success that last raised
+	// match: a rejection at or below match from a later round means the
+	// follower lost entries (followerLostEntries).
+	matchClock uint64
+	next       uint64 // next index to send
+	state      progressState
 	// paused: in probe, an AppendEntries is out and unanswered.
 	paused   bool
 	inflight inflights

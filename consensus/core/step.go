@@ -7,7 +7,9 @@ import (
 )
 
 // Step feeds one message from another peer to the core. A malformed message
-// returns an error wrapping ErrInvalidMessage (or ErrUnsupported) and changes
+// returns an error wrapping ErrInvalidMessage (or ErrUnsupported), one that
+// contradicts what the core knows (two leaders in a term, an overwrite of a
+// committed entry) an error wrapping ErrContradiction; either changes
 // nothing. A message from a peer that the configuration does not list may be
 // dropped with an error wrapping ErrUnknownPeer, also changing nothing (see
 // checkSender). Raft's term rules are applied here (Raft §5.1), then the
@@ -21,6 +23,9 @@ func (c *Core) Step(m *rafterpb.RaftMessage) error {
 		return err
 	}
 	if err := c.checkSender(m); err != nil {
+		return err
+	}
+	if err := c.checkContradiction(m); err != nil {
 		return err
 	}
 	if showsCluster(m) {
@@ -112,6 +117,8 @@ func (c *Core) validate(m *rafterpb.RaftMessage) error {
 		return invalid("addressed to %s@%s", m.GetTo().GetName(), m.GetTo().GetNode())
 	case m.GetTerm() == 0:
 		return invalid("term 0")
+	case m.GetTerm() > MaxTerm:
+		return invalid("term %d above %d", m.GetTerm(), uint64(MaxTerm))
 	}
 	switch b := m.GetBody().(type) {
 	case *rafterpb.RaftMessage_RequestVote:
@@ -142,6 +149,10 @@ func validateAppend(term uint64, ae *rafterpb.AppendEntries) error {
 			return invalid("append_entries entry %d has term %d (previous %d, message %d)", i, e.GetTerm(), prevTerm, term)
 		case e.GetType() == rafterpb.EntryType_ENTRY_TYPE_CONFIG && e.GetConfig() == nil:
 			return invalid("append_entries config entry %d without config", e.GetIndex())
+		case e.GetType() == rafterpb.EntryType_ENTRY_TYPE_CONFIG:
+			if err := validateConfigEntry(e); err != nil {
+				return err
+			}
 		}
 		prevTerm = e.GetTerm()
 	}

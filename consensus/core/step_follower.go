@@ -67,7 +67,8 @@ func (c *Core) appendFromLeader(es []*rafterpb.Entry) {
 				continue
 			}
 			if e.GetIndex() <= c.commit {
-				panic(fmt.Sprintf("core: %s: leader overwrites committed index %d (commit %d)",
+				// checkContradiction refused the message before any change.
+				panic(fmt.Sprintf("core: %s: overwrite of committed index %d passed the checks (commit %d)",
 					c.idKey, e.GetIndex(), c.commit))
 			}
 			c.log.truncate(e.GetIndex())

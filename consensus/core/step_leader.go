@@ -1,8 +1,6 @@
 package core
 
 import (
-	"fmt"
-
 	"github.com/rafter-go/rafter/config"
 	"github.com/rafter-go/rafter/rafterpb"
 )
@@ -14,9 +12,8 @@ func (c *Core) stepLeader(m *rafterpb.RaftMessage) error {
 		c.handleRequestVote(m) // refused: we voted for ourselves
 	case m.GetAppendEntriesReply() != nil:
 		return c.handleAppendReply(m)
-	case m.GetAppendEntries() != nil:
-		panic(fmt.Sprintf("core: %s: two leaders in term %d (%s)", c.idKey, c.term, config.PeerKey(m.GetFrom())))
 	}
+	// An AppendEntries of our own term was refused by checkContradiction.
 	return nil
 }
 
@@ -35,16 +32,17 @@ func (c *Core) handleAppendReply(m *rafterpb.RaftMessage) error {
 	pr.recentActive = true
 	pr.clock = max(pr.clock, r.GetSendClock())
 	if r.GetSuccess() {
-		c.handleAppendSuccess(pr, r.GetIndex())
+		c.handleAppendSuccess(pr, r.GetIndex(), r.GetSendClock())
 	} else {
 		c.handleAppendReject(pr, r)
 	}
 	return nil
 }
 
-func (c *Core) handleAppendSuccess(pr *progress, index uint64) {
+func (c *Core) handleAppendSuccess(pr *progress, index, clock uint64) {
 	if index > pr.match {
 		pr.match = index
+		pr.matchClock = max(pr.matchClock, clock)
 		pr.progressed = true
 		pr.next = max(pr.next, index+1)
 		pr.inflight.freeTo(index)
@@ -65,6 +63,10 @@ func (c *Core) handleAppendSuccess(pr *progress, index uint64) {
 
 func (c *Core) handleAppendReject(pr *progress, r *rafterpb.AppendEntriesReply) {
 	rejected := r.GetIndex()
+	if rejected <= pr.match && r.GetSendClock() > pr.matchClock {
+		c.followerLostEntries(pr, r)
+		return
+	}
 	if rejected <= pr.match || (pr.state == probe && rejected != pr.next-1) {
 		return // stale: an answer to an older message
 	}
@@ -73,4 +75,27 @@ func (c *Core) handleAppendReject(pr *progress, r *rafterpb.AppendEntriesReply) 
 	hint := c.log.findConflictByTerm(min(r.GetRejectHintIndex(), rejected-1), r.GetRejectHintTerm())
 	pr.becomeProbe()
 	pr.next = max(hint+1, pr.match+1)
+}
+
+// followerLostEntries handles a rejection at or below match that answers an
+// AppendEntries sent in a later send_clock round than the success that
+// established match. The follower processes one leader's messages in order,
+// so it held the entries up to match when it received that message: it has
+// lost them since (a torn write cut at recovery, an emptied disk). Dropping
+// the rejection as stale, as etcd-io/raft does, would leave that follower
+// stuck for the whole term. The leader forgets match and probes from the
+// follower's hint, as for a follower it never heard from. Lowering match
+// cannot lower the commit index (commitTo never goes back); it only delays
+// commits that counted this follower. Status.FollowerLostEntries counts it
+// so that the shell can log it: Raft assumes durable logs, and a follower
+// that lost acknowledged entries may have made an entry look committed.
+//
+// With a network that reorders messages (the simulator) a real stale
+// rejection may land here; the probe then finds the same match again.
+func (c *Core) followerLostEntries(pr *progress, r *rafterpb.AppendEntriesReply) {
+	c.lostEntries++
+	hint := c.log.findConflictByTerm(min(r.GetRejectHintIndex(), r.GetIndex()-1), r.GetRejectHintTerm())
+	pr.match, pr.matchClock = 0, r.GetSendClock()
+	pr.becomeProbe()
+	pr.next = hint + 1
 }

@@ -28,6 +28,7 @@ func TestStep_MalformedMessagesChangeNothing(t *testing.T) {
 		{"misrouted", &rafterpb.RaftMessage{From: peer("a"), To: peer("c"), Term: 3, Body: ae(0, 0)}, ErrInvalidMessage},
 		{"term 0", &rafterpb.RaftMessage{From: peer("a"), Body: ae(0, 0)}, ErrInvalidMessage},
 		{"no body", &rafterpb.RaftMessage{From: peer("a"), Term: 3}, ErrInvalidMessage},
+		{"term past MaxTerm", &rafterpb.RaftMessage{From: peer("a"), Term: 1<<64 - 1, Body: ae(0, 0)}, ErrInvalidMessage},
 		{"gap in entries", &rafterpb.RaftMessage{From: peer("a"), Term: 3, Body: ae(1, 1, e(2, 3), e(4, 3))}, ErrInvalidMessage},
 		{"entry term above message term", &rafterpb.RaftMessage{From: peer("a"), Term: 3, Body: ae(1, 1, e(2, 4))}, ErrInvalidMessage},
 		{"entry terms decrease", &rafterpb.RaftMessage{From: peer("a"), Term: 3, Body: ae(1, 1, e(2, 3), e(3, 2))}, ErrInvalidMessage},

@@ -52,12 +52,25 @@ func main() {
 // stop. Once serving it prints one line to stdout:
 //
 //	ready name=a raft=127.0.0.1:7001 redis=127.0.0.1:6381
+//
+// If the peer's supervisor gives up (restart intensity exceeded, for
+// example by a full disk failing every write), run stops the front end and
+// returns an error wrapping rafter.ErrStopped: main exits 1, and a service
+// manager (systemd Restart=on-failure, a Kubernetes pod) starts the node
+// again, rather than leaving a process up that answers TRYAGAIN for ever.
 func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger) error {
+	gaveUp := make(chan error, 1)
 	sopts := rafter.SystemOptions{
 		ListenAddr:    cfg.Listen,
 		AdvertiseAddr: cfg.Advertise,
 		Insecure:      cfg.Insecure,
 		Logger:        logger,
+		OnPeerStopped: func(p rafter.Peer, reason error) {
+			select {
+			case gaveUp <- fmt.Errorf("node: peer %s stopped by its supervisor: %w: %w", p, rafter.ErrStopped, reason):
+			default:
+			}
+		},
 	}
 	if cfg.TLSCert != "" {
 		var err error
@@ -70,6 +83,9 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 		return fmt.Errorf("node: %w", err)
 	}
 	defer sys.Shutdown()
+	if testHookSystem != nil {
+		testHookSystem(sys)
+	}
 	self := cfg.self()
 	opts := rafter.DefaultOptions()
 	opts.DataDir = cfg.DataDir
@@ -100,12 +116,21 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 		"redis_tls", cfg.RedisTLSCert != "", "redis_client_certs", cfg.RedisTLSCA != "", "requirepass", cfg.RequirePass != "")
 	fmt.Fprintf(stdout, "ready name=%s raft=%s redis=%s\n", self.Name, sys.Address(), ln.Addr())
 
-	<-ctx.Done()
-	logger.Info("node: shutting down", "reason", context.Cause(ctx))
+	var failed error
+	select {
+	case <-ctx.Done():
+		logger.Info("node: shutting down", "reason", context.Cause(ctx))
+	case failed = <-gaveUp:
+		logger.Error("node: the peer is down for good; exiting so that the service manager restarts the node", "err", failed)
+	}
 	start := time.Now()
 	cancelBG()
 	<-done
 	srv.close(cfg.ShutdownGrace)
+	if failed != nil {
+		_ = sys.Shutdown()
+		return failed
+	}
 	if err := sys.StopNode(self); err != nil {
 		return fmt.Errorf("node: stop: %w", err)
 	}
@@ -115,6 +140,9 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 	logger.Info("node: stopped", "took", time.Since(start))
 	return nil
 }
+
+// testHookSystem, set only by tests, is handed the System run starts.
+var testHookSystem func(*rafter.System)
 
 // attempt bounds one try of a background step, retried with backoff.
 const (

@@ -17,7 +17,8 @@ import (
 //	UNKNOWN   a write whose outcome is unknown (timeout, leadership lost
 //	          while pending): it may or may not have been applied. Read the
 //	          key back before retrying a non-idempotent command.
-//	ERR       anything else (a rejected command, a stopped node).
+//	ERR       anything else (a rejected command, a value over the peer's
+//	          MaxCommandBytes, a stopped node).
 //
 // The text after the kind is the library's error, which names the cause.
 func (s *server) replyErr(w *writer, err error, write bool) {
@@ -29,6 +30,9 @@ func (s *server) replyErr(w *writer, err error, write bool) {
 		w.errorReply("ERR " + err.Error())
 	case errors.Is(err, rafter.ErrStopped) && s.stopping():
 		w.errorReply("ERR node shutting down: " + err.Error())
+	case errors.Is(err, rafter.ErrTooLarge):
+		// Definite, but a retry cannot succeed: not TRYAGAIN.
+		w.errorReply("ERR " + err.Error())
 	case errors.Is(err, rafter.ErrNotMember):
 		w.errorReply("TRYAGAIN this node is not in a configuration yet (was the cluster bootstrapped?): " + err.Error())
 	case !write && (rafter.Definite(err) || !isResult(err)):

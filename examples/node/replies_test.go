@@ -28,6 +28,7 @@ func TestReplyErr(t *testing.T) {
 		{"election, read", wrap(rafter.ErrElectionInProgress), false, "-TRYAGAIN "},
 		{"redirect", wrap(&rafter.RedirectError{}), true, "-TRYAGAIN "},
 		{"not member", wrap(rafter.ErrNotMember), true, "-TRYAGAIN this node is not in a configuration yet"},
+		{"too large", wrap(rafter.ErrTooLarge), true, "-ERR "},
 		{"no table", wrap(kvsm.ErrNoSuchTable), true, "-TRYAGAIN table 'default' does not exist yet"},
 		{"timeout, write", wrap(rafter.ErrTimeout), true, "-UNKNOWN outcome unknown, the write may have been applied"},
 		{"leadership lost, write", wrap(rafter.ErrLeadershipLost), true, "-UNKNOWN "},
