@@ -66,8 +66,8 @@ func New(reg prometheus.Registerer) (*Set, error) {
 	s.leaderChanges = counter(&r, "leader_changes_total", "Times the leader this peer knows changed to another known peer.", peer)
 	s.electionsStarted = counter(&r, "elections_started_total", "Elections this peer started as a candidate (a new term; pre-votes are not counted).", peer)
 	s.electionsWon = counter(&r, "elections_won_total", "Elections this peer won (it became leader).", peer)
-	s.proposals = counter(&r, "proposals_total", "Op requests this peer handed to its Raft core (forwarded ones included, as they arrive).", peer)
-	s.reads = counter(&r, "reads_total", "Linearizable ReadOp requests this peer handed to its Raft core.", peer)
+	s.proposals = counter(&r, "proposals_total", "Op requests that arrived at this peer's Raft core (a follower counts those it then forwards to the leader, and the leader counts them again).", peer)
+	s.reads = counter(&r, "reads_total", "Linearizable ReadOp requests that arrived at this peer's Raft core (counted as proposals are).", peer)
 	s.staleReads = counter(&r, "stale_reads_total", "StaleReadOp requests this peer answered from its own state machine.", peer)
 	s.proposalSeconds = histogram(&r, "proposal_duration_seconds",
 		"Seconds from an Op's arrival at this peer's consensus actor to its answer by this peer (errors included; requests forwarded to the leader are timed there).",
