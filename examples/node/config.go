@@ -25,7 +25,7 @@ type config struct {
 	Redis     string        // RESP listen host:port
 	Bootstrap bool
 	Table     string
-	Insecure  bool // plaintext peer-to-peer (and -http) listener beyond loopback
+	Insecure  bool   // plaintext peer-to-peer (and -http) listener beyond loopback
 	HTTP      string // observe listener (/metrics, /status) host:port; "" = none
 
 	// Mutual TLS between nodes: this node's certificate and key, the CA,
