@@ -56,9 +56,9 @@ func TestObserveCountsTransitions(t *testing.T) {
 		{Role: core.Candidate, Term: 2},           // same election
 		{Role: core.Candidate, Term: 3},           // election 2 (split vote, new term)
 		{Role: core.Leader, Term: 3, Leader: a},   // won election 2; leader change
-		{Role: core.Leader, Term: 3, Leader: a, CommitIndex: 7, Applied: 6, LastIndex: 8},
-		{Role: core.Follower, Term: 4, Leader: b}, // stepped down; leader change
-		{Role: core.Leader, Term: 5, Leader: a},   // a single voter: started and won at once
+		{Role: core.Leader, Term: 3, Leader: a, CommitIndex: 3},
+		{Role: core.Follower, Term: 4, Leader: b},                                         // stepped down; leader change
+		{Role: core.Leader, Term: 5, Leader: a, CommitIndex: 7, Applied: 6, LastIndex: 8}, // a single voter: started and won at once
 	}
 	for _, st := range steps {
 		p.Observe(st)
