@@ -94,6 +94,10 @@ func fillPoint(r *benchkit.Result, p point) {
 	r.System, r.Store, r.Transport, r.Op = benchkit.RafterSystem, "logserver", p.transport, p.op
 	r.Procs = p.transport == "procs"
 	r.Clients, r.Size = p.clients, p.size
+	if p.metrics {
+		// Its own row in the tables, beside the run without metrics.
+		r.Store = "logserver+metrics"
+	}
 	if p.maxAppend > 0 || p.maxInflight > 0 {
 		r.Note = fmt.Sprintf("maxappend=%d inflight=%d", p.maxAppend, p.maxInflight)
 	}
