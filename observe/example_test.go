@@ -79,4 +79,3 @@ func ExampleHandler() {
 	// solo leader
 	// rafter_proposals_total{peer="solo"} 1
 }
-
