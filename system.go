@@ -108,7 +108,8 @@ type System struct {
 	actors  *actor.System
 	opts    SystemOptions
 	log     *slog.Logger
-	metrics *metrics.Set // nil without SystemOptions.Metrics
+	metrics *metrics.Set         // nil without SystemOptions.Metrics
+	refused prometheus.Collector // network_refused_total of this System, if registered
 
 	mu     sync.Mutex
 	nodes  map[string]*node // by peer name
@@ -161,6 +162,7 @@ func NewSystem(opts SystemOptions) (*System, error) {
 	if opts.ListenAddr != "" {
 		if err := s.startControl(); err != nil {
 			_ = as.Shutdown()
+			s.stopMetrics()
 			return nil, err
 		}
 	}
@@ -202,6 +204,7 @@ func (s *System) Shutdown() error {
 	if err := s.actors.Shutdown(); err != nil {
 		errs = append(errs, fmt.Errorf("rafter: shutdown: %w", err))
 	}
+	s.stopMetrics()
 	return errors.Join(errs...)
 }
 

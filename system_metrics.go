@@ -20,7 +20,7 @@ func (s *System) startMetrics() error {
 		return fmt.Errorf("rafter: new system: %w", err)
 	}
 	s.metrics = set
-	err = metrics.RegisterRefused(s.opts.Metrics, s.Address(), s.Refused)
+	s.refused, err = metrics.RegisterRefused(s.opts.Metrics, s.Address(), s.Refused)
 	if errors.Is(err, metrics.ErrRegister) && s.Address() == "" {
 		// Another local-only System registered its (always zero) count:
 		// a System without a network refuses nothing.
@@ -31,6 +31,16 @@ func (s *System) startMetrics() error {
 		return fmt.Errorf("rafter: new system: %w", err)
 	}
 	return nil
+}
+
+// stopMetrics unregisters what belongs to this System alone (its refused
+// counter), so that a new System may register under the same address. The
+// peer vectors stay: they are shared, and StopNode removed this System's
+// series.
+func (s *System) stopMetrics() {
+	if s.refused != nil {
+		s.opts.Metrics.Unregister(s.refused)
+	}
 }
 
 // peerMetrics returns peer p's metrics, nil when the System has none.

@@ -145,17 +145,18 @@ func histogram(r *registrar, name, help string, labels []string, buckets []float
 // read from refused at every scrape (the actor package owns the count),
 // labelled with the System's address. A second System with the same address
 // in the same registry (two local-only Systems: address "") is refused with
-// ErrRegister.
-func RegisterRefused(reg prometheus.Registerer, system string, refused func() uint64) error {
+// ErrRegister. It returns the collector, for reg.Unregister when the System
+// shuts down (so a new System may take the address).
+func RegisterRefused(reg prometheus.Registerer, system string, refused func() uint64) (prometheus.Collector, error) {
 	c := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Namespace: "rafter", Name: "network_refused_total",
 		Help:        "Messages, RPCs and connections from other Systems that this System's closed network surface refused.",
 		ConstLabels: prometheus.Labels{"system": system},
 	}, func() float64 { return float64(refused()) })
 	if err := reg.Register(c); err != nil {
-		return fmt.Errorf("%w: %w", ErrRegister, err)
+		return nil, fmt.Errorf("%w: %w", ErrRegister, err)
 	}
-	return nil
+	return c, nil
 }
 
 // Peer returns the children of the peer named peer (its label value),

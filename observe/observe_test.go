@@ -275,3 +275,26 @@ func TestSharedRegistry(t *testing.T) {
 	require.Len(t, r.Peers, 1)
 	assert.Equal(t, c.Peers[0].String(), r.Peers[0].Peer)
 }
+
+// A System that shuts down unregisters its own counter, so a new System
+// with the same address can use the registry (an in-process restart).
+func TestSystemAgainOnSameRegistry(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	refused := func() bool {
+		fams, err := reg.Gather()
+		require.NoError(t, err)
+		for _, f := range fams {
+			if f.GetName() == "rafter_network_refused_total" {
+				return true
+			}
+		}
+		return false
+	}
+	for range 2 {
+		sys, err := rafter.NewSystem(rafter.SystemOptions{Metrics: reg})
+		require.NoError(t, err)
+		assert.True(t, refused(), "the System's refused counter is registered")
+		require.NoError(t, sys.Shutdown())
+		assert.False(t, refused(), "Shutdown unregisters it")
+	}
+}
