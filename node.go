@@ -133,7 +133,9 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 		NewStateMachine: func() consensus.StateMachine { return opts.StateMachine() },
 		Interceptor:     s.interceptor(),
 		Logger:          logger,
+		Metrics:         s.peerMetrics(n.peer),
 	}
+	lopts.Metrics = copts.Metrics.LogServer()
 	if err := copts.Validate(); err != nil {
 		return supervisor.Spec{}, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
@@ -242,6 +244,7 @@ func (s *System) forget(n *node) {
 	defer s.mu.Unlock()
 	if s.nodes[n.peer.Name] == n {
 		delete(s.nodes, n.peer.Name)
+		s.forgetMetrics(n.peer)
 	}
 }
 

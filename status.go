@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/consensus/core"
@@ -117,4 +119,22 @@ func (s *System) LogStats(ctx context.Context, p Peer) (*rafterpb.LogStatsReply,
 		return nil, fmt.Errorf("rafter: log stats of %s: %w: %w", p, ErrStopped, err)
 	}
 	return r, nil
+}
+
+// LocalPeers returns the peers started in this System and not stopped, in
+// name order. A peer whose supervisor gave up is not listed.
+func (s *System) LocalPeers() []Peer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	peers := make([]Peer, 0, len(s.nodes))
+	for _, n := range s.nodes {
+		select {
+		case <-n.done:
+			continue
+		default:
+		}
+		peers = append(peers, n.peer)
+	}
+	slices.SortFunc(peers, func(a, b Peer) int { return strings.Compare(a.Name, b.Name) })
+	return peers
 }

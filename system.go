@@ -10,11 +10,13 @@ import (
 	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/config"
 	"github.com/rafter-go/rafter/consensus"
+	"github.com/rafter-go/rafter/metrics"
 )
 
 // SystemOptions configures a System.
@@ -61,6 +63,11 @@ type SystemOptions struct {
 	// service manager restarts it. Called on its own goroutine.
 	// Default: nil.
 	OnPeerStopped func(p Peer, reason error)
+	// Metrics, if set, receives the Prometheus metrics of this System and
+	// its peers (labelled by peer; package metrics lists them). nil: no
+	// metrics, at the cost of a nil check on the hot path. Two Systems may
+	// share one Registerer if their peers' names differ. Default: nil.
+	Metrics prometheus.Registerer
 }
 
 // Interceptor decides what happens to one peer-to-peer message. msg is a
@@ -109,9 +116,11 @@ func (d Decision) String() string {
 // from other Systems over the network. Its methods are safe for concurrent
 // use.
 type System struct {
-	actors *actor.System
-	opts   SystemOptions
-	log    *slog.Logger
+	actors  *actor.System
+	opts    SystemOptions
+	log     *slog.Logger
+	metrics *metrics.Set         // nil without SystemOptions.Metrics
+	refused prometheus.Collector // network_refused_total of this System, if registered
 
 	mu     sync.Mutex
 	nodes  map[string]*node // by peer name
@@ -163,9 +172,14 @@ func NewSystem(opts SystemOptions) (*System, error) {
 		return nil, fmt.Errorf("rafter: new system: %w", err)
 	}
 	s.actors = as
+	if err := s.startMetrics(); err != nil {
+		_ = as.Shutdown()
+		return nil, err
+	}
 	if opts.ListenAddr != "" {
 		if err := s.startControl(); err != nil {
 			_ = as.Shutdown()
+			s.stopMetrics()
 			return nil, err
 		}
 	}
@@ -207,6 +221,7 @@ func (s *System) Shutdown() error {
 	if err := s.actors.Shutdown(); err != nil {
 		errs = append(errs, fmt.Errorf("rafter: shutdown: %w", err))
 	}
+	s.stopMetrics()
 	return errors.Join(errs...)
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/config"
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/metrics"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -188,15 +189,21 @@ func (a *consensusActor) stop(ctx protoactor.Context) {
 // and senders; the actor only refuses what is not addressed to it.
 func (a *consensusActor) onRaftMessage(m *rafterpb.RaftMessage) {
 	if m.GetFrom().GetName() == "" || m.GetBody() == nil {
+		a.opts.Metrics.Dropped(metrics.DropMalformed)
 		a.logger.Warn("consensus: dropped a malformed raft message", "from", m.GetFrom(), "msg", m)
 		return
 	}
 	if !config.SamePeer(m.GetTo(), a.opts.Self) {
+		a.opts.Metrics.Dropped(metrics.DropMisaddressed)
 		a.logger.Warn("consensus: dropped a raft message addressed to another peer",
 			"from", config.PeerKey(m.GetFrom()), "to", config.PeerKey(m.GetTo()))
 		return
 	}
+	a.opts.Metrics.Received(m)
 	err := a.core.Step(m)
+	if err != nil {
+		a.dropped(err)
+	}
 	switch {
 	case errors.Is(err, core.ErrOtherCluster):
 		// Two clusters with the same peer names wired to each other.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/metrics"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -71,6 +72,9 @@ type Options struct {
 	Interceptor Interceptor
 	// Logger receives the actor's logs; nil discards them.
 	Logger *slog.Logger
+	// Metrics receives this peer's numbers (metrics.Set.Peer); nil: no
+	// metrics, and no clock read or counter touched (see metrics.go).
+	Metrics *metrics.Peer
 	// MaxForwardHops bounds how often a client request is forwarded between
 	// peers towards the leader before the peer answers ERROR_CODE_REDIRECT
 	// instead; stale leader hints cannot make a request circle. 0 means the

@@ -21,10 +21,15 @@ type heldMessages struct {
 
 // drain executes Ready batches until the core has nothing more to say.
 func (a *consensusActor) drain(ctx protoactor.Context) {
+	ran := false
 	for a.core.HasReady() {
 		rd := a.core.Ready()
 		a.execute(ctx, rd)
 		a.core.Advance(rd)
+		ran = true
+	}
+	if ran {
+		a.observe()
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/proto"
@@ -30,6 +31,7 @@ type pendingRequest struct {
 	sender    *protoactor.PID
 	forwarder *rafterpb.Peer
 	req       proto.Message
+	arrived   time.Time // zero when metrics are off (metrics.go)
 }
 
 // onClientRequest starts a client request: proposals, reads and
@@ -47,12 +49,15 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 			}})
 			return
 		}
+		a.opts.Metrics.Proposed()
 		a.core.Propose(a.track(ctx, r), r.GetCmd())
 	case *rafterpb.ReadOpRequest:
 		if r.GetStale() {
+			a.opts.Metrics.StaleRead()
 			a.staleRead(ctx, r)
 			return
 		}
+		a.opts.Metrics.Read()
 		a.core.Read(a.track(ctx, r))
 	case *rafterpb.SetConfigRequest:
 		a.core.SetConfig(a.track(ctx, r), r.GetPeers())
@@ -73,7 +78,7 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 // track registers a request and returns the core's id for it.
 func (a *consensusActor) track(ctx protoactor.Context, req proto.Message) core.RequestID {
 	a.nextID++
-	a.pending[a.nextID] = pendingRequest{sender: ctx.Sender(), forwarder: forwarderOf(req), req: req}
+	a.pending[a.nextID] = pendingRequest{sender: ctx.Sender(), forwarder: forwarderOf(req), req: req, arrived: a.opts.Metrics.Now()}
 	return a.nextID
 }
 
@@ -201,6 +206,7 @@ func (a *consensusActor) forward(ctx protoactor.Context, p pendingRequest, leade
 		return
 	}
 	a.logger.Debug("consensus: forwarding to the leader", "leader", config.PeerKey(leader), "hops", hops)
+	a.opts.Metrics.Forwarded(requestKind(p.req))
 	a.send(ctx, leader, a.consensusPID(leader), fwd, p.sender)
 }
 
@@ -311,6 +317,9 @@ func (a *consensusActor) status() *rafterpb.StatusReply {
 // answer replies to a pending request. The reply to a forwarded request
 // crosses the link back to the forwarder's side, so the interceptor sees it.
 func (a *consensusActor) answer(ctx protoactor.Context, p pendingRequest, msg proto.Message) {
+	if a.opts.Metrics != nil {
+		a.observeAnswer(p, msg)
+	}
 	if p.sender == nil {
 		a.logger.Debug("consensus: no sender to answer", "reply", msg)
 		return

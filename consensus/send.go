@@ -13,6 +13,7 @@ import (
 // fire-and-forget: Raft tolerates loss, and the core retries on its own
 // schedule.
 func (a *consensusActor) sendPeer(ctx protoactor.Context, m *rafterpb.RaftMessage) {
+	a.opts.Metrics.Sent(m)
 	a.send(ctx, m.GetTo(), a.consensusPID(m.GetTo()), m, nil)
 }
 

@@ -38,5 +38,6 @@ func (a *consensusActor) onTick(_ protoactor.Context, t *tick) {
 		return
 	}
 	a.core.Tick()
+	a.opts.Metrics.Inflight(a.core)
 	a.armTimer()
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
 	"github.com/rafter-go/rafter/rafterpb"
@@ -57,9 +58,10 @@ type server struct {
 }
 
 type parked struct {
-	to    *protoactor.PID
-	reply *rafterpb.LogWritten
-	n     int // entries
+	to      *protoactor.PID
+	reply   *rafterpb.LogWritten
+	n       int       // entries
+	arrived time.Time // zero when metrics are off
 }
 
 // Receive implements protoactor.Actor.
@@ -118,6 +120,7 @@ func (s *server) handle(ctx protoactor.Context, msg any) {
 // I/O error panics: the outcome of parked writes is unknown, so they get no
 // reply, and the supervisor restarts the peer, whose recovery decides.
 func (s *server) write(ctx protoactor.Context, m *rafterpb.LogWrite) {
+	arrived := s.opts.Metrics.Now()
 	err := s.log.Write(m.GetMeta(), m.GetEntries())
 	if err != nil && s.log.broken != nil {
 		panic(err)
@@ -132,7 +135,7 @@ func (s *server) write(ctx protoactor.Context, m *rafterpb.LogWrite) {
 	if err != nil {
 		n = 0
 	}
-	s.pending = append(s.pending, parked{to: ctx.Sender(), n: n, reply: &rafterpb.LogWritten{
+	s.pending = append(s.pending, parked{to: ctx.Sender(), n: n, arrived: arrived, reply: &rafterpb.LogWritten{
 		Seq: m.GetSeq(), LastIndex: s.log.LastIndex(), LastTerm: s.log.LastTerm(), Error: ProtoError(err),
 	}})
 	if !s.queued {
@@ -151,14 +154,18 @@ func (s *server) sync(ctx protoactor.Context) {
 	if hook := s.opts.beforeSync; hook != nil {
 		hook()
 	}
+	start := s.opts.Metrics.Now()
 	if err := s.log.Sync(); err != nil {
 		panic(err)
 	}
-	s.reply(ctx)
+	s.reply(ctx, start)
 }
 
-func (s *server) reply(ctx protoactor.Context) {
+// reply acknowledges the parked writes that the Sync begun at syncStart (zero
+// without metrics) made durable, and counts them.
+func (s *server) reply(ctx protoactor.Context, syncStart time.Time) {
 	batch := s.pending
+	entries := s.stats.Entries
 	s.stats.Syncs++
 	s.stats.Writes += uint64(len(batch))
 	s.stats.MaxBatch = max(s.stats.MaxBatch, uint64(len(batch)))
@@ -172,6 +179,10 @@ func (s *server) reply(ctx protoactor.Context) {
 		if p.to != nil {
 			ctx.Send(p.to, p.reply)
 		}
+		s.opts.Metrics.Written(p.arrived)
+	}
+	if !syncStart.IsZero() {
+		s.opts.Metrics.Synced(syncStart, int(s.stats.Entries-entries))
 	}
 	// Reuse the array for the next round (nothing is parked while this
 	// loop runs: the actor handles one message at a time).
@@ -186,8 +197,9 @@ func (s *server) shutdown(ctx protoactor.Context) {
 	}
 	s.abortSave()
 	if len(s.pending) > 0 && s.log.broken == nil {
+		start := s.opts.Metrics.Now()
 		if err := s.log.Sync(); err == nil {
-			s.reply(ctx)
+			s.reply(ctx, start)
 		}
 	}
 	if err := s.log.Close(); err != nil && !errors.Is(err, ErrClosed) {

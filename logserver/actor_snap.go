@@ -132,10 +132,11 @@ func (s *server) openSnapshot() *rafterpb.LogSnapshotOpened {
 // before that, in arrival order.
 func (s *server) installChunk(ctx protoactor.Context, m *rafterpb.LogInstallChunk) {
 	if len(s.pending) > 0 {
+		start := s.opts.Metrics.Now()
 		if err := s.log.Sync(); err != nil {
 			panic(err)
 		}
-		s.reply(ctx)
+		s.reply(ctx, start)
 	}
 	reply, err := s.log.InstallChunk(m)
 	if s.log.broken != nil {

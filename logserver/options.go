@@ -3,6 +3,8 @@ package logserver
 import (
 	"fmt"
 	"log/slog"
+
+	"github.com/rafter-go/rafter/metrics"
 )
 
 // Options configure a FileLog and the log-server actor. Start from
@@ -26,6 +28,11 @@ type Options struct {
 	// (LogSnapshotRead.max_bytes above it is lowered). Default 1 MiB; must
 	// be in (0, 64 MiB].
 	MaxChunkBytes int
+
+	// Metrics receives the actor's write and fsync latencies and entries
+	// per fsync (package metrics); nil: none, and the clock is not read.
+	// Default: nil.
+	Metrics *metrics.Log
 
 	// snapHook, if set, is called at the named steps of a snapshot save
 	// ("before-fsync", "before-rename", "after-rename", "after-remove"):

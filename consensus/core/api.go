@@ -23,6 +23,7 @@ import (
 //	func (c *Core) Advance(rd Ready)
 //	func (c *Core) Status() Status
 //	func (c *Core) Sendable(m *rafterpb.RaftMessage) bool
+//	func (c *Core) Inflight(fn func(follower *rafterpb.Peer, n int))
 //
 // Who owns which index. Each has one owner that decides or does it; the
 // others are told, never keep a copy of their own:

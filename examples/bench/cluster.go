@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/rafter-go/rafter"
 	"github.com/rafter-go/rafter/examples/bench/benchkit"
 	"github.com/rafter-go/rafter/rafterpb"
@@ -19,6 +21,16 @@ type clusterOptions struct {
 	stats       bool   // ask the leader's log server for its batch stats
 	maxAppend   int    // Options.MaxAppendEntries (0: default)
 	maxInflight int    // Options.MaxInflight (0: default)
+	metrics     bool   // SystemOptions.Metrics: a fresh registry per System
+}
+
+// systemOptions are the options of every System of a run.
+func systemOptions(listen string, metrics bool) rafter.SystemOptions {
+	o := rafter.SystemOptions{ListenAddr: listen}
+	if metrics {
+		o.Metrics = prometheus.NewRegistry()
+	}
+	return o
 }
 
 // cluster is a running 3-peer cluster and the System clients call from.
@@ -45,7 +57,7 @@ func startCluster(ctx context.Context, o clusterOptions) (cl *cluster, err error
 	}
 	switch o.transport {
 	case "local":
-		sys, err := rafter.NewSystem(rafter.SystemOptions{ListenAddr: listen})
+		sys, err := rafter.NewSystem(systemOptions(listen, o.metrics))
 		if err != nil {
 			return cl, err
 		}
@@ -53,7 +65,7 @@ func startCluster(ctx context.Context, o clusterOptions) (cl *cluster, err error
 		cl.peers = []rafter.Peer{{Name: "p0"}, {Name: "p1"}, {Name: "p2"}}
 	case "remote":
 		for i := range 3 {
-			sys, err := rafter.NewSystem(rafter.SystemOptions{ListenAddr: listen})
+			sys, err := rafter.NewSystem(systemOptions(listen, o.metrics))
 			if err != nil {
 				return cl, err
 			}

@@ -31,6 +31,12 @@
 // the leader's System (System.LogStats; log servers do not answer other
 // Systems). -stats=false turns this off.
 //
+// -metrics off,on measures the cost of Prometheus metrics
+// (SystemOptions.Metrics): each load runs without and then with them, so
+// the two rows of a load come from the same sweep:
+//
+//	/tmp/rafter-bench -op write -clients 16 -size 100 -transport local -metrics off,on -runs 3
+//
 // Example, the issue-15 points beside the baseline (scripts/bench-compare.sh
 // runs all of it):
 //

@@ -19,6 +19,7 @@ type flags struct {
 	maxAppend, maxInflight int
 	cpuprofile             string
 	compare, role          string
+	metrics                string
 }
 
 // peerRole is -role's value in a peer process of a -transport procs run.
@@ -34,6 +35,7 @@ func parseFlags() flags {
 	flag.IntVar(&f.maxInflight, "inflight", 0, "Options.MaxInflight (0: rafter's default)")
 	flag.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of each run's window to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof")
 	flag.StringVar(&f.compare, "compare", "", "print the ratio table rafter / hashicorp of these JSON-lines files (this program's and bench/baseline's, comma list) and exit")
+	flag.StringVar(&f.metrics, "metrics", "off", "off | on: Prometheus metrics (SystemOptions.Metrics, a fresh registry per System) (comma list; \"off,on\" measures the overhead, each load's off and on points run back to back)")
 	flag.StringVar(&f.role, "role", "", "internal: point (run one point in this process and print RESULT <json>) | peer (one peer of a -transport procs run)")
 	flag.Parse()
 	return f
@@ -48,7 +50,7 @@ func run(f flags) error {
 	case f.compare != "":
 		return benchkit.Compare(os.Stdout, f.compare)
 	case f.role == "point" || f.role == peerRole:
-		p, err := f.pointOf(f.transport, f.op, f.Clients, f.Size)
+		p, err := f.pointOf(f.transport, f.op, f.Clients, f.Size, f.metrics)
 		if err != nil {
 			return err
 		}
@@ -64,21 +66,36 @@ func run(f flags) error {
 	case f.role != "":
 		return fmt.Errorf("bench: unknown -role %q", f.role)
 	}
-	return benchkit.Sweep(f.SweepOptions(), benchkit.Cross(f.transport, f.op, f.Size, f.Clients), f.sweepPoint)
+	return benchkit.Sweep(f.SweepOptions(), benchkit.Cross(f.transport, f.op, f.Size, f.Clients, f.metrics), f.sweepPoint)
 }
 
 // pointOf builds one point from single (not comma-list) values.
-func (f flags) pointOf(transport, op, clients, size string) (point, error) {
+func (f flags) pointOf(transport, op, clients, size, metrics string) (point, error) {
 	c, s, err := benchkit.ParseLoad(clients, size)
+	if err == nil && metrics != "on" && metrics != "off" {
+		err = fmt.Errorf("%w: -metrics %q (want on or off)", benchkit.ErrBadFlag, metrics)
+	}
 	return point{transport: transport, op: op, clients: c, size: s, warmup: f.Warmup,
-		duration: f.Duration, stats: f.stats, maxAppend: f.maxAppend, maxInflight: f.maxInflight}, err
+		duration: f.Duration, stats: f.stats, maxAppend: f.maxAppend, maxInflight: f.maxInflight,
+		metrics: metrics == "on"}, err
 }
 
-// sweepPoint is the sweep's point for one (transport, op, size, clients).
+// sweepPoint is the sweep's point for one (transport, op, size, clients,
+// metrics).
 func (f flags) sweepPoint(v []string) (benchkit.Point, error) {
-	p, err := f.pointOf(v[0], v[1], v[3], v[2])
+	p, err := f.pointOf(v[0], v[1], v[3], v[2], v[4])
 	label := fmt.Sprintf("rafter-go %-6s %-5s size=%-5d clients=%-4d", p.transport, p.op, p.size, p.clients)
+	if f.metrics != "off" { // the labels of runs without metrics stay as they were
+		label += " metrics=" + v[4]
+	}
 	return benchkit.Point{Label: label, Run: func(dir string, run int) (benchkit.Result, error) { return f.runOnce(p, dir, run) }}, err
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
 
 // runOnce runs point p once in fresh child processes with data under dir:
@@ -88,7 +105,8 @@ func (f flags) runOnce(p point, dir string, run int) (benchkit.Result, error) {
 		"-clients", strconv.Itoa(p.clients), "-size", strconv.Itoa(p.size),
 		"-warmup", p.warmup.String(), "-duration", p.duration.String(),
 		"-stats=" + strconv.FormatBool(p.stats),
-		"-maxappend", strconv.Itoa(p.maxAppend), "-inflight", strconv.Itoa(p.maxInflight)}
+		"-maxappend", strconv.Itoa(p.maxAppend), "-inflight", strconv.Itoa(p.maxInflight),
+		"-metrics", onOff(p.metrics)}
 	if f.cpuprofile != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s-%s-s%d-c%d-r%d.pprof",
 			f.cpuprofile, p.transport, p.op, p.size, p.clients, run))

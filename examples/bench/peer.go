@@ -49,7 +49,7 @@ func runPeerProcess(p point, id int, addrs []string, dir string) error {
 // startPeer starts this process's peer and waits until some peer leads:
 // a cluster ready to measure if it is this one, errLostElection if not.
 func startPeer(ctx context.Context, p point, id int, addrs []string, dir string) (*cluster, error) {
-	sys, err := rafter.NewSystem(rafter.SystemOptions{ListenAddr: addrs[id]})
+	sys, err := rafter.NewSystem(systemOptions(addrs[id], p.metrics))
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}

@@ -21,6 +21,7 @@ type point struct {
 	maxAppend   int
 	maxInflight int
 	cpuprofile  string
+	metrics     bool // SystemOptions.Metrics set
 }
 
 // startTimeout bounds starting the cluster and electing a leader.
@@ -35,7 +36,7 @@ func runPointHere(p point, dir string) (benchkit.Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	cl, err := startCluster(ctx, clusterOptions{transport: p.transport, dir: dir, stats: p.stats,
-		maxAppend: p.maxAppend, maxInflight: p.maxInflight})
+		maxAppend: p.maxAppend, maxInflight: p.maxInflight, metrics: p.metrics})
 	if err != nil {
 		return benchkit.Result{}, fmt.Errorf("bench: start cluster: %w", err)
 	}
@@ -93,6 +94,10 @@ func fillPoint(r *benchkit.Result, p point) {
 	r.System, r.Store, r.Transport, r.Op = benchkit.RafterSystem, "logserver", p.transport, p.op
 	r.Procs = p.transport == "procs"
 	r.Clients, r.Size = p.clients, p.size
+	if p.metrics {
+		// Its own row in the tables, beside the run without metrics.
+		r.Store = "logserver+metrics"
+	}
 	if p.maxAppend > 0 || p.maxInflight > 0 {
 		r.Note = fmt.Sprintf("maxappend=%d inflight=%d", p.maxAppend, p.maxInflight)
 	}

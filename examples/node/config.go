@@ -25,7 +25,8 @@ type config struct {
 	Redis     string        // RESP listen host:port
 	Bootstrap bool
 	Table     string
-	Insecure  bool // plaintext peer-to-peer listener beyond loopback
+	Insecure  bool   // plaintext peer-to-peer (and -http) listener beyond loopback
+	HTTP      string // observe listener (/metrics, /status) host:port; "" = none
 
 	// Mutual TLS between nodes: this node's certificate and key, the CA,
 	// and an optional allowlist of certificate names. All three files or
@@ -84,6 +85,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.TLSKey, "tls-key", "", "PEM private key of -tls-cert")
 	fs.StringVar(&c.TLSCA, "tls-ca", "", "PEM CA certificate(s) that sign every node's certificate")
 	fs.StringVar(&allow, "tls-allow", "", "comma-separated certificate names (DNS SAN or CN) accepted from other nodes (default: any certificate of -tls-ca)")
+	fs.StringVar(&c.HTTP, "http", "", "host:port serving /metrics (Prometheus) and /status (JSON); default off. Beyond loopback it needs the node's TLS files (HTTPS with client certificates) or -insecure")
 	fs.StringVar(&c.Table, "table", "default", "kvsm table the Redis commands use (created once the cluster has a leader)")
 	fs.DurationVar(&c.Heartbeat, "heartbeat", rafter.DefaultOptions().HeartbeatInterval, "leader heartbeat interval")
 	fs.DurationVar(&c.ElectionTimeout, "election-timeout", rafter.DefaultOptions().ElectionTimeoutMin, "minimum election timeout (timeouts are drawn from [t, 2t))")
@@ -125,6 +127,9 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 			return config{}, fmt.Errorf("%w: -tls-allow needs -tls-cert, -tls-key and -tls-ca", errUsage)
 		}
 		c.TLSAllow = strings.Split(allow, ",")
+	}
+	if err := checkHTTP(c); err != nil {
+		return config{}, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return c, nil
 }

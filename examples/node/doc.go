@@ -37,9 +37,23 @@
 // -shutdown-grace and -log-level (slog to stderr) tune the rest; the Redis
 // port's security flags and limits are below.
 //
-// Once it serves, a node prints one line to stdout, for scripts:
+// -http ADDR (default off) serves the node's Prometheus metrics on
+// /metrics and its peer's Raft status as JSON on /status (package
+// observe). Like the peer port, it is plain HTTP only on loopback; beyond
+// loopback the node refuses to start unless it has its TLS files
+// (-tls-cert, -tls-key, -tls-ca: the endpoint is then HTTPS and the
+// scraper must present a certificate of that CA, allowed by -tls-allow if
+// given) or -insecure. The endpoints are read-only, but they reveal the
+// cluster's members, addresses and load.
 //
-//	ready name=a raft=127.0.0.1:7001 redis=127.0.0.1:6381
+//	./rafter-node -name a -peers $PEERS -redis 127.0.0.1:6381 -http 127.0.0.1:9101 -bootstrap &
+//	curl -s 127.0.0.1:9101/metrics | grep '^rafter_commit_index'
+//	curl -s 127.0.0.1:9101/status
+//
+// Once it serves, a node prints one line to stdout, for scripts (http=...
+// only with -http):
+//
+//	ready name=a raft=127.0.0.1:7001 redis=127.0.0.1:6381 http=127.0.0.1:9101
 //
 // On SIGTERM or SIGINT it stops accepting connections, lets commands in
 // flight finish (up to -shutdown-grace), stops the peer (the log server

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/rafter-go/rafter"
 	"github.com/rafter-go/rafter/kvsm"
 )
@@ -49,9 +51,9 @@ func main() {
 // (SIGTERM or SIGINT), then stops both: no new connections, commands in
 // flight get up to cfg.ShutdownGrace, the peer stops (its log server
 // flushes and closes its files), the System shuts down. nil means a clean
-// stop. Once serving it prints one line to stdout:
+// stop. Once serving it prints one line to stdout (http=... with -http):
 //
-//	ready name=a raft=127.0.0.1:7001 redis=127.0.0.1:6381
+//	ready name=a raft=127.0.0.1:7001 redis=127.0.0.1:6381 [http=127.0.0.1:9101]
 //
 // If the peer's supervisor gives up (restart intensity exceeded, for
 // example by a full disk failing every write), run stops the front end and
@@ -71,6 +73,11 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 			default:
 			}
 		},
+	}
+	var reg *prometheus.Registry
+	if cfg.HTTP != "" {
+		reg = prometheus.NewRegistry()
+		sopts.Metrics = reg
 	}
 	if cfg.TLSCert != "" {
 		var err error
@@ -101,6 +108,17 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 		_ = sys.StopNode(self)
 		return err
 	}
+	var httpLine string
+	if cfg.HTTP != "" {
+		hs, addr, err := startHTTP(cfg, sys, reg, logger)
+		if err != nil {
+			ln.Close()
+			_ = sys.StopNode(self)
+			return err
+		}
+		defer hs.Close()
+		httpLine = " http=" + addr.String()
+	}
 	srv := newServer(cfg, sys, ln, logger)
 	bg, cancelBG := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -114,7 +132,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 	go srv.serve()
 	logger.Info("node: serving", "peer", self.String(), "data", cfg.DataDir, "redis", ln.Addr().String(), "bootstrap", cfg.Bootstrap,
 		"redis_tls", cfg.RedisTLSCert != "", "redis_client_certs", cfg.RedisTLSCA != "", "requirepass", cfg.RequirePass != "")
-	fmt.Fprintf(stdout, "ready name=%s raft=%s redis=%s\n", self.Name, sys.Address(), ln.Addr())
+	fmt.Fprintf(stdout, "ready name=%s raft=%s redis=%s%s\n", self.Name, sys.Address(), ln.Addr(), httpLine)
 
 	var failed error
 	select {

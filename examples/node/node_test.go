@@ -32,6 +32,7 @@ type proc struct {
 	name   string
 	cmd    *exec.Cmd
 	redis  string // host:port of its RESP listener, from its ready line
+	http   string // host:port of its -http listener, if any
 	port   string
 	stderr string        // path of its log
 	done   chan struct{} // closed when the process has exited
@@ -66,7 +67,7 @@ func freePorts(t *testing.T, n int) []int {
 	return ports
 }
 
-var readyLine = regexp.MustCompile(`^ready name=(\S+) raft=(\S+) redis=(\S+)$`)
+var readyLine = regexp.MustCompile(`^ready name=(\S+) raft=(\S+) redis=(\S+)(?: http=(\S+))?$`)
 
 // startNode starts one node process (with extra flags, if any) and waits
 // for its ready line.
@@ -88,12 +89,12 @@ func startNode(t *testing.T, bin, dir, name, peers string, bootstrap bool, extra
 	require.NoError(t, err)
 	require.NoError(t, p.cmd.Start())
 	t.Logf("started %s (pid %d): %s %s", name, p.cmd.Process.Pid, bin, strings.Join(args, " "))
-	ready := make(chan string, 1)
+	ready := make(chan []string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if m := readyLine.FindStringSubmatch(sc.Text()); m != nil {
-				ready <- m[3]
+				ready <- m
 			}
 		}
 		p.err = p.cmd.Wait()
@@ -112,7 +113,8 @@ func startNode(t *testing.T, bin, dir, name, peers string, bootstrap bool, extra
 		}
 	})
 	select {
-	case p.redis = <-ready:
+	case m := <-ready:
+		p.redis, p.http = m[3], m[4]
 	case <-p.done:
 		b, _ := os.ReadFile(p.stderr)
 		t.Fatalf("%s exited before it was ready: %v\n%s", name, p.err, b)
