@@ -31,12 +31,7 @@ func (c *Core) SetConfig(id RequestID, peers []*rafterpb.Peer) {
 		c.setInitialConfig(id, peers)
 		return
 	}
-	if c.role != Leader {
-		c.refuse(id)
-		return
-	}
-	if c.leading.transfer != nil {
-		c.fail(id, ErrTransferInProgress)
+	if !c.leaderTakes(id) {
 		return
 	}
 	if err := c.allowChange(peers); err != nil {

@@ -36,12 +36,7 @@ type transferWait struct {
 // answers as for Propose (the shell forwards to the leader); to == the
 // leader itself succeeds at once. The Result comes later.
 func (c *Core) TransferLeadership(id RequestID, to *rafterpb.Peer) {
-	if c.role != Leader {
-		c.refuse(id)
-		return
-	}
-	if c.leading.transfer != nil {
-		c.fail(id, ErrTransferInProgress)
+	if !c.leaderTakes(id) {
 		return
 	}
 	if to.GetName() == "" {
