@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 
@@ -58,9 +57,9 @@ func CheckNode(node string) error {
 	if node == "" {
 		return nil
 	}
-	host, port, err := net.SplitHostPort(node)
-	if err != nil {
-		return fmt.Errorf("%w: %q: %w", ErrBadNode, node, err)
+	host, port, ok := splitHostPort(node)
+	if !ok {
+		return fmt.Errorf("%w: %q: not host:port", ErrBadNode, node)
 	}
 	n, err := strconv.ParseUint(port, 10, 16)
 	switch {
@@ -70,6 +69,26 @@ func CheckNode(node string) error {
 		return fmt.Errorf("%w: %q: port %q", ErrBadNode, node, port)
 	}
 	return nil
+}
+
+// splitHostPort splits "host:port" or "[ipv6]:port" as net.SplitHostPort
+// does, without importing net: this package does no I/O (CI checks its
+// imports). A host may hold no ':' unless bracketed, nor brackets inside.
+func splitHostPort(s string) (host, port string, ok bool) {
+	if strings.HasPrefix(s, "[") {
+		end := strings.Index(s, "]:")
+		if end < 0 {
+			return "", "", false
+		}
+		host, port = s[1:end], s[end+2:]
+		return host, port, !strings.ContainsAny(host, "[]")
+	}
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return "", "", false
+	}
+	host, port = s[:i], s[i+1:]
+	return host, port, !strings.ContainsAny(host, ":[]")
 }
 
 // Validate checks a server list requested by a client: not empty, no nil or
