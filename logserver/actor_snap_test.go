@@ -155,7 +155,7 @@ func TestActorSnapshotSaveFailure(t *testing.T) {
 	dir := t.TempDir()
 	log := sys.Root.Spawn(Props(dir, o))
 	defer func() { require.NoError(t, sys.Root.StopFuture(log).Wait()) }()
-	call[*rafterpb.LogWritten](t, sys, log, &rafterpb.LogWrite{Seq: 1, Entries: entries(1, 10, 1, 3)})
+	call[*rafterpb.LogWritten](t, sys, log, &rafterpb.LogWrite{Seq: 1, Meta: &rafterpb.Meta{Term: 1}, Entries: entries(1, 10, 1, 3)})
 
 	b := &testBody{data: body(5000, 1), fail: errors.New("disk full")}
 	s := call[*rafterpb.LogSnapshotSaved](t, sys, log, &rafterpb.LogSnapshotSave{Handle: register(t, b), Index: 5, Term: 1})
@@ -193,7 +193,7 @@ func TestActorCrashDuringSnapshotSave(t *testing.T) {
 	}, protoactor.WithSupervisor(protoactor.NewOneForOneStrategy(10, time.Minute, protoactor.DefaultDecider))))
 	defer func() { require.NoError(t, sys.Root.StopFuture(parent).Wait()) }()
 	log := <-pids
-	call[*rafterpb.LogWritten](t, sys, log, &rafterpb.LogWrite{Seq: 1, Entries: entries(1, 10, 1, 3)})
+	call[*rafterpb.LogWritten](t, sys, log, &rafterpb.LogWrite{Seq: 1, Meta: &rafterpb.Meta{Term: 1}, Entries: entries(1, 10, 1, 3)})
 
 	b := &testBody{data: body(5000, 1), started: make(chan struct{}), gate: make(chan struct{})}
 	sys.Root.Send(log, &rafterpb.LogSnapshotSave{Handle: register(t, b), Index: 5, Term: 1})

@@ -77,7 +77,7 @@ func TestCrashZeroFilledTail(t *testing.T) {
 	dir := t.TempDir()
 	o, logs := testOptions(1 << 20)
 	l := mustOpen(t, dir, o)
-	require.NoError(t, l.Write(nil, entries(1, 3, 1, 10)))
+	require.NoError(t, l.Write(&rafterpb.Meta{Term: 1}, entries(1, 3, 1, 10)))
 	require.NoError(t, l.Close())
 	seg := segPaths(t, dir)[0]
 	f, err := os.OpenFile(seg, os.O_WRONLY|os.O_APPEND, 0)
@@ -104,9 +104,10 @@ func TestCrashMetaTempEveryOffset(t *testing.T) {
 			o, _ := testOptions(1 << 20)
 			src := t.TempDir()
 			l := mustOpen(t, src, o)
-			require.NoError(t, l.Write(nil, entries(1, 2, 1, 5)))
+			var last uint64 // a blank peer has neither metadata nor entries
 			if !blank {
-				require.NoError(t, l.Write(old, nil))
+				require.NoError(t, l.Write(old, entries(1, 2, 1, 5)))
+				last = 2
 			}
 			require.NoError(t, l.Close())
 			for cut := 0; cut <= len(nextBytes); cut++ {
@@ -123,8 +124,8 @@ func TestCrashMetaTempEveryOffset(t *testing.T) {
 				assert.Contains(t, logs.String(), metaTmpName)
 				_, err = os.Stat(filepath.Join(dir, metaTmpName))
 				assert.ErrorIs(t, err, os.ErrNotExist)
-				assert.Equal(t, uint64(2), l.LastIndex())
-				require.NoError(t, l.Write(next, entries(3, 3, 8, 5)))
+				assert.Equal(t, last, l.LastIndex())
+				require.NoError(t, l.Write(next, entries(last+1, last+1, 8, 5)))
 				require.NoError(t, l.Close())
 				l = mustOpen(t, dir, o)
 				assert.True(t, proto.Equal(next, l.Meta()))

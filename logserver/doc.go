@@ -46,7 +46,9 @@
 // first index is then the first remaining segment's name; the in-memory
 // index numbers segments since Open, so dropping front segments rewrites no
 // entry's location. The meta file is replaced atomically:
-// write meta.tmp, fsync it, rename it over meta, fsync the directory.
+// write meta.tmp, fsync it, rename it over meta, fsync the directory; a
+// changed meta is written before any record of the same write or Sync, so
+// no record is ever on disk without the metadata of its term.
 //
 // # Record layout
 //
@@ -115,6 +117,9 @@
 //   - meta.tmp and snap/*.tmp are removed: their rename never happened, so
 //     meta and snap/ hold the previous metadata and snapshot. A meta file that is not exactly one valid type-2 record is
 //     corruption (it is only ever replaced whole, so it cannot be torn).
+//     A missing meta file is a blank peer only if the log holds no entry
+//     and no snapshot; beside either it was lost, and Open refuses naming
+//     it (reading a blank peer would forget a vote).
 //   - Segments are scanned in order; each record must pass both checksums,
 //     have the next index (the first segment starts at 1, or after
 //     compaction at or before the snapshot index + 1; each segment's

@@ -98,7 +98,17 @@ func (l *FileLog) Write(meta *rafterpb.Meta, entries []*rafterpb.Entry) error {
 	if err != nil {
 		return err
 	}
+	if meta != nil {
+		l.meta = proto.CloneOf(meta)
+		l.metaDirty = true // written by Sync: one replace per group commit
+	}
 	if len(entries) > 0 {
+		// Entries never reach the disk before the metadata of their term,
+		// so a log that holds records without a meta file has lost it, and
+		// recovery refuses it instead of reading a blank peer.
+		if err := l.writeMetaNow(); err != nil {
+			return l.fail(err)
+		}
 		if first := entries[0].GetIndex(); first <= l.LastIndex() {
 			if err := l.truncateFrom(first); err != nil {
 				return l.fail(err)
@@ -108,10 +118,18 @@ func (l *FileLog) Write(meta *rafterpb.Meta, entries []*rafterpb.Entry) error {
 			return l.fail(err)
 		}
 	}
-	if meta != nil {
-		l.meta = proto.CloneOf(meta)
-		l.metaDirty = true // written by Sync: one replace per group commit
+	return nil
+}
+
+// writeMetaNow replaces the meta file, durably, if the metadata changed.
+func (l *FileLog) writeMetaNow() error {
+	if !l.metaDirty {
+		return nil
 	}
+	if err := writeMeta(l.dir, l.meta); err != nil {
+		return err
+	}
+	l.metaDirty = false
 	return nil
 }
 
@@ -228,12 +246,16 @@ func (l *FileLog) truncateFrom(index uint64) error {
 	return nil
 }
 
-// Sync makes every earlier Write durable: fdatasync every segment written since the last Sync,
-// fsync the directory if a segment was created, and replace the meta file if
-// the metadata changed.
+// Sync makes every earlier Write durable: replace the meta file if the
+// metadata changed (first: no record is durable before its term), fdatasync
+// every segment written since the last Sync, and fsync the directory if a
+// segment was created.
 func (l *FileLog) Sync() error {
 	if err := l.usable(); err != nil {
 		return err
+	}
+	if err := l.writeMetaNow(); err != nil { // before any record: see Write
+		return l.fail(err)
 	}
 	if err := l.flushPend(); err != nil {
 		return l.fail(err)
@@ -251,12 +273,6 @@ func (l *FileLog) Sync() error {
 			return l.fail(err)
 		}
 		l.dirDirty = false
-	}
-	if l.metaDirty {
-		if err := writeMeta(l.dir, l.meta); err != nil {
-			return l.fail(err)
-		}
-		l.metaDirty = false
 	}
 	return nil
 }

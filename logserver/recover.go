@@ -94,6 +94,15 @@ func (l *FileLog) recover() error {
 	if err := l.reconcile(chosen); err != nil {
 		return err
 	}
+	if l.meta == nil && (len(l.locs) > 0 || l.SnapshotIndex() > 0) {
+		// Write puts the metadata on disk before any record, so a log
+		// without it has lost it (deleted, or dropped by a disk). Reading
+		// a blank peer would forget its term and vote: it could vote twice
+		// in one term.
+		return &CorruptError{File: filepath.Join(l.dir, metaName),
+			Reason: "missing while the log holds entries or a snapshot: the term and vote are unknown; " +
+				"restore the file, or empty the directory so that the peer catches up from the leader"}
+	}
 	// The directory may have been created or had meta.tmp removed.
 	return syncDir(l.dir)
 }
