@@ -54,7 +54,7 @@
 // to its own calls, and remote Kill; log servers, supervisors, protoactor's
 // system messages (Stop, PoisonPill, Watch) and process listing are
 // local-only. Refused messages are logged and counted (System.Refused).
-// docs/protoactor.md says which protoactor behaviours this works around.
+// docs/protoactor-traps.md says which protoactor behaviours this works around.
 //
 // # Errors
 //

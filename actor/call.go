@@ -57,7 +57,7 @@ func decodeReply[R any](to *protoactor.PID, msg any) (R, error) {
 	var zero R
 	// Dead letters and errors first, so that even Call[any] reports them
 	// as errors. PipeTo-style replies are bare error values
-	// (docs/protoactor.md §1).
+	// (docs/protoactor-traps.md §1).
 	switch m := msg.(type) {
 	case *protoactor.DeadLetterResponse:
 		return zero, fmt.Errorf("actor: call %v: %w", to, ErrNoProcess)

@@ -25,7 +25,7 @@
 //
 // # Remote protections
 //
-// docs/protoactor.md (in this repository) lists each trap of the pinned
+// docs/protoactor-traps.md (in this repository) lists each trap of the pinned
 // protoactor version, where it is upstream, and the workaround. NewSystem
 // starts the remote before anything is spawned (PIDs spawned earlier keep
 // the address "nonhost") and applies every workaround of §4–§11 there:

@@ -57,7 +57,7 @@ func recoveredPanics(st *logStore) int {
 }
 
 // TestUnregisteredTypeDoesNotCrash: protoactor's deserializer dereferences
-// nil on a type the receiver does not know (docs/protoactor.md §5). Without the
+// nil on a type the receiver does not know (docs/protoactor-traps.md §5). Without the
 // stream recovery interceptor this kills the test binary.
 func TestUnregisteredTypeDoesNotCrash(t *testing.T) {
 	st := &logStore{}

@@ -12,7 +12,7 @@ import (
 
 // deadPeerWindow is how long TestSendsToDeadNodeDoNotLeak keeps sending.
 // With protoactor's default of 5 connect attempts, 4 grpc.ClientConns leak
-// per 10 s cycle (+16 goroutines, docs/protoactor.md §11), and they leak
+// per 10 s cycle (+16 goroutines, docs/protoactor-traps.md §11), and they leak
 // during the cycle, so 12 s shows several; maxRetryCount = 1 stays flat.
 const deadPeerWindow = 12 * time.Second
 

@@ -10,7 +10,7 @@ import (
 
 // TestEndpointQueueIsSmall opens outbound endpoints to four addresses and
 // measures the heap they hold. protoactor's default writer queue allocates
-// 1,000,000 slots (~16 MB) per endpoint up front (docs/protoactor.md §11), so
+// 1,000,000 slots (~16 MB) per endpoint up front (docs/protoactor-traps.md §11), so
 // four endpoints would hold ~64 MB; WriterQueueSize 4096 holds ~64 KB each.
 func TestEndpointQueueIsSmall(t *testing.T) {
 	a := newNode(t, Options{})

@@ -26,20 +26,20 @@ type Options struct {
 	// and the address in every PID this System hands out. "" means the
 	// actual listen address, which is refused when ListenAddr's host is
 	// unspecified (0.0.0.0, [::] or empty): such an address cannot be dialled
-	// (docs/protoactor.md §4). A port of 0 is replaced by the actual listen port.
+	// (docs/protoactor-traps.md §4). A port of 0 is replaced by the actual listen port.
 	AdvertiseAddr string
 
 	// MaxMessageBytes is the largest gRPC frame (one batch of up to
 	// WriterBatchSize messages) this System accepts, in bytes. Default
 	// 64 MiB, above rafter's largest AppendEntries batch. gRPC's own default
 	// is 4 MiB, and a frame over it is lost together with the messages
-	// queued behind it (docs/protoactor.md §6).
+	// queued behind it (docs/protoactor-traps.md §6).
 	MaxMessageBytes int
 
 	// WriterQueueSize is the initial number of slots of each outbound
 	// endpoint's queue (messages). Default 4096. protoactor's default of
 	// 1,000,000 allocates ~16 MB per peer up front; the queue still grows on
-	// demand (docs/protoactor.md §11).
+	// demand (docs/protoactor-traps.md §11).
 	WriterQueueSize int
 
 	// WriterBatchSize is the most messages protoactor packs into one gRPC
@@ -48,7 +48,7 @@ type Options struct {
 
 	// KeepaliveInterval is how long a connection may stay silent before gRPC
 	// pings it. Default 10 s. Without keepalive a black-holed peer is never
-	// detected (docs/protoactor.md §7).
+	// detected (docs/protoactor-traps.md §7).
 	KeepaliveInterval time.Duration
 
 	// KeepaliveTimeout is how long gRPC waits for a ping's answer before it

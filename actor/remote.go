@@ -23,7 +23,7 @@ import (
 // maxRetryCount is protoactor's connect attempts per endpoint. Its default
 // of 5 leaks every failed grpc.ClientConn but the last, so sends toward a
 // dead peer grow the goroutine count by ~16 every 10 s without bound; with 1
-// attempt nothing leaks and a connect cycle takes ~2 s (docs/protoactor.md §11).
+// attempt nothing leaks and a connect cycle takes ~2 s (docs/protoactor-traps.md §11).
 const maxRetryCount = 1
 
 // Per-connection limits of the gRPC server. A frame may still be as large
@@ -39,7 +39,7 @@ const (
 )
 
 // startRemote configures and starts protoactor's remote on as with every
-// protection of docs/protoactor.md §4–§11. It returns the advertised address,
+// protection of docs/protoactor-traps.md §4–§11. It returns the advertised address,
 // and whether a failure is worth retrying with a fresh ActorSystem (a port
 // we picked was taken before protoactor could bind it).
 func startRemote(as *protoactor.ActorSystem, opts Options, guard *inboundGuard, logger *slog.Logger) (r *remote.Remote, addr string, retry bool, err error) {
@@ -80,7 +80,7 @@ func startRemote(as *protoactor.ActorSystem, opts Options, guard *inboundGuard, 
 	return r, addr, false, nil
 }
 
-// remoteOptions are the protections of docs/protoactor.md §4–§11.
+// remoteOptions are the protections of docs/protoactor-traps.md §4–§11.
 func remoteOptions(opts Options, advertised string, guard *inboundGuard, logger *slog.Logger) []remote.ConfigOption {
 	ka := keepalive.ClientParameters{
 		Time:                opts.KeepaliveInterval,
@@ -134,7 +134,7 @@ func remoteOptions(opts Options, advertised string, guard *inboundGuard, logger 
 
 // recoverUnary turns a panic in a unary handler into an Internal error.
 // protoactor's ListProcesses and GetProcessDiagnostics are panic("implement
-// me"), and grpc-go does not recover handler panics (docs/protoactor.md §8).
+// me"), and grpc-go does not recover handler panics (docs/protoactor-traps.md §8).
 // denyUnary refuses both before they run; this stays as a second guard.
 func recoverUnary(logger *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
@@ -149,7 +149,7 @@ func recoverUnary(logger *slog.Logger) grpc.UnaryServerInterceptor {
 
 // recoverStream turns a panic in a stream handler into an Internal error,
 // which closes that stream only. protoactor's deserializer dereferences nil
-// on a message type that is not registered here (docs/protoactor.md §5); the
+// on a message type that is not registered here (docs/protoactor-traps.md §5); the
 // sender's endpoint then reconnects on its next send.
 func recoverStream(logger *slog.Logger) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) (err error) {

@@ -10,7 +10,7 @@ import (
 // Terminated of a stop) on a buffered channel.
 //
 // It replaces protoactor's Future, which has three traps for a caller that
-// may give up early (docs/protoactor.md §1): Result cannot be abandoned when a
+// may give up early (docs/protoactor-traps.md §1): Result cannot be abandoned when a
 // context is cancelled; only one waiter wakes; and futureProcess writes its
 // result without the lock, so a reply that arrives after the timeout races
 // with Result (issue #1145, reported by -race). Here the first message wins,

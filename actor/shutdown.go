@@ -15,14 +15,14 @@ const (
 )
 
 // StopAndWait stops the process at pid (queued user messages are dropped,
-// docs/protoactor.md §2) and waits until it has terminated, or until ctx is
+// docs/protoactor-traps.md §2) and waits until it has terminated, or until ctx is
 // done. A pid that does not exist counts as stopped.
 func (s *System) StopAndWait(ctx context.Context, pid *protoactor.PID) error {
 	box, self := s.newReplyBox()
 	defer s.release(self)
 	// Watch before Stop so that the Terminated cannot be missed; on a
 	// missing process the dead-letter path answers the Watch with
-	// Terminated{NotFound} (docs/protoactor.md §2).
+	// Terminated{NotFound} (docs/protoactor-traps.md §2).
 	proc, _ := s.actors.ProcessRegistry.Get(pid)
 	proc.SendSystemMessage(pid, &protoactor.Watch{Watcher: self})
 	s.actors.Root.Stop(pid)
@@ -78,7 +78,7 @@ func (s *System) stopWithin(pid *protoactor.PID) error {
 
 // stopRemote stops protoactor's remote without Remote.Shutdown(true), whose
 // endpoint-manager stop has three bugs that bite when connected nodes stop
-// at the same moment (docs/protoactor.md §10):
+// at the same moment (docs/protoactor-traps.md §10):
 //   - it sends on each inbound reader's channel, which the reader may
 //     already have closed: "panic: send on closed channel";
 //   - it sets the manager's connections map to nil while a writer's receive

@@ -25,7 +25,7 @@ func connectedPair(t *testing.T) (*System, *System) {
 // TestShutdownConcurrent shuts two connected Systems down at the same
 // moment, many times, with traffic in flight. protoactor's
 // Remote.Shutdown(true) panics here with "send on closed channel"
-// (docs/protoactor.md §10) or dereferences its nil connection map; a panic on
+// (docs/protoactor-traps.md §10) or dereferences its nil connection map; a panic on
 // any goroutine kills the test binary.
 func TestShutdownConcurrent(t *testing.T) {
 	const iterations = 50

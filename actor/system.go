@@ -43,7 +43,7 @@ type System struct {
 // NewSystem validates opts, creates the ActorSystem with protoactor's logs
 // routed to opts.Logger and, when opts.ListenAddr is set, starts the remote
 // before anything is spawned (a PID spawned earlier keeps the address
-// "nonhost" and is useless to other nodes; docs/protoactor.md §4).
+// "nonhost" and is useless to other nodes; docs/protoactor-traps.md §4).
 func NewSystem(opts Options) (*System, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -75,7 +75,7 @@ func NewSystem(opts Options) (*System, error) {
 }
 
 // newActorSystem builds an ActorSystem whose logs go to logger, tagged so
-// that protoactor's lines can be told from ours (docs/protoactor.md §12).
+// that protoactor's lines can be told from ours (docs/protoactor-traps.md §12).
 func newActorSystem(logger *slog.Logger) *protoactor.ActorSystem {
 	return protoactor.NewActorSystem(
 		protoactor.WithLoggerFactory(func(as *protoactor.ActorSystem) *slog.Logger {

@@ -18,7 +18,7 @@
 //
 // # What it adds to protoactor
 //
-// protoactor's supervision (docs/protoactor.md §3) restarts a crashed actor
+// protoactor's supervision (docs/protoactor-traps.md §3) restarts a crashed actor
 // in place and counts restarts per child; past the limit it stops the child
 // silently; it has no rest_for_one, no transient or temporary children, no
 // ordered start or stop. This package builds the OTP behaviour:
