@@ -200,36 +200,50 @@ func (a *consensusActor) onRaftMessage(m *rafterpb.RaftMessage) {
 		return
 	}
 	a.opts.Metrics.Received(m)
-	err := a.core.Step(m)
-	if err != nil {
-		a.dropped(err)
-	}
-	switch {
-	case errors.Is(err, core.ErrOtherCluster):
-		// Two clusters with the same peer names wired to each other.
-		a.refused++
-		a.logger.Warn("consensus: dropped a message from another cluster",
-			"from", config.PeerKey(m.GetFrom()), "error", err, "refused", a.refused)
-	case errors.Is(err, core.ErrUnknownPeer):
-		// Issue 7: a System not in the configuration is talking to us.
-		a.logger.Warn("consensus: dropped a message from a peer not in the configuration",
-			"from", config.PeerKey(m.GetFrom()), "error", err)
-	case errors.Is(err, core.ErrContradiction):
-		// Issue 12: no correct peer sends this; the core is unchanged.
-		a.refused++
-		a.logger.Error("consensus: refused a contradictory message: the sender is faulty or hostile",
-			"from", config.PeerKey(m.GetFrom()), "error", err, "refused", a.refused)
-	case errors.Is(err, core.ErrUnsupported):
-		a.refused++
-		a.logger.Debug("consensus: core refused a message", "from", config.PeerKey(m.GetFrom()), "error", err)
-	case err != nil:
-		a.refused++
-		a.logger.Warn("consensus: refused a malformed message",
-			"from", config.PeerKey(m.GetFrom()), "error", err, "refused", a.refused)
+	if err := a.core.Step(m); err != nil {
+		a.refusedByCore(m, err)
 	}
 	if r := m.GetAppendEntriesReply(); r != nil && !r.GetSuccess() {
 		a.noticeLostEntries(m.GetFrom())
 	}
+}
+
+// refusals are the kinds of Raft message the core refuses, each with its
+// metrics reason, its log level and message, and whether Status counts it
+// (RefusedMessages): a message of a peer not in the configuration is
+// routine (a removed or stranger peer), the others are not.
+var refusals = []struct {
+	err     error
+	reason  string
+	level   slog.Level
+	msg     string
+	counted bool
+}{
+	// Two clusters with the same peer names wired to each other.
+	{core.ErrOtherCluster, metrics.DropOtherCluster, slog.LevelWarn, "consensus: dropped a message from another cluster", true},
+	// Issue 7: a System not in the configuration is talking to us.
+	{core.ErrUnknownPeer, metrics.DropUnknownPeer, slog.LevelWarn, "consensus: dropped a message from a peer not in the configuration", false},
+	// Issue 12: no correct peer sends this; the core is unchanged.
+	{core.ErrContradiction, metrics.DropContradicts, slog.LevelError, "consensus: refused a contradictory message: the sender is faulty or hostile", true},
+	{core.ErrUnsupported, metrics.DropUnsupported, slog.LevelDebug, "consensus: core refused a message", true},
+	{core.ErrInvalidMessage, metrics.DropInvalid, slog.LevelWarn, "consensus: refused a malformed message", true},
+}
+
+// refusedByCore logs, counts and reports a Raft message the core refused
+// (it is unchanged and sends no reply).
+func (a *consensusActor) refusedByCore(m *rafterpb.RaftMessage, err error) {
+	reason, level, msg, counted := metrics.DropRefused, slog.LevelWarn, "consensus: refused a malformed message", true
+	for _, r := range refusals {
+		if errors.Is(err, r.err) {
+			reason, level, msg, counted = r.reason, r.level, r.msg, r.counted
+			break
+		}
+	}
+	a.opts.Metrics.Dropped(reason)
+	if counted {
+		a.refused++
+	}
+	a.logger.Log(context.Background(), level, msg, "from", config.PeerKey(m.GetFrom()), "error", err, "refused", a.refused)
 }
 
 // noticeLostEntries logs a follower that the core found to have lost

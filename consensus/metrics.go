@@ -1,11 +1,8 @@
 package consensus
 
 import (
-	"errors"
-
 	"google.golang.org/protobuf/proto"
 
-	"github.com/rafter-go/rafter/consensus/core"
 	"github.com/rafter-go/rafter/metrics"
 	"github.com/rafter-go/rafter/rafterpb"
 )
@@ -25,27 +22,6 @@ func (a *consensusActor) observe() {
 	}
 }
 
-// dropped counts a Raft message the core refused, by why.
-func (a *consensusActor) dropped(err error) {
-	if a.opts.Metrics == nil {
-		return
-	}
-	reason := metrics.DropRefused
-	switch {
-	case errors.Is(err, core.ErrUnknownPeer):
-		reason = metrics.DropUnknownPeer
-	case errors.Is(err, core.ErrOtherCluster):
-		reason = metrics.DropOtherCluster
-	case errors.Is(err, core.ErrContradiction):
-		reason = metrics.DropContradicts
-	case errors.Is(err, core.ErrInvalidMessage):
-		reason = metrics.DropInvalid
-	case errors.Is(err, core.ErrUnsupported):
-		reason = metrics.DropUnsupported
-	}
-	a.opts.Metrics.Dropped(reason)
-}
-
 // observeAnswer records the answer to a pending request: its latency from
 // arrival, and its error code if any.
 func (a *consensusActor) observeAnswer(p pendingRequest, msg proto.Message) {
@@ -63,6 +39,8 @@ func requestKind(req proto.Message) string {
 		return metrics.RequestOp
 	case *rafterpb.ReadOpRequest:
 		return metrics.RequestRead
+	case *rafterpb.TransferLeadershipRequest:
+		return metrics.RequestTransfer
 	}
 	return metrics.RequestSetConfig
 }

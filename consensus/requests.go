@@ -234,15 +234,9 @@ func markForwarded(req proto.Message, self *rafterpb.Peer) uint32 {
 	return 0
 }
 
+// forwarderOf is the forwarder a forwardable request names (nil if none).
 func forwarderOf(req proto.Message) *rafterpb.Peer {
-	switch f := req.(type) {
-	case *rafterpb.OpRequest:
-		return f.GetForwarder()
-	case *rafterpb.ReadOpRequest:
-		return f.GetForwarder()
-	case *rafterpb.SetConfigRequest:
-		return f.GetForwarder()
-	case *rafterpb.TransferLeadershipRequest:
+	if f, ok := req.(interface{ GetForwarder() *rafterpb.Peer }); ok {
 		return f.GetForwarder()
 	}
 	return nil

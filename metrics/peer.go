@@ -150,6 +150,7 @@ const (
 	RequestOp        = "op"
 	RequestRead      = "read"
 	RequestSetConfig = "set_config"
+	RequestTransfer  = "transfer"
 )
 
 // Answered records a client request this peer answered: its latency since
