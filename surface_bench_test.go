@@ -2,17 +2,11 @@ package rafter_test
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
-	"github.com/rafter-go/rafter"
 	"github.com/rafter-go/rafter/internal/cluster"
 	"github.com/rafter-go/rafter/internal/testpki"
 )
@@ -25,20 +19,7 @@ func BenchmarkOpRemoteTLS(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			cfg := cluster.Config{N: 3, Remote: true}
 			if mode == "mtls" {
-				ca := testpki.NewCA(b, "bench-ca")
-				base := b.TempDir()
-				cfg.System = func(i int, o *rafter.SystemOptions) {
-					name := "client"
-					if i < 3 {
-						name = fmt.Sprintf("p%d", i+1)
-					}
-					dir := filepath.Join(base, name)
-					require.NoError(b, os.MkdirAll(dir, 0o700))
-					f := testpki.Write(b, dir, ca.Issue(b, false, name), ca.PEM, 0)
-					tc, err := rafter.TLSFromFiles(f.Cert, f.Key, f.CA)
-					require.NoError(b, err)
-					o.TLS = tc
-				}
+				cfg.System = cluster.MutualTLS(b, testpki.NewCA(b, "bench-ca"), 3)
 			}
 			c := cluster.Start(b, cfg)
 			c.Configure()

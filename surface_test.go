@@ -2,10 +2,7 @@ package rafter_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -36,21 +33,9 @@ var surfaceAllow = []string{"p1", "p2", "p3", "client"}
 // write. Timing is slower than cluster's default so that no election
 // happens by accident while the probes run.
 func tlsCluster(t *testing.T, ca *testpki.CA) (*cluster.Cluster, rafter.Peer) {
-	base := t.TempDir()
 	c := cluster.Start(t, cluster.Config{
 		N: 3, Remote: true,
-		System: func(i int, o *rafter.SystemOptions) {
-			name := "client"
-			if i < 3 {
-				name = fmt.Sprintf("p%d", i+1)
-			}
-			dir := filepath.Join(base, name)
-			require.NoError(t, os.MkdirAll(dir, 0o700))
-			f := testpki.Write(t, dir, ca.Issue(t, false, name), ca.PEM, 0)
-			cfg, err := rafter.TLSFromFiles(f.Cert, f.Key, f.CA, surfaceAllow...)
-			require.NoError(t, err)
-			o.TLS = cfg
-		},
+		System: cluster.MutualTLS(t, ca, 3, surfaceAllow...),
 		Options: func(_ int, o *rafter.Options) {
 			o.HeartbeatInterval = 50 * time.Millisecond
 			o.ElectionTimeoutMin = 2 * time.Second

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -70,7 +68,7 @@ func Run(t testing.TB, cfg Config) (*History, []string) {
 		},
 	}
 	if cfg.TLS {
-		cc.Remote, cc.System = true, mutualTLS(t)
+		cc.Remote, cc.System = true, cluster.MutualTLS(t, testpki.NewCA(t, "linearize-ca"), 3)
 	}
 	c := cluster.Start(t, cc)
 	c.Configure()
@@ -220,28 +218,4 @@ func (r *runner) do(id, via int, in Input) Op {
 	}
 	r.h.Add(op)
 	return op
-}
-
-// mutualTLS gives System i (i == 3: the clients' System) a certificate of a
-// fresh test CA naming its peer ("p1".."p3", or "client"), and trusts only
-// that CA.
-func mutualTLS(t testing.TB) func(i int, o *rafter.SystemOptions) {
-	ca := testpki.NewCA(t, "linearize-ca")
-	base := t.TempDir()
-	return func(i int, o *rafter.SystemOptions) {
-		name := "client"
-		if i < 3 {
-			name = fmt.Sprintf("p%d", i+1)
-		}
-		dir := filepath.Join(base, name)
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		f := testpki.Write(t, dir, ca.Issue(t, false, name), ca.PEM, 0)
-		tlsCfg, err := rafter.TLSFromFiles(f.Cert, f.Key, f.CA)
-		if err != nil {
-			t.Fatalf("linearize: TLS for %s: %v", name, err)
-		}
-		o.TLS = tlsCfg
-	}
 }
