@@ -70,7 +70,8 @@
 // that) and waits until its own server has made its first read
 // (grpclog_race.go). That covers what the tests here exercise; verbose-level
 // gRPC logs of connections closing while another System starts are not
-// covered.
+// covered: CI (.ci/run) runs a package again, once, when every race it
+// reported is that write (scripts/grpclog-race-retry.sh).
 //
 // # Example
 //
