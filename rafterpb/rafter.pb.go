@@ -879,16 +879,21 @@ func (*TimeoutNow) Descriptor() ([]byte, []int) {
 	return file_rafter_proto_rawDescGZIP(), []int{8}
 }
 
-// InstallSnapshot and its reply are placeholders for log compaction; their
-// fields will be filled in by the snapshot work.
+// InstallSnapshot carries one chunk of the leader's snapshot file (Raft §7,
+// streamed): bytes [offset, offset+len(data)) of the file of total_size
+// bytes that holds the state at last_included_index. The core builds it
+// without data; the leader's shell reads the chunk from its log server and
+// fills data and done before sending. The follower's log server takes a
+// chunk only at the offset it expects; its answer says where to resume.
 type InstallSnapshot struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
 	LastIncludedIndex uint64                 `protobuf:"varint,1,opt,name=last_included_index,json=lastIncludedIndex,proto3" json:"last_included_index,omitempty"`
 	LastIncludedTerm  uint64                 `protobuf:"varint,2,opt,name=last_included_term,json=lastIncludedTerm,proto3" json:"last_included_term,omitempty"`
-	Config            *Config                `protobuf:"bytes,3,opt,name=config,proto3" json:"config,omitempty"`
+	Config            *Config                `protobuf:"bytes,3,opt,name=config,proto3" json:"config,omitempty"` // unused: the file's header holds the configuration
 	Offset            uint64                 `protobuf:"varint,4,opt,name=offset,proto3" json:"offset,omitempty"`
 	Data              []byte                 `protobuf:"bytes,5,opt,name=data,proto3" json:"data,omitempty"`
-	Done              bool                   `protobuf:"varint,6,opt,name=done,proto3" json:"done,omitempty"`
+	Done              bool                   `protobuf:"varint,6,opt,name=done,proto3" json:"done,omitempty"` // offset+len(data) == total_size
+	TotalSize         uint64                 `protobuf:"varint,7,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -965,10 +970,25 @@ func (x *InstallSnapshot) GetDone() bool {
 	return false
 }
 
+func (x *InstallSnapshot) GetTotalSize() uint64 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// InstallSnapshotReply answers one InstallSnapshot chunk: next_offset is the
+// offset the follower expects next (the leader resumes there after a lost
+// chunk); done means the snapshot is installed and durable, or that the
+// follower already holds last_included_index in its committed log.
 type InstallSnapshotReply struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
 	LastIncludedIndex uint64                 `protobuf:"varint,1,opt,name=last_included_index,json=lastIncludedIndex,proto3" json:"last_included_index,omitempty"`
-	Success           bool                   `protobuf:"varint,2,opt,name=success,proto3" json:"success,omitempty"`
+	Success           bool                   `protobuf:"varint,2,opt,name=success,proto3" json:"success,omitempty"` // false: the chunk was refused (bad data, I/O error)
+	NextOffset        uint64                 `protobuf:"varint,3,opt,name=next_offset,json=nextOffset,proto3" json:"next_offset,omitempty"`
+	Done              bool                   `protobuf:"varint,4,opt,name=done,proto3" json:"done,omitempty"`
+	LastIncludedTerm  uint64                 `protobuf:"varint,5,opt,name=last_included_term,json=lastIncludedTerm,proto3" json:"last_included_term,omitempty"`
+	Offset            uint64                 `protobuf:"varint,6,opt,name=offset,proto3" json:"offset,omitempty"` // the offset of the chunk answered
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -1015,6 +1035,34 @@ func (x *InstallSnapshotReply) GetSuccess() bool {
 		return x.Success
 	}
 	return false
+}
+
+func (x *InstallSnapshotReply) GetNextOffset() uint64 {
+	if x != nil {
+		return x.NextOffset
+	}
+	return 0
+}
+
+func (x *InstallSnapshotReply) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
+func (x *InstallSnapshotReply) GetLastIncludedTerm() uint64 {
+	if x != nil {
+		return x.LastIncludedTerm
+	}
+	return 0
+}
+
+func (x *InstallSnapshotReply) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
 }
 
 // RaftMessage is the envelope of every message between consensus actors.
@@ -2193,17 +2241,24 @@ const file_rafter_proto_rawDesc = "" +
 	"\x11reject_hint_index\x18\x04 \x01(\x04R\x0frejectHintIndex\x12(\n" +
 	"\x10reject_hint_term\x18\x05 \x01(\x04R\x0erejectHintTerm\"\f\n" +
 	"\n" +
-	"TimeoutNow\"\xda\x01\n" +
+	"TimeoutNow\"\xf9\x01\n" +
 	"\x0fInstallSnapshot\x12.\n" +
 	"\x13last_included_index\x18\x01 \x01(\x04R\x11lastIncludedIndex\x12,\n" +
 	"\x12last_included_term\x18\x02 \x01(\x04R\x10lastIncludedTerm\x12)\n" +
 	"\x06config\x18\x03 \x01(\v2\x11.rafter.v1.ConfigR\x06config\x12\x16\n" +
 	"\x06offset\x18\x04 \x01(\x04R\x06offset\x12\x12\n" +
 	"\x04data\x18\x05 \x01(\fR\x04data\x12\x12\n" +
-	"\x04done\x18\x06 \x01(\bR\x04done\"`\n" +
+	"\x04done\x18\x06 \x01(\bR\x04done\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\a \x01(\x04R\ttotalSize\"\xdb\x01\n" +
 	"\x14InstallSnapshotReply\x12.\n" +
 	"\x13last_included_index\x18\x01 \x01(\x04R\x11lastIncludedIndex\x12\x18\n" +
-	"\asuccess\x18\x02 \x01(\bR\asuccess\"\xe4\x04\n" +
+	"\asuccess\x18\x02 \x01(\bR\asuccess\x12\x1f\n" +
+	"\vnext_offset\x18\x03 \x01(\x04R\n" +
+	"nextOffset\x12\x12\n" +
+	"\x04done\x18\x04 \x01(\bR\x04done\x12,\n" +
+	"\x12last_included_term\x18\x05 \x01(\x04R\x10lastIncludedTerm\x12\x16\n" +
+	"\x06offset\x18\x06 \x01(\x04R\x06offset\"\xe4\x04\n" +
 	"\vRaftMessage\x12#\n" +
 	"\x04from\x18\x01 \x01(\v2\x0f.rafter.v1.PeerR\x04from\x12\x1f\n" +
 	"\x02to\x18\x02 \x01(\v2\x0f.rafter.v1.PeerR\x02to\x12\x12\n" +

@@ -24,6 +24,9 @@ import (
 //	func (c *Core) Status() Status
 //	func (c *Core) Sendable(m *rafterpb.RaftMessage) bool
 //	func (c *Core) Inflight(fn func(follower *rafterpb.Peer, n int))
+//	func (c *Core) ForceSnapshot(id RequestID)
+//	func (c *Core) SnapshotSaved(meta *rafterpb.SnapshotMeta, err error)
+//	func (c *Core) InstallProgress(in InstallChunk, r InstallReply) (restore bool)
 //
 // Who owns which index. Each has one owner that decides or does it; the
 // others are told, never keep a copy of their own:
@@ -42,6 +45,10 @@ import (
 //     Persisted(index, term); the leader counts its own entry from there.
 //   - last index, and which entries are not yet handed to the log server:
 //     the core's log.
+//   - the snapshot: the log server writes and keeps it; the core decides
+//     when one is taken (Ready.Snapshot) and learns what was saved or
+//     installed (SnapshotSaved, InstallProgress), and compacts its memory
+//     and the disk (Ready.Compact) to TrailingEntries behind it.
 
 // RequestID identifies a client request in the shell. The shell picks the
 // values; 0 means "no request" (for example a no-op entry, or an entry that
@@ -77,19 +84,37 @@ type Options struct {
 	// (Raft thesis §9.6 and §6.2).
 	PreVote     bool
 	CheckQuorum bool
+	// SnapshotEntries: ask for a snapshot (Ready.Snapshot) once this many
+	// entries were applied since the last one; 0 never does (a state
+	// machine that cannot snapshot).
+	SnapshotEntries uint64
+	// TrailingEntries: entries kept behind the snapshot, in memory and on
+	// disk, for followers a little behind.
+	TrailingEntries uint64
+	// SnapshotChunkBytes bounds one InstallSnapshot chunk (default 1 MiB);
+	// MaxSnapshotInflight the chunks unanswered to one follower (default 4).
+	SnapshotChunkBytes  uint64
+	MaxSnapshotInflight int
 }
 
 // Restored is what a peer recovered from its log server on (re)start. The
-// shell's state machine starts empty: every committed entry is handed out
-// again in Ready.Committed.
+// shell has restored its state machine from Snapshot (empty without one);
+// every committed entry after it is handed out again in Ready.Committed.
 type Restored struct {
-	Meta    *rafterpb.Meta    // nil for a blank peer
-	Entries []*rafterpb.Entry // the whole log, indexes 1..n contiguous
+	Meta     *rafterpb.Meta         // nil for a blank peer
+	Snapshot *rafterpb.SnapshotMeta // the newest durable snapshot; nil: none
+	// Entries is the log after the snapshot: indexes Snapshot.Index+1..n,
+	// contiguous.
+	Entries []*rafterpb.Entry
 }
 
 // Ready is a batch of effects. The shell executes it in this order, then
 // calls Advance(rd):
 //
+//  0. Snapshot (if non-nil): the shell takes a snapshot of its state
+//     machine now, before applying Committed (the state machine is at
+//     Snapshot.Index), and gives it to the log server; SnapshotSaved
+//     reports the outcome.
 //  1. Meta (if non-nil) and Entries go to the log server as one write, with
 //     Commit as the write's commit floor. If Entries[0].Index <= the last
 //     stored index, the log server first truncates the stored suffix from
@@ -105,6 +130,15 @@ type Restored struct {
 //     earlier Advance reported it), so the shell reads its state machine now.
 //  5. Results are delivered (refusals, redirects, config results, lost
 //     leadership).
+//  6. Compact (if non-zero) goes to the log server after the write: it may
+//     delete the entries up to that index (a snapshot covers them).
+//     Install chunks go to the log server in order; each answer comes back
+//     as InstallProgress.
+//
+// A Message whose body is InstallSnapshot leaves without data: the shell
+// reads bytes [offset, offset+SnapshotChunkBytes) of the snapshot file for
+// last_included_index from its log server, sets data and done, and sends
+// it; if that snapshot is gone, it drops the message (the core resends).
 //
 // Later, the log server's acknowledgement comes back as Persisted(index, term).
 type Ready struct {
@@ -117,6 +151,29 @@ type Ready struct {
 	Committed            []Committed
 	Reads                []ReadState
 	Results              []Result
+	Snapshot             *rafterpb.SnapshotMeta // index, term and config; size unset
+	Compact              uint64
+	Install              []InstallChunk
+}
+
+// InstallChunk is an InstallSnapshot chunk received from the leader From in
+// term Term, for the log server (LogInstallChunk).
+type InstallChunk struct {
+	From *rafterpb.Peer
+	Term uint64
+	Msg  *rafterpb.InstallSnapshot
+}
+
+// InstallReply is the log server's answer to an InstallChunk.
+type InstallReply struct {
+	NextOffset uint64
+	// Done: the snapshot is installed and durable; the log server's log
+	// was reset after it (Raft §7: kept only if it held the snapshot's
+	// last entry with its term). Snapshot describes it.
+	Done     bool
+	Snapshot *rafterpb.SnapshotMeta
+	// Err: the chunk was refused (nothing installed).
+	Err error
 }
 
 // Committed is a committed entry to apply, and the request that proposed it on
@@ -160,6 +217,17 @@ type Status struct {
 	// peer (not in its own latest configuration) and a blank one are not
 	// members; a removed one answers client requests with ErrNotMember.
 	Member bool
+	// SnapshotIndex and SnapshotTerm name the newest durable snapshot (0:
+	// none); FirstIndex is the first index held in memory.
+	SnapshotIndex uint64
+	SnapshotTerm  uint64
+	FirstIndex    uint64
+	// SnapshotsSent counts the snapshots this leader finished sending;
+	// RepeatedSnapshots those a follower needed right after finishing the
+	// previous one (it fell behind the log while restoring: the shell logs
+	// each).
+	SnapshotsSent     uint64
+	RepeatedSnapshots uint64
 	// FollowerLostEntries counts, over this core's life, the times a leader
 	// saw a follower reject entries it had acknowledged (its log lost its
 	// tail) and probed it again from the follower's hint. The shell logs

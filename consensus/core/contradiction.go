@@ -25,25 +25,28 @@ const MaxTerm = 1 << 62
 // term rules), so a refused message leaves no trace: not even a newer term.
 func (c *Core) checkContradiction(m *rafterpb.RaftMessage) error {
 	ae := m.GetAppendEntries()
-	if ae == nil || m.GetTerm() < c.term {
+	if (ae == nil && m.GetInstallSnapshot() == nil) || m.GetTerm() < c.term {
 		return nil // stale messages are only answered, never acted on
 	}
 	if m.GetTerm() == c.term && c.role == Leader {
-		return contradiction("append_entries from %s in term %d, whose leader is this peer",
-			config.PeerKey(m.GetFrom()), c.term)
+		return contradiction("%s from %s in term %d, whose leader is this peer",
+			kindOf(m), config.PeerKey(m.GetFrom()), c.term)
 	}
 	if m.GetTerm() == c.term && c.role == Follower && c.leader != nil && !config.SamePeer(c.leader, m.GetFrom()) {
 		// A follower takes one leader per term: were it to take a second
 		// one's entries, that leader could count it towards a quorum the
 		// first one also counts it in, and two entries could commit at the
 		// same index.
-		return contradiction("append_entries from %s in term %d, whose leader is %s",
-			config.PeerKey(m.GetFrom()), c.term, config.PeerKey(c.leader))
+		return contradiction("%s from %s in term %d, whose leader is %s",
+			kindOf(m), config.PeerKey(m.GetFrom()), c.term, config.PeerKey(c.leader))
 	}
 	for _, e := range ae.GetEntries() {
 		i := e.GetIndex()
 		if i > c.commit || i > c.log.lastIndex() {
 			break // entries are contiguous: the rest are past the commit index
+		}
+		if i <= c.log.offset {
+			continue // compacted: no term to compare
 		}
 		if t := c.log.term(i); t != e.GetTerm() {
 			return contradiction("append_entries from %s in term %d overwrites committed index %d (term %d with %d, commit %d)",
@@ -51,6 +54,13 @@ func (c *Core) checkContradiction(m *rafterpb.RaftMessage) error {
 		}
 	}
 	return nil
+}
+
+func kindOf(m *rafterpb.RaftMessage) string {
+	if m.GetInstallSnapshot() != nil {
+		return "install_snapshot"
+	}
+	return "append_entries"
 }
 
 func contradiction(format string, args ...any) error {

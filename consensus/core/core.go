@@ -13,6 +13,10 @@ const (
 	DefaultMaxMsgEntries = 64
 	DefaultMaxMsgBytes   = 1 << 20
 	DefaultMaxInflight   = 256
+	// DefaultSnapshotChunkBytes and DefaultMaxSnapshotInflight bound
+	// InstallSnapshot: one chunk's bytes, and the chunks unanswered.
+	DefaultSnapshotChunkBytes  = 1 << 20
+	DefaultMaxSnapshotInflight = 4
 )
 
 var blankConfig = &rafterpb.Config{State: rafterpb.ConfigState_CONFIG_STATE_BLANK}
@@ -68,6 +72,9 @@ type Core struct {
 	// TimeoutNow; its RequestVotes ask voters to ignore their lease.
 	transferCampaign bool
 
+	// snaps is the snapshot bookkeeping (snapshot.go).
+	snaps snapshots
+
 	// Outbox, drained by Ready.
 	msgs      []*rafterpb.RaftMessage
 	msgsAfter []*rafterpb.RaftMessage
@@ -94,7 +101,13 @@ func New(opts Options, r Restored) (*Core, error) {
 		idKey: config.PeerKey(opts.ID),
 		rand:  rand.New(rand.NewPCG(uint64(opts.Seed), uint64(opts.Seed)^0x9e3779b97f4a7c15)),
 		term:  r.Meta.GetTerm(),
-		log:   newLog(r.Entries),
+		log:   newLog(r.Snapshot, r.Entries),
+	}
+	// The state machine was restored from the snapshot: it is applied, so
+	// committed.
+	if s := r.Snapshot; s != nil {
+		c.snaps.last = s
+		c.commit, c.applying, c.applied = s.GetIndex(), s.GetIndex(), s.GetIndex()
 	}
 	if v := r.Meta.GetVotedFor(); v != nil && v.GetName() != "" {
 		c.votedFor = v
@@ -138,18 +151,31 @@ func checkOptions(o *Options) error {
 	if o.MaxInflight == 0 {
 		o.MaxInflight = DefaultMaxInflight
 	}
+	if o.MaxSnapshotInflight < 0 {
+		return fmt.Errorf("%w: negative MaxSnapshotInflight", ErrInvalidOptions)
+	}
+	if o.SnapshotChunkBytes == 0 {
+		o.SnapshotChunkBytes = DefaultSnapshotChunkBytes
+	}
+	if o.MaxSnapshotInflight == 0 {
+		o.MaxSnapshotInflight = DefaultMaxSnapshotInflight
+	}
 	return nil
 }
 
 func checkRestored(r Restored) error {
-	var prevTerm uint64
+	base, prevTerm := r.Snapshot.GetIndex(), r.Snapshot.GetTerm()
+	if s := r.Snapshot; s != nil && (s.GetIndex() == 0 || s.GetTerm() == 0 || s.GetTerm() > r.Meta.GetTerm()) {
+		return fmt.Errorf("%w: snapshot at index %d, term %d (meta term %d)",
+			ErrInvalidRestored, s.GetIndex(), s.GetTerm(), r.Meta.GetTerm())
+	}
 	for i, e := range r.Entries {
-		if e.GetIndex() != uint64(i)+1 {
-			return fmt.Errorf("%w: restored entry %d has index %d", ErrInvalidRestored, i+1, e.GetIndex())
+		if e.GetIndex() != base+uint64(i)+1 {
+			return fmt.Errorf("%w: restored entry %d has index %d", ErrInvalidRestored, base+uint64(i)+1, e.GetIndex())
 		}
 		if e.GetTerm() < prevTerm || e.GetTerm() > r.Meta.GetTerm() {
 			return fmt.Errorf("%w: restored entry %d has term %d (previous %d, meta %d)",
-				ErrInvalidRestored, i+1, e.GetTerm(), prevTerm, r.Meta.GetTerm())
+				ErrInvalidRestored, e.GetIndex(), e.GetTerm(), prevTerm, r.Meta.GetTerm())
 		}
 		prevTerm = e.GetTerm()
 	}
@@ -171,6 +197,11 @@ func (c *Core) Status() Status {
 		Config:              c.members,
 		Member:              c.members.GetState() != rafterpb.ConfigState_CONFIG_STATE_BLANK && !c.removed(),
 		FollowerLostEntries: c.lostEntries,
+		SnapshotIndex:       c.snaps.last.GetIndex(),
+		SnapshotTerm:        c.snaps.last.GetTerm(),
+		FirstIndex:          c.log.firstIndex(),
+		SnapshotsSent:       c.snaps.sent,
+		RepeatedSnapshots:   c.snaps.repeated,
 	}
 }
 

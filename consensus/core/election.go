@@ -19,8 +19,12 @@ func (c *Core) Tick() {
 }
 
 // promotable: only a voter of the latest configuration stands for election.
-// rafter: follower(timeout, ...) checks rafter_config:has_vote/2.
-func (c *Core) promotable() bool { return config.HasVote(c.id, c.members) }
+// rafter: follower(timeout, ...) checks rafter_config:has_vote/2. A peer
+// whose log server is installing a snapshot waits for it: as a leader it
+// would append to a log about to be reset.
+func (c *Core) promotable() bool {
+	return config.HasVote(c.id, c.members) && c.snaps.installing == 0
+}
 
 func (c *Core) resetElectionTimer() {
 	c.electionElapsed = 0

@@ -106,13 +106,13 @@ func (c *Core) failInit() {
 }
 
 // showsCluster reports whether m proves that a configured peer exists: only
-// a leader sends AppendEntries, and a leader has a configuration; a
+// a leader sends AppendEntries (or InstallSnapshot), and a leader has a configuration; a
 // candidate with a non-empty log has one too (the first entry of every log
 // is a configuration). A RequestVote with an empty log comes from a blank
 // peer campaigning with its own initial configuration: rafter's rules for
 // conflicting initial configurations cover that one.
 func showsCluster(m *rafterpb.RaftMessage) bool {
-	if m.GetAppendEntries() != nil {
+	if m.GetAppendEntries() != nil || m.GetInstallSnapshot() != nil {
 		return true
 	}
 	return m.GetRequestVote().GetLastLogIndex() > 0

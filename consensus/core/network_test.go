@@ -25,6 +25,8 @@ type network struct {
 	reads     map[string][]ReadState
 	results   map[string][]Result
 	sent      []*rafterpb.RaftMessage // every message delivered, in order
+	// disks model each peer's snapshot file and install (snapshot_test.go).
+	disks map[string]*fakeDisk
 }
 
 func peer(name string) *rafterpb.Peer { return &rafterpb.Peer{Name: name} }
@@ -75,6 +77,7 @@ func newNetwork(t testing.TB, names []string, o netOpt) *network {
 		t: t, names: names, cores: map[string]*Core{},
 		cut: map[[2]string]bool{}, hold: map[string]bool{},
 		committed: map[string][]Committed{}, reads: map[string][]ReadState{}, results: map[string][]Result{},
+		disks: map[string]*fakeDisk{},
 	}
 	for i, name := range names {
 		cfg := testConfig(name, int64(i+1))
@@ -111,6 +114,7 @@ func (n *network) drain(name string) {
 	c := n.cores[name]
 	for c.HasReady() {
 		rd := c.Ready()
+		n.snapshotEffects(name, rd)
 		n.queue = append(n.queue, rd.Messages...)
 		n.queue = append(n.queue, rd.MessagesAfterPersist...)
 		n.committed[name] = append(n.committed[name], rd.Committed...)
@@ -120,6 +124,7 @@ func (n *network) drain(name string) {
 		if k := len(rd.Entries); k > 0 && !n.hold[name] {
 			c.Persisted(rd.Entries[k-1].GetIndex(), rd.Entries[k-1].GetTerm())
 		}
+		n.installs(name, rd)
 	}
 }
 

@@ -13,6 +13,9 @@ const (
 	// replicate: the follower matched; the leader streams AppendEntries
 	// optimistically, at most MaxInflight unanswered at once.
 	replicate
+	// snapshot: the follower needs entries the leader has compacted; the
+	// leader streams it its snapshot file in chunks (snapshot.go).
+	snapshot
 )
 
 // progress is the leader's view of one follower. rafter keeps only
@@ -39,9 +42,19 @@ type progress struct {
 	leaving bool
 	// clock is the highest send_clock the follower echoed in this term.
 	clock uint64
+	// send is the snapshot transfer in snapshot state.
+	send snapshotSend
+	// lastSnapshot is the index of the last snapshot this follower
+	// finished receiving in this term (0: none, or it has replicated since):
+	// needing another one right after is a repeated snapshot.
+	lastSnapshot uint64
 }
 
 func (pr *progress) becomeProbe() {
+	if pr.state == snapshot {
+		pr.next = max(pr.next, pr.send.index+1)
+		pr.send = snapshotSend{}
+	}
 	pr.state = probe
 	pr.paused = false
 	pr.next = max(pr.next, pr.match+1)
@@ -49,6 +62,7 @@ func (pr *progress) becomeProbe() {
 }
 
 func (pr *progress) becomeReplicate() {
+	pr.send = snapshotSend{}
 	pr.state = replicate
 	pr.paused = false
 	pr.next = pr.match + 1
@@ -58,8 +72,11 @@ func (pr *progress) becomeReplicate() {
 // canSend: the leader may send this follower an AppendEntries with entries
 // now (lastIndex is the leader's last index).
 func (pr *progress) canSend(lastIndex uint64) bool {
-	if pr.state == probe {
+	switch pr.state {
+	case probe:
 		return !pr.paused
+	case snapshot:
+		return pr.send.canSend()
 	}
 	return pr.next <= lastIndex && !pr.inflight.full()
 }

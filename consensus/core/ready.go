@@ -11,7 +11,8 @@ import (
 // so the two cannot disagree.
 func (c *Core) HasReady() bool {
 	if c.metaDirty || c.log.unstable <= c.log.lastIndex() || len(c.msgs) > 0 ||
-		len(c.msgsAfter) > 0 || c.commit > c.applying || len(c.results) > 0 {
+		len(c.msgsAfter) > 0 || c.commit > c.applying || len(c.results) > 0 ||
+		c.snaps.compact > 0 || len(c.snaps.installs) > 0 || c.wantSnapshot() {
 		return true
 	}
 	return c.role == Leader && (c.needReadRound() || c.canFlush() || c.readsReleasable() > 0)
@@ -28,7 +29,7 @@ func (c *Core) Ready() Ready {
 		}
 		c.flushAppends()
 	}
-	rd := Ready{Commit: c.commit}
+	rd := Ready{Commit: c.commit, Snapshot: c.takeSnapshot()}
 	if c.metaDirty {
 		rd.Meta = &rafterpb.Meta{Term: c.term, VotedFor: c.votedFor}
 		c.metaDirty = false
@@ -47,6 +48,8 @@ func (c *Core) Ready() Ready {
 		rd.Reads = c.releaseReads()
 	}
 	rd.Results, c.results = c.results, nil
+	rd.Compact, c.snaps.compact = c.snaps.compact, 0
+	rd.Install = c.takeInstalls()
 	return rd
 }
 

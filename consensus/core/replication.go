@@ -7,6 +7,14 @@ import "github.com/rafter-go/rafter/rafterpb"
 // and moves next past the batch (pipelining); in probe mode it waits.
 func (c *Core) sendAppend(pr *progress) {
 	prev := pr.next - 1
+	if pr.state == snapshot || c.log.compacted(prev) {
+		// The entries it needs are compacted: send the snapshot.
+		if pr.state != snapshot {
+			c.startSnapshot(pr)
+		}
+		c.sendSnapshotChunk(pr)
+		return
+	}
 	ents := c.log.batch(pr.next, c.opts.MaxMsgEntries, c.opts.MaxMsgBytes)
 	m := c.newMessage(pr.peer)
 	m.Body = &rafterpb.RaftMessage_AppendEntries{AppendEntries: &rafterpb.AppendEntries{
@@ -31,11 +39,18 @@ func (c *Core) sendAppend(pr *progress) {
 // sendHeartbeat is an empty AppendEntries at the follower's match index, which
 // the follower is known to hold: it carries the commit index and the
 // send_clock without disturbing the pipeline.
+//
+// A follower whose match index is compacted gets a heartbeat at index 0,
+// which every log holds.
 func (c *Core) sendHeartbeat(pr *progress) {
+	prev := pr.match
+	if c.log.compacted(prev) {
+		prev = 0
+	}
 	m := c.newMessage(pr.peer)
 	m.Body = &rafterpb.RaftMessage_AppendEntries{AppendEntries: &rafterpb.AppendEntries{
-		PrevLogIndex: pr.match,
-		PrevLogTerm:  c.log.term(pr.match),
+		PrevLogIndex: prev,
+		PrevLogTerm:  c.log.term(prev),
 		CommitIndex:  c.commit,
 		SendClock:    c.leading.sendClock,
 	}}
@@ -56,6 +71,16 @@ func (c *Core) broadcastHeartbeat() {
 			pr.next = pr.match + 1
 		}
 		pr.progressed = false
+		if pr.state == snapshot {
+			// No answer for a whole round: chunks were lost. Send again
+			// from the last offset answered.
+			if s := &pr.send; !s.progressed && s.next > s.acked {
+				s.next = s.acked
+			}
+			pr.send.progressed = false
+			c.sendHeartbeat(pr)
+			continue
+		}
 		if pr.state == probe {
 			pr.paused = false
 			c.sendAppend(pr)

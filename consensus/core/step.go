@@ -75,7 +75,7 @@ func (c *Core) stepNewerTerm(m *rafterpb.RaftMessage) bool {
 		}
 	}
 	var lead *rafterpb.Peer
-	if m.GetAppendEntries() != nil {
+	if m.GetAppendEntries() != nil || m.GetInstallSnapshot() != nil {
 		lead = m.GetFrom()
 	}
 	c.becomeFollower(m.GetTerm(), lead)
@@ -94,6 +94,11 @@ func (c *Core) stepStale(m *rafterpb.RaftMessage) {
 		}}
 	case m.GetRequestVote() != nil:
 		reply.Body = &rafterpb.RaftMessage_Vote{Vote: &rafterpb.Vote{PreVote: m.GetRequestVote().GetPreVote()}}
+	case m.GetInstallSnapshot() != nil:
+		in := m.GetInstallSnapshot()
+		reply.Body = &rafterpb.RaftMessage_InstallSnapshotReply{InstallSnapshotReply: &rafterpb.InstallSnapshotReply{
+			LastIncludedIndex: in.GetLastIncludedIndex(), LastIncludedTerm: in.GetLastIncludedTerm(), Offset: in.GetOffset(),
+		}}
 	default:
 		return // a late answer: nothing to say
 	}
@@ -128,6 +133,15 @@ func (c *Core) validate(m *rafterpb.RaftMessage) error {
 	case *rafterpb.RaftMessage_Vote, *rafterpb.RaftMessage_AppendEntriesReply, *rafterpb.RaftMessage_TimeoutNow:
 	case *rafterpb.RaftMessage_AppendEntries:
 		return validateAppend(m.GetTerm(), b.AppendEntries)
+	case *rafterpb.RaftMessage_InstallSnapshot:
+		in := b.InstallSnapshot
+		if in.GetLastIncludedIndex() == 0 || in.GetLastIncludedTerm() == 0 || in.GetLastIncludedTerm() > m.GetTerm() ||
+			in.GetOffset() >= in.GetTotalSize() || uint64(len(in.GetData())) > in.GetTotalSize()-in.GetOffset() {
+			return invalid("install_snapshot of (%d, %d) in term %d: %d bytes at offset %d of %d",
+				in.GetLastIncludedIndex(), in.GetLastIncludedTerm(), m.GetTerm(),
+				len(in.GetData()), in.GetOffset(), in.GetTotalSize())
+		}
+	case *rafterpb.RaftMessage_InstallSnapshotReply:
 	case nil:
 		return invalid("no body")
 	default:

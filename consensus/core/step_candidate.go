@@ -10,7 +10,7 @@ func (c *Core) stepCandidate(m *rafterpb.RaftMessage) error {
 		c.handleRequestVote(m)
 	case m.GetVote() != nil:
 		c.handleVote(m)
-	case m.GetAppendEntries() != nil:
+	case m.GetAppendEntries() != nil, m.GetInstallSnapshot() != nil:
 		// A leader of our term exists (Raft §5.2). rafter:
 		// candidate(#append_entries{}, ...).
 		c.becomeFollower(c.term, m.GetFrom())

@@ -13,7 +13,7 @@ func (c *Core) stepFollower(m *rafterpb.RaftMessage) error {
 		c.handleRequestVote(m)
 	case m.GetTimeoutNow() != nil:
 		c.handleTimeoutNow(m)
-	case m.GetAppendEntries() != nil:
+	case m.GetAppendEntries() != nil, m.GetInstallSnapshot() != nil:
 		if !c.removed() {
 			c.leader = m.GetFrom()
 		}
@@ -23,7 +23,13 @@ func (c *Core) stepFollower(m *rafterpb.RaftMessage) error {
 			// another peer was elected with its own initial configuration.
 			c.failInit()
 		}
-		c.handleAppendEntries(m)
+		if m.GetInstallSnapshot() != nil {
+			c.stepInstall(m)
+		} else if c.snaps.installing == 0 {
+			// While the log server installs a snapshot the log must not
+			// change: the leader sends again.
+			c.handleAppendEntries(m)
+		}
 	}
 	// Votes and AppendEntries replies are late answers: ignore them.
 	return nil
@@ -62,6 +68,9 @@ func (c *Core) handleAppendEntries(m *rafterpb.RaftMessage) {
 // conflict and appends the rest.
 func (c *Core) appendFromLeader(es []*rafterpb.Entry) {
 	for i, e := range es {
+		if e.GetIndex() <= c.log.offset {
+			continue // compacted: committed, so the leader's are the same
+		}
 		if e.GetIndex() <= c.log.lastIndex() {
 			if c.log.term(e.GetIndex()) == e.GetTerm() {
 				continue

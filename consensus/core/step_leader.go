@@ -12,6 +12,8 @@ func (c *Core) stepLeader(m *rafterpb.RaftMessage) error {
 		c.handleRequestVote(m) // refused: we voted for ourselves
 	case m.GetAppendEntriesReply() != nil:
 		return c.handleAppendReply(m)
+	case m.GetInstallSnapshotReply() != nil:
+		return c.handleInstallReply(m)
 	}
 	// An AppendEntries of our own term was refused by checkContradiction.
 	return nil

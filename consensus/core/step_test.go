@@ -37,8 +37,12 @@ func TestStep_MalformedMessagesChangeNothing(t *testing.T) {
 			&rafterpb.Entry{Index: 2, Term: 3, Type: rafterpb.EntryType_ENTRY_TYPE_CONFIG})}, ErrInvalidMessage},
 		{"vote with future last term", &rafterpb.RaftMessage{From: peer("a"), Term: 3, Body: &rafterpb.RaftMessage_RequestVote{
 			RequestVote: &rafterpb.RequestVote{LastLogIndex: 5, LastLogTerm: 4}}}, ErrInvalidMessage},
-		{"snapshot", &rafterpb.RaftMessage{From: peer("a"), Term: 3, Body: &rafterpb.RaftMessage_InstallSnapshot{
-			InstallSnapshot: &rafterpb.InstallSnapshot{}}}, ErrUnsupported},
+		{"empty snapshot chunk", &rafterpb.RaftMessage{From: peer("a"), Term: 3, Body: &rafterpb.RaftMessage_InstallSnapshot{
+			InstallSnapshot: &rafterpb.InstallSnapshot{}}}, ErrInvalidMessage},
+		{"snapshot of a future term", &rafterpb.RaftMessage{From: peer("a"), Term: 3, Body: &rafterpb.RaftMessage_InstallSnapshot{
+			InstallSnapshot: &rafterpb.InstallSnapshot{LastIncludedIndex: 5, LastIncludedTerm: 4, TotalSize: 10, Data: []byte("x")}}}, ErrInvalidMessage},
+		{"snapshot chunk past its size", &rafterpb.RaftMessage{From: peer("a"), Term: 3, Body: &rafterpb.RaftMessage_InstallSnapshot{
+			InstallSnapshot: &rafterpb.InstallSnapshot{LastIncludedIndex: 5, LastIncludedTerm: 2, Offset: 8, TotalSize: 10, Data: []byte("xyz")}}}, ErrInvalidMessage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
