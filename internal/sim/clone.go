@@ -101,13 +101,15 @@ func cloneMsg(m *rafterpb.RaftMessage) *rafterpb.RaftMessage {
 		s := b.InstallSnapshot
 		if s != nil {
 			s = &rafterpb.InstallSnapshot{LastIncludedIndex: s.LastIncludedIndex, LastIncludedTerm: s.LastIncludedTerm,
-				Config: cloneConfig(s.Config), Offset: s.Offset, Data: append([]byte(nil), s.Data...), Done: s.Done}
+				Config: cloneConfig(s.Config), Offset: s.Offset, Data: append([]byte(nil), s.Data...), Done: s.Done,
+				TotalSize: s.TotalSize}
 		}
 		out.Body = &rafterpb.RaftMessage_InstallSnapshot{InstallSnapshot: s}
 	case *rafterpb.RaftMessage_InstallSnapshotReply:
 		r := b.InstallSnapshotReply
 		if r != nil {
-			r = &rafterpb.InstallSnapshotReply{LastIncludedIndex: r.LastIncludedIndex, Success: r.Success}
+			r = &rafterpb.InstallSnapshotReply{LastIncludedIndex: r.LastIncludedIndex, Success: r.Success,
+				NextOffset: r.NextOffset, Done: r.Done, LastIncludedTerm: r.LastIncludedTerm, Offset: r.Offset}
 		}
 		out.Body = &rafterpb.RaftMessage_InstallSnapshotReply{InstallSnapshotReply: r}
 	default:
