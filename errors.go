@@ -71,6 +71,10 @@ var (
 	// ErrNotFound: GetEntry asked for an index the peer's log does not
 	// hold. Definite (nothing was written).
 	ErrNotFound = errors.New("rafter: not found")
+	// ErrCompacted: GetEntry asked for an index that compaction removed
+	// from the peer's log; only its snapshot holds the entry's effect.
+	// Definite (nothing was written).
+	ErrCompacted = errors.New("rafter: entry compacted")
 	// ErrAlreadyStarted: StartNode for a peer that is already running in
 	// this System.
 	ErrAlreadyStarted = errors.New("rafter: peer already started")
@@ -173,6 +177,7 @@ var kinds = []struct {
 	{rafterpb.ErrorCode_ERROR_CODE_STOPPED, ErrStopped, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, ErrInvalidArgument, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NOT_FOUND, ErrNotFound, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_COMPACTED, ErrCompacted, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_TRANSFER_IN_PROGRESS, ErrTransferInProgress, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_TRANSFER_FAILED, ErrTransferFailed, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_TOO_LARGE, ErrTooLarge, true, nil},

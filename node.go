@@ -127,6 +127,10 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 			MaxInflight:      opts.MaxInflight,
 			PreVote:          opts.PreVote,
 			CheckQuorum:      opts.CheckQuorum,
+
+			SnapshotEntries:    opts.SnapshotEntries,
+			TrailingEntries:    opts.TrailingEntries,
+			SnapshotChunkBytes: opts.SnapshotChunkBytes,
 		},
 		TickInterval:    tick,
 		MaxCommandBytes: opts.MaxCommandBytes,

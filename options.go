@@ -87,6 +87,23 @@ type Options struct {
 	// HeartbeatInterval (200 ms).
 	StopTransferTimeout time.Duration
 
+	// SnapshotEntries: once this many entries were applied since the last
+	// snapshot, the peer snapshots its state machine and compacts its log
+	// (memory and disk) behind it. Only a StateMachine that implements
+	// Snapshotter is ever snapshotted. Unit: entries; 0 never snapshots.
+	// Default: 8192.
+	SnapshotEntries uint64
+
+	// TrailingEntries is how many entries are kept behind a snapshot, in
+	// memory and on disk, so that a follower a little behind gets entries
+	// rather than the whole snapshot. Unit: entries. Default: 10240.
+	TrailingEntries uint64
+
+	// SnapshotChunkBytes bounds one chunk of a snapshot a leader streams to
+	// a follower (InstallSnapshot); four chunks at most are unanswered.
+	// Unit: bytes, from 1 to 4 MiB (a frame holds a chunk). Default: 1 MiB.
+	SnapshotChunkBytes uint64
+
 	// SegmentBytes is the size at which the log server starts a new log
 	// segment file. Unit: bytes, at least 4 KiB. Default: 64 MiB.
 	SegmentBytes int64
@@ -109,6 +126,9 @@ const (
 	defaultMaxInflight    = 64
 	defaultMaxCommand     = 8 << 20
 	defaultSegmentBytes   = 64 << 20
+	defaultSnapshotEvery  = 8192
+	defaultTrailing       = 10240
+	defaultChunkBytes     = 1 << 20
 
 	maxAppendBytesLimit = actor.DefaultMaxMessageBytes / 4
 	minSegmentBytes     = 4 << 10
@@ -134,6 +154,9 @@ func DefaultOptions() Options {
 		PreVote:            true,
 		CheckQuorum:        true,
 		SegmentBytes:       defaultSegmentBytes,
+		SnapshotEntries:    defaultSnapshotEvery,
+		TrailingEntries:    defaultTrailing,
+		SnapshotChunkBytes: defaultChunkBytes,
 
 		StopTransferTimeout: 4 * defaultHeartbeat,
 	}
@@ -182,6 +205,10 @@ func (o Options) Validate() error {
 		return bad("MaxCommandBytes", o.MaxCommandBytes, "must be between 1 and %d bytes", MaxCommandBytesLimit)
 	case o.SegmentBytes < minSegmentBytes:
 		return bad("SegmentBytes", o.SegmentBytes, "must be at least %d bytes", minSegmentBytes)
+	case o.SnapshotChunkBytes < 1 || o.SnapshotChunkBytes > maxAppendBytesLimit:
+		return bad("SnapshotChunkBytes", o.SnapshotChunkBytes, "must be between 1 and %d bytes", maxAppendBytesLimit)
+	case o.TrailingEntries > 1<<40:
+		return bad("TrailingEntries", o.TrailingEntries, "must be at most 2^40")
 	case o.StopTransferTimeout < 0:
 		return bad("StopTransferTimeout", o.StopTransferTimeout, "must be 0 (stop at once) or positive")
 	}

@@ -55,6 +55,20 @@ type Status struct {
 	// and probed it again. Both count from the peer's last (re)start.
 	RefusedMessages      uint64
 	FollowersLostEntries uint64
+	// SnapshotIndex and SnapshotTerm name the peer's newest durable
+	// snapshot (0: none); FirstIndex is the first index its log holds in
+	// memory (entries below it are compacted; on disk TrailingEntries
+	// more may remain, see LogStats for the bytes of log and snapshot).
+	SnapshotIndex uint64
+	SnapshotTerm  uint64
+	FirstIndex    uint64
+	// SnapshotsSent counts the snapshots the peer, as leader, finished
+	// sending to followers; RepeatedSnapshots those a follower needed right
+	// after finishing the previous one (its Restore was slower than the
+	// log's growth: see TrailingEntries). Both count from the last
+	// (re)start of the peer's consensus actor.
+	SnapshotsSent     uint64
+	RepeatedSnapshots uint64
 }
 
 // Members returns the servers of the latest configuration: the new servers
@@ -82,6 +96,11 @@ func statusFromPB(r *rafterpb.StatusReply) Status {
 
 		RefusedMessages:      r.GetRefusedMessages(),
 		FollowersLostEntries: r.GetFollowersLostEntries(),
+		SnapshotIndex:        r.GetSnapshotIndex(),
+		SnapshotTerm:         r.GetSnapshotTerm(),
+		FirstIndex:           r.GetFirstIndex(),
+		SnapshotsSent:        r.GetSnapshotsSent(),
+		RepeatedSnapshots:    r.GetRepeatedSnapshots(),
 	}
 }
 

@@ -75,6 +75,9 @@ type consensusActor struct {
 	// reports both.
 	refused     uint64
 	lostEntries uint64
+
+	// snap is the snapshot traffic with the log server (snapshot.go).
+	snap snapshotIO
 }
 
 // Receive dispatches one message. A message it does not understand is logged
@@ -104,6 +107,14 @@ func (a *consensusActor) Receive(ctx protoactor.Context) {
 		a.onRaftMessage(m)
 	case *rafterpb.LogWritten:
 		a.onLogWritten(ctx, m)
+	case *rafterpb.LogSnapshotSaved:
+		a.onSnapshotSaved(m)
+	case *rafterpb.LogCompacted:
+		a.onCompacted(m)
+	case *rafterpb.LogSnapshotChunk:
+		a.onSnapshotChunk(ctx, m)
+	case *rafterpb.LogInstallReply:
+		a.onInstallReply(m)
 	case *protoactor.DeadLetterResponse:
 		a.onDeadLetter(m)
 	case *rafterpb.OpRequest, *rafterpb.ReadOpRequest, *rafterpb.SetConfigRequest,
@@ -147,15 +158,23 @@ func (a *consensusActor) start(ctx protoactor.Context) {
 	if copts.Seed == 0 {
 		copts.Seed = jitterSeed(a.opts.Self)
 	}
+	a.sm = a.opts.NewStateMachine()
+	if _, ok := a.sm.(Snapshotter); !ok {
+		copts.SnapshotEntries = 0 // documented: such a machine is never compacted
+	}
+	if s := restored.Snapshot; s != nil {
+		if err := a.restore(s); err != nil {
+			panic(err)
+		}
+	}
 	c, err := core.New(copts, restored)
 	if err != nil {
 		panic(fmt.Errorf("consensus: core.New: %w", err))
 	}
 	a.core = c
-	a.sm = a.opts.NewStateMachine()
 	a.armTimer()
-	a.logger.Info("consensus: started",
-		"incarnation", a.incarnation, "entries", len(restored.Entries), "term", restored.Meta.GetTerm())
+	a.logger.Info("consensus: started", "incarnation", a.incarnation, "snapshot", restored.Snapshot.GetIndex(),
+		"entries", len(restored.Entries), "term", restored.Meta.GetTerm())
 	a.drain(ctx)
 }
 
@@ -171,7 +190,7 @@ func (a *consensusActor) loadLog() (core.Restored, error) {
 	if reply.GetError() != nil {
 		return core.Restored{}, fmt.Errorf("%w: %s", ErrLogLoad, reply.GetError().GetMessage())
 	}
-	return core.Restored{Meta: reply.GetMeta(), Entries: reply.GetEntries()}, nil
+	return core.Restored{Meta: reply.GetMeta(), Snapshot: reply.GetSnapshot(), Entries: reply.GetEntries()}, nil
 }
 
 // stop runs on Stopping and Restarting: no more ticks, and every waiting

@@ -26,6 +26,7 @@ func (a *consensusActor) drain(ctx protoactor.Context) {
 		rd := a.core.Ready()
 		a.execute(ctx, rd)
 		a.core.Advance(rd)
+		a.afterAdvance()
 		ran = true
 	}
 	if ran {
@@ -35,6 +36,11 @@ func (a *consensusActor) drain(ctx protoactor.Context) {
 
 // execute runs one Ready in the order core/api.go fixes.
 func (a *consensusActor) execute(ctx protoactor.Context, rd core.Ready) {
+	// 0. A snapshot of the state machine as it is now, before this Ready's
+	// entries are applied.
+	if rd.Snapshot != nil {
+		a.takeSnapshot(ctx, rd.Snapshot)
+	}
 	// 1. One write to the log server, carrying the commit floor. A Ready
 	// with messages that must wait for durability but nothing to write
 	// still gets an (empty) write: the log server acknowledges writes in
@@ -52,6 +58,10 @@ func (a *consensusActor) execute(ctx protoactor.Context, rd core.Ready) {
 	}
 	// 2. Messages that do not depend on the write leave now.
 	for _, m := range rd.Messages {
+		if m.GetInstallSnapshot() != nil {
+			a.sendSnapshotChunk(ctx, m) // leaves once its bytes are read
+			continue
+		}
 		a.sendPeer(ctx, m)
 	}
 	// 3. Apply, 4. answer released reads, 5. deliver results.
@@ -59,6 +69,13 @@ func (a *consensusActor) execute(ctx protoactor.Context, rd core.Ready) {
 	a.answerReads(ctx, rd.Reads)
 	for _, r := range rd.Results {
 		a.deliverResult(ctx, r)
+	}
+	// 6. Compaction after the write, and received snapshot chunks.
+	if rd.Compact > 0 {
+		ctx.Request(a.opts.Log, &rafterpb.LogCompact{Index: rd.Compact})
+	}
+	for _, ch := range rd.Install {
+		a.installChunk(ctx, ch)
 	}
 }
 

@@ -285,6 +285,11 @@ func (a *consensusActor) getEntry(r *rafterpb.GetEntryRequest) *rafterpb.GetEntr
 	if reply.GetError() != nil {
 		return &rafterpb.GetEntryReply{Error: reply.GetError()}
 	}
+	if reply.GetCompacted() {
+		return &rafterpb.GetEntryReply{Error: &rafterpb.Error{
+			Code: rafterpb.ErrorCode_ERROR_CODE_COMPACTED, Message: fmt.Sprintf("consensus: entry %d compacted", r.GetIndex()),
+		}}
+	}
 	return &rafterpb.GetEntryReply{Entry: reply.GetEntry()}
 }
 
@@ -305,6 +310,11 @@ func (a *consensusActor) status() *rafterpb.StatusReply {
 
 		RefusedMessages:      a.refused,
 		FollowersLostEntries: st.FollowerLostEntries,
+		SnapshotIndex:        st.SnapshotIndex,
+		SnapshotTerm:         st.SnapshotTerm,
+		FirstIndex:           st.FirstIndex,
+		SnapshotsSent:        st.SnapshotsSent,
+		RepeatedSnapshots:    st.RepeatedSnapshots,
 	}
 }
 

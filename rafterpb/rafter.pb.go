@@ -169,6 +169,9 @@ const (
 	// A leadership transfer did not happen (the target did not take over in
 	// time, or another peer leads).
 	ErrorCode_ERROR_CODE_TRANSFER_FAILED ErrorCode = 17
+	// GetEntry of an index that compaction removed: only the snapshot holds
+	// its effect (definite).
+	ErrorCode_ERROR_CODE_COMPACTED ErrorCode = 18
 )
 
 // Enum value maps for ErrorCode.
@@ -192,6 +195,7 @@ var (
 		15: "ERROR_CODE_TOO_LARGE",
 		16: "ERROR_CODE_TRANSFER_IN_PROGRESS",
 		17: "ERROR_CODE_TRANSFER_FAILED",
+		18: "ERROR_CODE_COMPACTED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_NONE":                   0,
@@ -212,6 +216,7 @@ var (
 		"ERROR_CODE_TOO_LARGE":              15,
 		"ERROR_CODE_TRANSFER_IN_PROGRESS":   16,
 		"ERROR_CODE_TRANSFER_FAILED":        17,
+		"ERROR_CODE_COMPACTED":              18,
 	}
 )
 
@@ -2068,8 +2073,17 @@ type StatusReply struct {
 	// followers_lost_entries: times this peer, as leader, found a follower
 	// that had lost entries it acknowledged and probed it again.
 	FollowersLostEntries uint64 `protobuf:"varint,21,opt,name=followers_lost_entries,json=followersLostEntries,proto3" json:"followers_lost_entries,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// The newest durable snapshot (0: none) and the first index the log
+	// holds in memory.
+	SnapshotIndex uint64 `protobuf:"varint,22,opt,name=snapshot_index,json=snapshotIndex,proto3" json:"snapshot_index,omitempty"`
+	SnapshotTerm  uint64 `protobuf:"varint,23,opt,name=snapshot_term,json=snapshotTerm,proto3" json:"snapshot_term,omitempty"`
+	FirstIndex    uint64 `protobuf:"varint,24,opt,name=first_index,json=firstIndex,proto3" json:"first_index,omitempty"`
+	// As leader: snapshots sent to followers, and those a follower needed
+	// right after finishing the previous one (it fell behind while restoring).
+	SnapshotsSent     uint64 `protobuf:"varint,25,opt,name=snapshots_sent,json=snapshotsSent,proto3" json:"snapshots_sent,omitempty"`
+	RepeatedSnapshots uint64 `protobuf:"varint,26,opt,name=repeated_snapshots,json=repeatedSnapshots,proto3" json:"repeated_snapshots,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *StatusReply) Reset() {
@@ -2189,6 +2203,41 @@ func (x *StatusReply) GetRefusedMessages() uint64 {
 func (x *StatusReply) GetFollowersLostEntries() uint64 {
 	if x != nil {
 		return x.FollowersLostEntries
+	}
+	return 0
+}
+
+func (x *StatusReply) GetSnapshotIndex() uint64 {
+	if x != nil {
+		return x.SnapshotIndex
+	}
+	return 0
+}
+
+func (x *StatusReply) GetSnapshotTerm() uint64 {
+	if x != nil {
+		return x.SnapshotTerm
+	}
+	return 0
+}
+
+func (x *StatusReply) GetFirstIndex() uint64 {
+	if x != nil {
+		return x.FirstIndex
+	}
+	return 0
+}
+
+func (x *StatusReply) GetSnapshotsSent() uint64 {
+	if x != nil {
+		return x.SnapshotsSent
+	}
+	return 0
+}
+
+func (x *StatusReply) GetRepeatedSnapshots() uint64 {
+	if x != nil {
+		return x.RepeatedSnapshots
 	}
 	return 0
 }
@@ -2322,7 +2371,7 @@ const file_rafter_proto_rawDesc = "" +
 	"\rGetEntryReply\x12&\n" +
 	"\x05entry\x18\x01 \x01(\v2\x10.rafter.v1.EntryR\x05entry\x12&\n" +
 	"\x05error\x18\x02 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\x0f\n" +
-	"\rStatusRequest\"\xfa\x03\n" +
+	"\rStatusRequest\"\xbd\x05\n" +
 	"\vStatusReply\x12#\n" +
 	"\x04self\x18\x01 \x01(\v2\x0f.rafter.v1.PeerR\x04self\x12#\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x0f.rafter.v1.RoleR\x04role\x12\x12\n" +
@@ -2338,7 +2387,13 @@ const file_rafter_proto_rawDesc = "" +
 	" \x01(\v2\x0f.rafter.v1.PeerR\bvotedFor\x12&\n" +
 	"\x05error\x18\v \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12)\n" +
 	"\x10refused_messages\x18\x14 \x01(\x04R\x0frefusedMessages\x124\n" +
-	"\x16followers_lost_entries\x18\x15 \x01(\x04R\x14followersLostEntries*J\n" +
+	"\x16followers_lost_entries\x18\x15 \x01(\x04R\x14followersLostEntries\x12%\n" +
+	"\x0esnapshot_index\x18\x16 \x01(\x04R\rsnapshotIndex\x12#\n" +
+	"\rsnapshot_term\x18\x17 \x01(\x04R\fsnapshotTerm\x12\x1f\n" +
+	"\vfirst_index\x18\x18 \x01(\x04R\n" +
+	"firstIndex\x12%\n" +
+	"\x0esnapshots_sent\x18\x19 \x01(\x04R\rsnapshotsSent\x12-\n" +
+	"\x12repeated_snapshots\x18\x1a \x01(\x04R\x11repeatedSnapshots*J\n" +
 	"\tEntryType\x12\x13\n" +
 	"\x0fENTRY_TYPE_NOOP\x10\x00\x12\x15\n" +
 	"\x11ENTRY_TYPE_CONFIG\x10\x01\x12\x11\n" +
@@ -2347,7 +2402,7 @@ const file_rafter_proto_rawDesc = "" +
 	"\x12CONFIG_STATE_BLANK\x10\x00\x12\x17\n" +
 	"\x13CONFIG_STATE_STABLE\x10\x01\x12\x18\n" +
 	"\x14CONFIG_STATE_STAGING\x10\x02\x12\x1d\n" +
-	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\xa2\x04\n" +
+	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\xbc\x04\n" +
 	"\tErrorCode\x12\x13\n" +
 	"\x0fERROR_CODE_NONE\x10\x00\x12\x18\n" +
 	"\x14ERROR_CODE_NO_LEADER\x10\x01\x12#\n" +
@@ -2367,7 +2422,8 @@ const file_rafter_proto_rawDesc = "" +
 	"\x13ERROR_CODE_INTERNAL\x10\x0e\x12\x18\n" +
 	"\x14ERROR_CODE_TOO_LARGE\x10\x0f\x12#\n" +
 	"\x1fERROR_CODE_TRANSFER_IN_PROGRESS\x10\x10\x12\x1e\n" +
-	"\x1aERROR_CODE_TRANSFER_FAILED\x10\x11*h\n" +
+	"\x1aERROR_CODE_TRANSFER_FAILED\x10\x11\x12\x18\n" +
+	"\x14ERROR_CODE_COMPACTED\x10\x12*h\n" +
 	"\x04Role\x12\x11\n" +
 	"\rROLE_FOLLOWER\x10\x00\x12\x16\n" +
 	"\x12ROLE_PRE_CANDIDATE\x10\x01\x12\x12\n" +

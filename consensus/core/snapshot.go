@@ -17,7 +17,7 @@ import (
 // snapshot of its state machine at the applied index. SnapshotSaved reports
 // it durable; the core then drops the entries up to TrailingEntries behind
 // it from memory and asks the log server (Ready.Compact) to do the same.
-// A leader that is streaming a snapshot to a follower takes no new one
+// A leader that is streaming a snapshot to a live follower takes no new one
 // (which would replace the file being sent) until the log has grown past
 // four times SnapshotEntries, so a slow follower's transfer finishes.
 //
@@ -109,13 +109,15 @@ func (c *Core) wantSnapshot() bool {
 	return !c.sendingSnapshot() || since >= 4*every
 }
 
-// sendingSnapshot: this leader streams its snapshot to some follower.
+// sendingSnapshot: this leader streams its snapshot to a follower that
+// has answered a chunk (one that never answers, a peer that is down, holds
+// nothing back).
 func (c *Core) sendingSnapshot() bool {
 	if c.role != Leader {
 		return false
 	}
 	for _, pr := range c.leading.prs {
-		if pr.state == snapshot {
+		if pr.state == snapshot && pr.send.acked > 0 {
 			return true
 		}
 	}
