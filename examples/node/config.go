@@ -36,6 +36,9 @@ type config struct {
 
 	Heartbeat       time.Duration
 	ElectionTimeout time.Duration
+	// SnapshotEntries and TrailingEntries are rafter.Options'.
+	SnapshotEntries uint64
+	TrailingEntries uint64
 	OpTimeout       time.Duration
 	ShutdownGrace   time.Duration
 	MaxRequestBytes int
@@ -89,6 +92,10 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.Table, "table", "default", "kvsm table the Redis commands use (created once the cluster has a leader)")
 	fs.DurationVar(&c.Heartbeat, "heartbeat", rafter.DefaultOptions().HeartbeatInterval, "leader heartbeat interval")
 	fs.DurationVar(&c.ElectionTimeout, "election-timeout", rafter.DefaultOptions().ElectionTimeoutMin, "minimum election timeout (timeouts are drawn from [t, 2t))")
+	fs.Uint64Var(&c.SnapshotEntries, "snapshot-entries", rafter.DefaultOptions().SnapshotEntries,
+		"snapshot the state and compact the log every this many applied entries (0: never)")
+	fs.Uint64Var(&c.TrailingEntries, "trailing-entries", rafter.DefaultOptions().TrailingEntries,
+		"log entries kept behind a snapshot for followers a little behind")
 	fs.DurationVar(&c.OpTimeout, "op-timeout", 5*time.Second, "deadline of one Redis command's Raft round trip")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 5*time.Second, "on SIGTERM, how long commands in flight may take to finish")
 	fs.IntVar(&c.MaxRequestBytes, "max-request-bytes", 1<<20, "largest total argument size of one Redis request (so the largest bulk length)")

@@ -100,6 +100,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 	opts.HeartbeatInterval = cfg.Heartbeat
 	opts.ElectionTimeoutMin = cfg.ElectionTimeout
 	opts.ElectionTimeoutMax = 0
+	opts.SnapshotEntries, opts.TrailingEntries = cfg.SnapshotEntries, cfg.TrailingEntries
 	if err := sys.StartNode(self, opts); err != nil {
 		return fmt.Errorf("node: %w", err)
 	}

@@ -65,6 +65,10 @@ func Run(t testing.TB, cfg Config) (*History, []string) {
 		Options: func(i int, o *rafter.Options) {
 			o.StateMachine = kvsm.Factory()
 			o.Seed = cfg.Seed + int64(i) + 1
+			// Small thresholds, so that snapshots, compaction and
+			// InstallSnapshot happen under the faults (issue 11).
+			o.SnapshotEntries, o.TrailingEntries, o.SnapshotChunkBytes = 50, 10, 256
+			o.SegmentBytes = 4 << 10
 		},
 	}
 	if cfg.TLS {
@@ -99,6 +103,14 @@ func Run(t testing.TB, cfg Config) (*History, []string) {
 	part.set()
 	nem.revive() // every peer up again, so the cleanup stops them cleanly
 	cfg.Logf("run: clients and nemesis done after %v", time.Since(begin).Round(time.Millisecond))
+	for _, p := range c.Peers {
+		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if st, err := c.Client().Status(sctx, p); err == nil {
+			cfg.Logf("run: %s: snapshot at %d, first index %d, last %d, snapshots sent %d (repeated %d)",
+				p.Name, st.SnapshotIndex, st.FirstIndex, st.LastIndex, st.SnapshotsSent, st.RepeatedSnapshots)
+		}
+		scancel()
+	}
 	return h, nem.Events
 }
 

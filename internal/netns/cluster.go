@@ -69,6 +69,9 @@ func (c *Cluster) Args(host string) []string {
 		"-data", filepath.Join(c.Dir, host),
 		"-election-timeout", c.ElectionTimeout.String(), "-heartbeat", c.Heartbeat.String(),
 		"-op-timeout", c.OpTimeout.String(),
+		// Small thresholds, so that compaction and InstallSnapshot happen
+		// under the faults (issue 11).
+		"-snapshot-entries", "64", "-trailing-entries", "16",
 	}
 	args = append(args, c.TLSArgs(host)...)
 	if host == c.Hosts[0] {
