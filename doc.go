@@ -14,8 +14,8 @@
 //	 └─ "<name>/consensus" Raft: follower / candidate / leader
 //
 // If either actor dies both are restarted: the log server recovers from disk
-// and the consensus actor rebuilds its state machine by replaying the
-// committed log. A peer is named Peer{Name, Node}, Node being the address of
+// and the consensus actor rebuilds its state machine from the newest
+// snapshot and the committed log after it (see Snapshotter). A peer is named Peer{Name, Node}, Node being the address of
 // its System ("" for this process), as rafter's {Name, Node}.
 //
 // # Using it

@@ -19,8 +19,9 @@ type Options struct {
 	DataDir string
 
 	// StateMachine returns a fresh state machine. It is called on every
-	// start and restart of the peer; the new instance is rebuilt by
-	// applying the committed log. Required; no default.
+	// start and restart of the peer; the new instance is restored from the
+	// peer's snapshot (if it implements Snapshotter) and then applies the
+	// committed log after it. Required; no default.
 	StateMachine func() StateMachine
 
 	// HeartbeatInterval is how often a leader sends AppendEntries (empty

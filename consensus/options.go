@@ -65,8 +65,10 @@ type Options struct {
 	Core core.Options
 	// TickInterval is the wall-clock length of one core tick.
 	TickInterval time.Duration
-	// NewStateMachine returns a fresh state machine on every (re)start; the
-	// actor rebuilds its state by applying the committed log.
+	// NewStateMachine returns a fresh state machine on every (re)start and
+	// for every installed snapshot; the actor restores it from the newest
+	// snapshot (if it implements Snapshotter) and applies the committed log
+	// after it.
 	NewStateMachine func() StateMachine
 	// Interceptor, if set, filters outgoing peer messages.
 	Interceptor Interceptor
