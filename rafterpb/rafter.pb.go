@@ -171,7 +171,7 @@ const (
 	ErrorCode_ERROR_CODE_TRANSFER_FAILED ErrorCode = 17
 	// GetEntry of an index that compaction removed: only the snapshot holds
 	// its effect (definite).
-	ErrorCode_ERROR_CODE_COMPACTED ErrorCode = 18
+	ErrorCode_ERROR_CODE_COMPACTED ErrorCode = 19
 )
 
 // Enum value maps for ErrorCode.
@@ -195,7 +195,7 @@ var (
 		15: "ERROR_CODE_TOO_LARGE",
 		16: "ERROR_CODE_TRANSFER_IN_PROGRESS",
 		17: "ERROR_CODE_TRANSFER_FAILED",
-		18: "ERROR_CODE_COMPACTED",
+		19: "ERROR_CODE_COMPACTED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_NONE":                   0,
@@ -216,7 +216,7 @@ var (
 		"ERROR_CODE_TOO_LARGE":              15,
 		"ERROR_CODE_TRANSFER_IN_PROGRESS":   16,
 		"ERROR_CODE_TRANSFER_FAILED":        17,
-		"ERROR_CODE_COMPACTED":              18,
+		"ERROR_CODE_COMPACTED":              19,
 	}
 )
 
@@ -2423,7 +2423,7 @@ const file_rafter_proto_rawDesc = "" +
 	"\x14ERROR_CODE_TOO_LARGE\x10\x0f\x12#\n" +
 	"\x1fERROR_CODE_TRANSFER_IN_PROGRESS\x10\x10\x12\x1e\n" +
 	"\x1aERROR_CODE_TRANSFER_FAILED\x10\x11\x12\x18\n" +
-	"\x14ERROR_CODE_COMPACTED\x10\x12*h\n" +
+	"\x14ERROR_CODE_COMPACTED\x10\x13*h\n" +
 	"\x04Role\x12\x11\n" +
 	"\rROLE_FOLLOWER\x10\x00\x12\x16\n" +
 	"\x12ROLE_PRE_CANDIDATE\x10\x01\x12\x12\n" +
