@@ -164,6 +164,23 @@ func (s *System) TransferLeadership(ctx context.Context, via, to Peer) error {
 	return wrapReply("transfer leadership", via, fromWire(r.GetError()))
 }
 
+// Snapshot asks peer p (local or remote) to snapshot its state machine and
+// compact its log now, whatever Options.SnapshotEntries says: operators ask
+// for it before maintenance, so that a restart replays a short log. It
+// returns the index of the peer's newest snapshot once it is durable.
+// ErrInvalidArgument (definite) if p's state machine does not implement
+// Snapshotter; an error of the state machine or the disk otherwise.
+func (s *System) Snapshot(ctx context.Context, p Peer) (uint64, error) {
+	r, err := call[*rafterpb.SnapshotReply](ctx, s, p, "snapshot", &rafterpb.SnapshotRequest{})
+	if err != nil {
+		return 0, err
+	}
+	if err := fromWire(r.GetError()); err != nil {
+		return 0, wrapReply("snapshot", p, err)
+	}
+	return r.GetIndex(), nil
+}
+
 // GetLeader returns the leader peer via knows (no consensus: it may be
 // stale). ErrNoLeader if it knows none.
 func (s *System) GetLeader(ctx context.Context, via Peer) (Peer, error) {

@@ -30,6 +30,7 @@ var consensusTypes = typeNames(
 	&rafterpb.OpRequest{}, &rafterpb.ReadOpRequest{}, &rafterpb.SetConfigRequest{},
 	&rafterpb.TransferLeadershipRequest{},
 	&rafterpb.GetLeaderRequest{}, &rafterpb.GetEntryRequest{}, &rafterpb.StatusRequest{},
+	&rafterpb.SnapshotRequest{},
 )
 
 // replyTypes are the answers a Call of this System waits for, in a reply
@@ -38,6 +39,7 @@ var consensusTypes = typeNames(
 var replyTypes = typeNames(
 	&rafterpb.OpReply{}, &rafterpb.ReadOpReply{}, &rafterpb.SetConfigReply{},
 	&rafterpb.TransferLeadershipReply{}, &rafterpb.GetLeaderReply{}, &rafterpb.GetEntryReply{}, &rafterpb.StatusReply{},
+	&rafterpb.SnapshotReply{},
 	&rafterpb.KillReply{}, &protoactor.DeadLetterResponse{},
 )
 

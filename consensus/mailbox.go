@@ -85,8 +85,8 @@ func (m *answeringMailbox) answerStopped(msg any) {
 
 func isClientRequest(m proto.Message) bool {
 	switch m.(type) {
-	case *rafterpb.OpRequest, *rafterpb.ReadOpRequest, *rafterpb.SetConfigRequest,
-		*rafterpb.GetLeaderRequest, *rafterpb.GetEntryRequest, *rafterpb.StatusRequest:
+	case *rafterpb.OpRequest, *rafterpb.ReadOpRequest, *rafterpb.SetConfigRequest, *rafterpb.TransferLeadershipRequest,
+		*rafterpb.GetLeaderRequest, *rafterpb.GetEntryRequest, *rafterpb.StatusRequest, *rafterpb.SnapshotRequest:
 		return true
 	}
 	return false

@@ -41,6 +41,8 @@ func requestKind(req proto.Message) string {
 		return metrics.RequestRead
 	case *rafterpb.TransferLeadershipRequest:
 		return metrics.RequestTransfer
+	case *rafterpb.SnapshotRequest:
+		return metrics.RequestSnapshot
 	}
 	return metrics.RequestSetConfig
 }

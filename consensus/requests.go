@@ -63,6 +63,14 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 		a.core.SetConfig(a.track(ctx, r), r.GetPeers())
 	case *rafterpb.TransferLeadershipRequest:
 		a.core.TransferLeadership(a.track(ctx, r), r.GetTo())
+	case *rafterpb.SnapshotRequest:
+		if _, ok := a.sm.(Snapshotter); !ok {
+			a.reply(ctx, ctx.Sender(), &rafterpb.SnapshotReply{Error: &rafterpb.Error{
+				Code: rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, Message: ErrNoSnapshotter.Error(),
+			}})
+			return
+		}
+		a.core.ForceSnapshot(a.track(ctx, r))
 	case *rafterpb.GetLeaderRequest:
 		a.reply(ctx, ctx.Sender(), &rafterpb.GetLeaderReply{Leader: a.core.Status().Leader})
 	case *rafterpb.StatusRequest:
@@ -177,6 +185,8 @@ func (a *consensusActor) deliverResult(ctx protoactor.Context, r core.Result) {
 		a.answer(ctx, p, &rafterpb.OpReply{Index: r.Index})
 	case *rafterpb.TransferLeadershipRequest:
 		a.answer(ctx, p, &rafterpb.TransferLeadershipReply{})
+	case *rafterpb.SnapshotRequest:
+		a.answer(ctx, p, &rafterpb.SnapshotReply{Index: r.Index})
 	default:
 		a.logger.Error("consensus: core ended a request without a result", "id", r.ID, "request", p.req)
 		a.answer(ctx, p, errorReply(p.req, &rafterpb.Error{
@@ -361,6 +371,8 @@ func errorReply(req proto.Message, e *rafterpb.Error) proto.Message {
 		return &rafterpb.GetEntryReply{Error: e}
 	case *rafterpb.StatusRequest:
 		return &rafterpb.StatusReply{Error: e}
+	case *rafterpb.SnapshotRequest:
+		return &rafterpb.SnapshotReply{Error: e}
 	}
 	return e
 }

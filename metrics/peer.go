@@ -151,6 +151,7 @@ const (
 	RequestRead      = "read"
 	RequestSetConfig = "set_config"
 	RequestTransfer  = "transfer"
+	RequestSnapshot  = "snapshot"
 )
 
 // Answered records a client request this peer answered: its latency since

@@ -2017,6 +2017,96 @@ func (x *GetEntryReply) GetError() *Error {
 	return nil
 }
 
+// SnapshotRequest asks a peer to snapshot its state machine and compact its
+// log now (System.Snapshot); the reply names the snapshot's last index.
+type SnapshotRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SnapshotRequest) Reset() {
+	*x = SnapshotRequest{}
+	mi := &file_rafter_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SnapshotRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SnapshotRequest) ProtoMessage() {}
+
+func (x *SnapshotRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rafter_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SnapshotRequest.ProtoReflect.Descriptor instead.
+func (*SnapshotRequest) Descriptor() ([]byte, []int) {
+	return file_rafter_proto_rawDescGZIP(), []int{25}
+}
+
+type SnapshotReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Index         uint64                 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	Error         *Error                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SnapshotReply) Reset() {
+	*x = SnapshotReply{}
+	mi := &file_rafter_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SnapshotReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SnapshotReply) ProtoMessage() {}
+
+func (x *SnapshotReply) ProtoReflect() protoreflect.Message {
+	mi := &file_rafter_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SnapshotReply.ProtoReflect.Descriptor instead.
+func (*SnapshotReply) Descriptor() ([]byte, []int) {
+	return file_rafter_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *SnapshotReply) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *SnapshotReply) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
 type StatusRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -2025,7 +2115,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_rafter_proto_msgTypes[25]
+	mi := &file_rafter_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2037,7 +2127,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[25]
+	mi := &file_rafter_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2050,7 +2140,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{25}
+	return file_rafter_proto_rawDescGZIP(), []int{27}
 }
 
 type StatusReply struct {
@@ -2088,7 +2178,7 @@ type StatusReply struct {
 
 func (x *StatusReply) Reset() {
 	*x = StatusReply{}
-	mi := &file_rafter_proto_msgTypes[26]
+	mi := &file_rafter_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2100,7 +2190,7 @@ func (x *StatusReply) String() string {
 func (*StatusReply) ProtoMessage() {}
 
 func (x *StatusReply) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[26]
+	mi := &file_rafter_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2113,7 +2203,7 @@ func (x *StatusReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusReply.ProtoReflect.Descriptor instead.
 func (*StatusReply) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{26}
+	return file_rafter_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *StatusReply) GetSelf() *Peer {
@@ -2370,6 +2460,10 @@ const file_rafter_proto_rawDesc = "" +
 	"\x04last\x18\x02 \x01(\bR\x04last\"_\n" +
 	"\rGetEntryReply\x12&\n" +
 	"\x05entry\x18\x01 \x01(\v2\x10.rafter.v1.EntryR\x05entry\x12&\n" +
+	"\x05error\x18\x02 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\x11\n" +
+	"\x0fSnapshotRequest\"M\n" +
+	"\rSnapshotReply\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\x12&\n" +
 	"\x05error\x18\x02 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\x0f\n" +
 	"\rStatusRequest\"\xbd\x05\n" +
 	"\vStatusReply\x12#\n" +
@@ -2444,7 +2538,7 @@ func file_rafter_proto_rawDescGZIP() []byte {
 }
 
 var file_rafter_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_rafter_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_rafter_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_rafter_proto_goTypes = []any{
 	(EntryType)(0),                    // 0: rafter.v1.EntryType
 	(ConfigState)(0),                  // 1: rafter.v1.ConfigState
@@ -2475,8 +2569,10 @@ var file_rafter_proto_goTypes = []any{
 	(*GetLeaderReply)(nil),            // 26: rafter.v1.GetLeaderReply
 	(*GetEntryRequest)(nil),           // 27: rafter.v1.GetEntryRequest
 	(*GetEntryReply)(nil),             // 28: rafter.v1.GetEntryReply
-	(*StatusRequest)(nil),             // 29: rafter.v1.StatusRequest
-	(*StatusReply)(nil),               // 30: rafter.v1.StatusReply
+	(*SnapshotRequest)(nil),           // 29: rafter.v1.SnapshotRequest
+	(*SnapshotReply)(nil),             // 30: rafter.v1.SnapshotReply
+	(*StatusRequest)(nil),             // 31: rafter.v1.StatusRequest
+	(*StatusReply)(nil),               // 32: rafter.v1.StatusReply
 }
 var file_rafter_proto_depIdxs = []int32{
 	0,  // 0: rafter.v1.Entry.type:type_name -> rafter.v1.EntryType
@@ -2512,17 +2608,18 @@ var file_rafter_proto_depIdxs = []int32{
 	16, // 30: rafter.v1.GetLeaderReply.error:type_name -> rafter.v1.Error
 	5,  // 31: rafter.v1.GetEntryReply.entry:type_name -> rafter.v1.Entry
 	16, // 32: rafter.v1.GetEntryReply.error:type_name -> rafter.v1.Error
-	4,  // 33: rafter.v1.StatusReply.self:type_name -> rafter.v1.Peer
-	3,  // 34: rafter.v1.StatusReply.role:type_name -> rafter.v1.Role
-	4,  // 35: rafter.v1.StatusReply.leader:type_name -> rafter.v1.Peer
-	7,  // 36: rafter.v1.StatusReply.config:type_name -> rafter.v1.Config
-	4,  // 37: rafter.v1.StatusReply.voted_for:type_name -> rafter.v1.Peer
-	16, // 38: rafter.v1.StatusReply.error:type_name -> rafter.v1.Error
-	39, // [39:39] is the sub-list for method output_type
-	39, // [39:39] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	16, // 33: rafter.v1.SnapshotReply.error:type_name -> rafter.v1.Error
+	4,  // 34: rafter.v1.StatusReply.self:type_name -> rafter.v1.Peer
+	3,  // 35: rafter.v1.StatusReply.role:type_name -> rafter.v1.Role
+	4,  // 36: rafter.v1.StatusReply.leader:type_name -> rafter.v1.Peer
+	7,  // 37: rafter.v1.StatusReply.config:type_name -> rafter.v1.Config
+	4,  // 38: rafter.v1.StatusReply.voted_for:type_name -> rafter.v1.Peer
+	16, // 39: rafter.v1.StatusReply.error:type_name -> rafter.v1.Error
+	40, // [40:40] is the sub-list for method output_type
+	40, // [40:40] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_rafter_proto_init() }
@@ -2545,7 +2642,7 @@ func file_rafter_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rafter_proto_rawDesc), len(file_rafter_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   27,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
