@@ -3,7 +3,10 @@ package rafter_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,4 +95,79 @@ func TestSnapshotCatchUpAndRestart(t *testing.T) {
 	c.WaitLeader()
 	c.WaitConverged()
 	checkKeys(leader)
+}
+
+// slowRestore is kvsm with a Restore that takes delay: a state machine
+// whose snapshot takes long to load.
+type slowRestore struct {
+	*kvsm.Machine
+	delay time.Duration
+}
+
+func (s slowRestore) Restore(r io.Reader) error {
+	time.Sleep(s.delay) // the slowness under test, not synchronisation
+	return s.Machine.Restore(r)
+}
+
+// Issue 11, no install livelock (hashicorp/raft's consul#6186): a follower
+// whose Restore takes far longer than the leader needs to write
+// TrailingEntries new entries, while clients keep writing, still converges
+// after one snapshot; Status says no follower needed a second in a row.
+func TestSnapshotSlowRestoreConverges(t *testing.T) {
+	c := cluster.Start(t, cluster.Config{N: 3, Remote: true, Options: func(_ int, o *rafter.Options) {
+		o.StateMachine = func() rafter.StateMachine { return slowRestore{kvsm.New(), 1500 * time.Millisecond} }
+		o.SnapshotEntries, o.TrailingEntries, o.SnapshotChunkBytes = 20, 5, 512
+		o.SegmentBytes = 4 << 10
+	}})
+	c.Configure()
+	leader := c.WaitLeader()
+	var follower rafter.Peer
+	for _, p := range c.Peers {
+		if p != leader {
+			follower = p
+			break
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	kv := kvsm.NewClient(c.Client(), leader)
+	require.NoError(t, kv.NewTable(ctx, "t"))
+	i := c.Index(follower)
+	require.NoError(t, c.Systems[i].StopNode(follower))
+	for k := range 100 {
+		require.NoError(t, kv.Put(ctx, "t", fmt.Sprint(k), []byte("x")))
+	}
+
+	// Writers keep the log growing during the follower's 1.5 s restore.
+	wctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var writes atomic.Int64
+	for w := range 4 {
+		wg.Go(func() {
+			for n := 0; wctx.Err() == nil; n++ {
+				if kv.Put(wctx, "w", fmt.Sprintf("%d-%d", w, n), []byte("y")) == nil {
+					writes.Add(1)
+				}
+			}
+		})
+	}
+	require.NoError(t, kv.NewTable(ctx, "w"))
+	require.NoError(t, c.Systems[i].StartNode(follower, c.Opts[i]))
+	caughtUp := c.Poll(func(ctx context.Context) bool {
+		l, err1 := c.Client().Status(ctx, leader)
+		f, err2 := c.Client().Status(ctx, follower)
+		return err1 == nil && err2 == nil && f.SnapshotIndex > 0 && f.AppliedIndex+50 >= l.CommitIndex
+	})
+	before := writes.Load()
+	stop()
+	wg.Wait()
+	require.True(t, caughtUp, "the follower never caught up")
+	c.WaitConverged()
+	st, err := c.Client().Status(ctx, leader)
+	require.NoError(t, err)
+	t.Logf("writes during catch-up: %d; leader: snapshot %d, sent %d, repeated %d",
+		before, st.SnapshotIndex, st.SnapshotsSent, st.RepeatedSnapshots)
+	assert.Greater(t, before, int64(5*20), "the log grew past TrailingEntries during the restore")
+	assert.Equal(t, uint64(1), st.SnapshotsSent)
+	assert.Zero(t, st.RepeatedSnapshots)
 }

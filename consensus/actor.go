@@ -76,8 +76,10 @@ type consensusActor struct {
 	refused     uint64
 	lostEntries uint64
 
-	// snap is the snapshot traffic with the log server (snapshot.go).
-	snap snapshotIO
+	// snap is the snapshot traffic with the log server (snapshot.go);
+	// repeatedSnapshots the core's count of them as last logged.
+	snap              snapshotIO
+	repeatedSnapshots uint64
 }
 
 // Receive dispatches one message. A message it does not understand is logged

@@ -9,6 +9,7 @@ import (
 	protoactor "github.com/asynkron/protoactor-go/actor"
 
 	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/config"
 	"github.com/rafter-go/rafter/consensus/core"
 	"github.com/rafter-go/rafter/logserver"
 	"github.com/rafter-go/rafter/rafterpb"
@@ -116,10 +117,30 @@ func (a *consensusActor) onCompacted(m *rafterpb.LogCompacted) {
 // InstallSnapshot chunk; onSnapshotChunk sends it.
 func (a *consensusActor) sendSnapshotChunk(ctx protoactor.Context, m *rafterpb.RaftMessage) {
 	in := m.GetInstallSnapshot()
+	if in.GetOffset() == 0 {
+		a.noticeSnapshotSend(m)
+	}
 	a.snap.reads = append(a.snap.reads, m)
 	ctx.Request(a.opts.Log, &rafterpb.LogSnapshotRead{
 		Index: in.GetLastIncludedIndex(), Offset: in.GetOffset(), MaxBytes: uint32(a.chunkBytes()),
 	})
+}
+
+// noticeSnapshotSend logs the start of a transfer, and as a warning one that
+// a follower needs right after finishing the previous one: its Restore is
+// slower than the log grows by TrailingEntries (raise it), or it keeps
+// losing its state.
+func (a *consensusActor) noticeSnapshotSend(m *rafterpb.RaftMessage) {
+	in := m.GetInstallSnapshot()
+	st := a.core.Status()
+	if st.RepeatedSnapshots != a.repeatedSnapshots {
+		a.repeatedSnapshots = st.RepeatedSnapshots
+		a.logger.Warn("consensus: follower needs another snapshot right after installing one; raise TrailingEntries if its restore is slow",
+			"follower", config.PeerKey(m.GetTo()), "index", in.GetLastIncludedIndex(), "times", st.RepeatedSnapshots)
+		return
+	}
+	a.logger.Info("consensus: sending a snapshot to a follower behind the compacted log",
+		"follower", config.PeerKey(m.GetTo()), "index", in.GetLastIncludedIndex(), "bytes", in.GetTotalSize())
 }
 
 func (a *consensusActor) chunkBytes() uint64 {

@@ -75,7 +75,7 @@ func (c *Core) broadcastHeartbeat() {
 			// No answer for a whole round: chunks were lost. Send again
 			// from the last offset answered.
 			if s := &pr.send; !s.progressed && s.next > s.acked {
-				s.next = s.acked
+				c.snapshotStalled(pr)
 			}
 			pr.send.progressed = false
 			c.sendHeartbeat(pr)

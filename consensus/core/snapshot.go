@@ -17,9 +17,15 @@ import (
 // snapshot of its state machine at the applied index. SnapshotSaved reports
 // it durable; the core then drops the entries up to TrailingEntries behind
 // it from memory and asks the log server (Ready.Compact) to do the same.
-// A leader that is streaming a snapshot to a live follower takes no new one
-// (which would replace the file being sent) until the log has grown past
-// four times SnapshotEntries, so a slow follower's transfer finishes.
+//
+// No install livelock (the loop hashicorp/raft users hit: snapshot, slow
+// restore, fall behind the log, snapshot again): a leader never compacts
+// past the index of a snapshot it is sending, so the follower that
+// installs it continues with entries however long its Restore takes. A
+// leader streaming the bytes of a snapshot to a live follower takes no new
+// one (which would replace the file being read) until the log has grown
+// past four times SnapshotEntries; once every byte is sent, a new
+// snapshot no longer disturbs the transfer.
 //
 // Sending one: a follower whose next index is at or below the compaction
 // point gets the snapshot file in chunks of SnapshotChunkBytes, at most
@@ -117,7 +123,7 @@ func (c *Core) sendingSnapshot() bool {
 		return false
 	}
 	for _, pr := range c.leading.prs {
-		if pr.state == snapshot && pr.send.acked > 0 {
+		if pr.state == snapshot && pr.send.acked > 0 && pr.send.next < pr.send.size {
 			return true
 		}
 	}
@@ -166,18 +172,25 @@ func (c *Core) adoptSnapshot(meta *rafterpb.SnapshotMeta) {
 		return
 	}
 	c.snaps.last = meta
+	if c.role == Leader {
+		for _, pr := range c.leading.prs {
+			if pr.state == snapshot && pr.send.next < pr.send.size {
+				c.startSnapshot(pr) // its file is gone: send the new one
+			}
+		}
+	}
 	if i := meta.GetIndex(); i > c.opts.TrailingEntries {
 		cut := min(i-c.opts.TrailingEntries, c.log.lastIndex())
+		if c.role == Leader {
+			for _, pr := range c.leading.prs {
+				if pr.state == snapshot {
+					cut = min(cut, pr.send.index) // it continues from there
+				}
+			}
+		}
 		if cut > c.log.offset {
 			c.log.compact(cut)
 			c.snaps.compact = cut
-		}
-	}
-	if c.role == Leader {
-		for _, pr := range c.leading.prs {
-			if pr.state == snapshot {
-				c.startSnapshot(pr)
-			}
 		}
 	}
 }
@@ -193,6 +206,23 @@ func (c *Core) startSnapshot(pr *progress) {
 	pr.inflight.reset()
 	pr.send = snapshotSend{index: s.GetIndex(), term: s.GetTerm(), size: s.GetSize(),
 		chunk: c.opts.SnapshotChunkBytes, window: c.opts.MaxSnapshotInflight}
+}
+
+// snapshotStalled handles a transfer to pr with chunks unanswered for a
+// whole heartbeat round. If its file is still the current snapshot, the
+// chunks are sent again from the last offset answered. If a newer snapshot
+// replaced it once every byte was sent, the follower may be restoring it
+// (it answers the last chunk only then): the leader waits, keeping the
+// entries after it, until the log has grown four times SnapshotEntries past
+// it; then it gives up on that follower and sends it the newest snapshot.
+func (c *Core) snapshotStalled(pr *progress) {
+	s := &pr.send
+	switch {
+	case s.index == c.snaps.last.GetIndex():
+		s.next = s.acked
+	case s.next < s.size || c.log.lastIndex()-s.index > 4*c.opts.SnapshotEntries+c.opts.TrailingEntries:
+		c.startSnapshot(pr) // the file it was sending is gone
+	}
 }
 
 // sendSnapshotChunk sends pr the next chunk of its transfer.
