@@ -169,6 +169,10 @@ const (
 	// A leadership transfer did not happen (the target did not take over in
 	// time, or another peer leads).
 	ErrorCode_ERROR_CODE_TRANSFER_FAILED ErrorCode = 17
+	// Bootstrap reached a peer whose log already holds another cluster's
+	// configuration (or that campaigns for one given by SetConfig): nothing
+	// was written (definite).
+	ErrorCode_ERROR_CODE_ALREADY_BOOTSTRAPPED ErrorCode = 18
 )
 
 // Enum value maps for ErrorCode.
@@ -192,6 +196,7 @@ var (
 		15: "ERROR_CODE_TOO_LARGE",
 		16: "ERROR_CODE_TRANSFER_IN_PROGRESS",
 		17: "ERROR_CODE_TRANSFER_FAILED",
+		18: "ERROR_CODE_ALREADY_BOOTSTRAPPED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_NONE":                   0,
@@ -212,6 +217,7 @@ var (
 		"ERROR_CODE_TOO_LARGE":              15,
 		"ERROR_CODE_TRANSFER_IN_PROGRESS":   16,
 		"ERROR_CODE_TRANSFER_FAILED":        17,
+		"ERROR_CODE_ALREADY_BOOTSTRAPPED":   18,
 	}
 )
 
@@ -1771,6 +1777,119 @@ func (x *TransferLeadershipReply) GetError() *Error {
 	return nil
 }
 
+// BootstrapRequest asks one initial member of a new cluster to make the
+// cluster's first configuration durable: a blank peer writes it as entry 1
+// of term 1 (the same entry on every member, so the logs agree from the
+// start) and answers once it is on disk. Every initial member gets its own
+// request (System.Bootstrap); it is never forwarded.
+type BootstrapRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Peers []*Peer                `protobuf:"bytes,1,rep,name=peers,proto3" json:"peers,omitempty"`
+	// The new cluster's identity (Config.cluster_id), non-zero; the caller
+	// draws it at random.
+	ClusterId     uint64 `protobuf:"varint,2,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BootstrapRequest) Reset() {
+	*x = BootstrapRequest{}
+	mi := &file_rafter_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BootstrapRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BootstrapRequest) ProtoMessage() {}
+
+func (x *BootstrapRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rafter_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BootstrapRequest.ProtoReflect.Descriptor instead.
+func (*BootstrapRequest) Descriptor() ([]byte, []int) {
+	return file_rafter_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *BootstrapRequest) GetPeers() []*Peer {
+	if x != nil {
+		return x.Peers
+	}
+	return nil
+}
+
+func (x *BootstrapRequest) GetClusterId() uint64 {
+	if x != nil {
+		return x.ClusterId
+	}
+	return 0
+}
+
+// BootstrapReply answers BootstrapRequest: no error once the configuration
+// is durable (also when the peer held it already: a retry).
+type BootstrapReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Error         *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Index         uint64                 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"` // the configuration entry's index (1)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BootstrapReply) Reset() {
+	*x = BootstrapReply{}
+	mi := &file_rafter_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BootstrapReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BootstrapReply) ProtoMessage() {}
+
+func (x *BootstrapReply) ProtoReflect() protoreflect.Message {
+	mi := &file_rafter_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BootstrapReply.ProtoReflect.Descriptor instead.
+func (*BootstrapReply) Descriptor() ([]byte, []int) {
+	return file_rafter_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *BootstrapReply) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *BootstrapReply) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
 type GetLeaderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1779,7 +1898,7 @@ type GetLeaderRequest struct {
 
 func (x *GetLeaderRequest) Reset() {
 	*x = GetLeaderRequest{}
-	mi := &file_rafter_proto_msgTypes[21]
+	mi := &file_rafter_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1791,7 +1910,7 @@ func (x *GetLeaderRequest) String() string {
 func (*GetLeaderRequest) ProtoMessage() {}
 
 func (x *GetLeaderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[21]
+	mi := &file_rafter_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1804,7 +1923,7 @@ func (x *GetLeaderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLeaderRequest.ProtoReflect.Descriptor instead.
 func (*GetLeaderRequest) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{21}
+	return file_rafter_proto_rawDescGZIP(), []int{23}
 }
 
 type GetLeaderReply struct {
@@ -1817,7 +1936,7 @@ type GetLeaderReply struct {
 
 func (x *GetLeaderReply) Reset() {
 	*x = GetLeaderReply{}
-	mi := &file_rafter_proto_msgTypes[22]
+	mi := &file_rafter_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1829,7 +1948,7 @@ func (x *GetLeaderReply) String() string {
 func (*GetLeaderReply) ProtoMessage() {}
 
 func (x *GetLeaderReply) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[22]
+	mi := &file_rafter_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1842,7 +1961,7 @@ func (x *GetLeaderReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLeaderReply.ProtoReflect.Descriptor instead.
 func (*GetLeaderReply) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{22}
+	return file_rafter_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetLeaderReply) GetLeader() *Peer {
@@ -1870,7 +1989,7 @@ type GetEntryRequest struct {
 
 func (x *GetEntryRequest) Reset() {
 	*x = GetEntryRequest{}
-	mi := &file_rafter_proto_msgTypes[23]
+	mi := &file_rafter_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1882,7 +2001,7 @@ func (x *GetEntryRequest) String() string {
 func (*GetEntryRequest) ProtoMessage() {}
 
 func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[23]
+	mi := &file_rafter_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1895,7 +2014,7 @@ func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryRequest.ProtoReflect.Descriptor instead.
 func (*GetEntryRequest) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{23}
+	return file_rafter_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetEntryRequest) GetIndex() uint64 {
@@ -1922,7 +2041,7 @@ type GetEntryReply struct {
 
 func (x *GetEntryReply) Reset() {
 	*x = GetEntryReply{}
-	mi := &file_rafter_proto_msgTypes[24]
+	mi := &file_rafter_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1934,7 +2053,7 @@ func (x *GetEntryReply) String() string {
 func (*GetEntryReply) ProtoMessage() {}
 
 func (x *GetEntryReply) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[24]
+	mi := &file_rafter_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1947,7 +2066,7 @@ func (x *GetEntryReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryReply.ProtoReflect.Descriptor instead.
 func (*GetEntryReply) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{24}
+	return file_rafter_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetEntryReply) GetEntry() *Entry {
@@ -1972,7 +2091,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_rafter_proto_msgTypes[25]
+	mi := &file_rafter_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1984,7 +2103,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[25]
+	mi := &file_rafter_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1997,7 +2116,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{25}
+	return file_rafter_proto_rawDescGZIP(), []int{27}
 }
 
 type StatusReply struct {
@@ -2026,7 +2145,7 @@ type StatusReply struct {
 
 func (x *StatusReply) Reset() {
 	*x = StatusReply{}
-	mi := &file_rafter_proto_msgTypes[26]
+	mi := &file_rafter_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2038,7 +2157,7 @@ func (x *StatusReply) String() string {
 func (*StatusReply) ProtoMessage() {}
 
 func (x *StatusReply) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[26]
+	mi := &file_rafter_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2051,7 +2170,7 @@ func (x *StatusReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusReply.ProtoReflect.Descriptor instead.
 func (*StatusReply) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{26}
+	return file_rafter_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *StatusReply) GetSelf() *Peer {
@@ -2256,7 +2375,14 @@ const file_rafter_proto_rawDesc = "" +
 	"\x04hops\x18\x02 \x01(\rR\x04hops\x12-\n" +
 	"\tforwarder\x18\x03 \x01(\v2\x0f.rafter.v1.PeerR\tforwarder\"A\n" +
 	"\x17TransferLeadershipReply\x12&\n" +
-	"\x05error\x18\x01 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\x12\n" +
+	"\x05error\x18\x01 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"X\n" +
+	"\x10BootstrapRequest\x12%\n" +
+	"\x05peers\x18\x01 \x03(\v2\x0f.rafter.v1.PeerR\x05peers\x12\x1d\n" +
+	"\n" +
+	"cluster_id\x18\x02 \x01(\x04R\tclusterId\"N\n" +
+	"\x0eBootstrapReply\x12&\n" +
+	"\x05error\x18\x01 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\"\x12\n" +
 	"\x10GetLeaderRequest\"a\n" +
 	"\x0eGetLeaderReply\x12'\n" +
 	"\x06leader\x18\x01 \x01(\v2\x0f.rafter.v1.PeerR\x06leader\x12&\n" +
@@ -2292,7 +2418,7 @@ const file_rafter_proto_rawDesc = "" +
 	"\x12CONFIG_STATE_BLANK\x10\x00\x12\x17\n" +
 	"\x13CONFIG_STATE_STABLE\x10\x01\x12\x18\n" +
 	"\x14CONFIG_STATE_STAGING\x10\x02\x12\x1d\n" +
-	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\xa2\x04\n" +
+	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\xc7\x04\n" +
 	"\tErrorCode\x12\x13\n" +
 	"\x0fERROR_CODE_NONE\x10\x00\x12\x18\n" +
 	"\x14ERROR_CODE_NO_LEADER\x10\x01\x12#\n" +
@@ -2312,7 +2438,8 @@ const file_rafter_proto_rawDesc = "" +
 	"\x13ERROR_CODE_INTERNAL\x10\x0e\x12\x18\n" +
 	"\x14ERROR_CODE_TOO_LARGE\x10\x0f\x12#\n" +
 	"\x1fERROR_CODE_TRANSFER_IN_PROGRESS\x10\x10\x12\x1e\n" +
-	"\x1aERROR_CODE_TRANSFER_FAILED\x10\x11*h\n" +
+	"\x1aERROR_CODE_TRANSFER_FAILED\x10\x11\x12#\n" +
+	"\x1fERROR_CODE_ALREADY_BOOTSTRAPPED\x10\x12*h\n" +
 	"\x04Role\x12\x11\n" +
 	"\rROLE_FOLLOWER\x10\x00\x12\x16\n" +
 	"\x12ROLE_PRE_CANDIDATE\x10\x01\x12\x12\n" +
@@ -2333,7 +2460,7 @@ func file_rafter_proto_rawDescGZIP() []byte {
 }
 
 var file_rafter_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_rafter_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_rafter_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_rafter_proto_goTypes = []any{
 	(EntryType)(0),                    // 0: rafter.v1.EntryType
 	(ConfigState)(0),                  // 1: rafter.v1.ConfigState
@@ -2360,12 +2487,14 @@ var file_rafter_proto_goTypes = []any{
 	(*SetConfigReply)(nil),            // 22: rafter.v1.SetConfigReply
 	(*TransferLeadershipRequest)(nil), // 23: rafter.v1.TransferLeadershipRequest
 	(*TransferLeadershipReply)(nil),   // 24: rafter.v1.TransferLeadershipReply
-	(*GetLeaderRequest)(nil),          // 25: rafter.v1.GetLeaderRequest
-	(*GetLeaderReply)(nil),            // 26: rafter.v1.GetLeaderReply
-	(*GetEntryRequest)(nil),           // 27: rafter.v1.GetEntryRequest
-	(*GetEntryReply)(nil),             // 28: rafter.v1.GetEntryReply
-	(*StatusRequest)(nil),             // 29: rafter.v1.StatusRequest
-	(*StatusReply)(nil),               // 30: rafter.v1.StatusReply
+	(*BootstrapRequest)(nil),          // 25: rafter.v1.BootstrapRequest
+	(*BootstrapReply)(nil),            // 26: rafter.v1.BootstrapReply
+	(*GetLeaderRequest)(nil),          // 27: rafter.v1.GetLeaderRequest
+	(*GetLeaderReply)(nil),            // 28: rafter.v1.GetLeaderReply
+	(*GetEntryRequest)(nil),           // 29: rafter.v1.GetEntryRequest
+	(*GetEntryReply)(nil),             // 30: rafter.v1.GetEntryReply
+	(*StatusRequest)(nil),             // 31: rafter.v1.StatusRequest
+	(*StatusReply)(nil),               // 32: rafter.v1.StatusReply
 }
 var file_rafter_proto_depIdxs = []int32{
 	0,  // 0: rafter.v1.Entry.type:type_name -> rafter.v1.EntryType
@@ -2397,21 +2526,23 @@ var file_rafter_proto_depIdxs = []int32{
 	4,  // 26: rafter.v1.TransferLeadershipRequest.to:type_name -> rafter.v1.Peer
 	4,  // 27: rafter.v1.TransferLeadershipRequest.forwarder:type_name -> rafter.v1.Peer
 	16, // 28: rafter.v1.TransferLeadershipReply.error:type_name -> rafter.v1.Error
-	4,  // 29: rafter.v1.GetLeaderReply.leader:type_name -> rafter.v1.Peer
-	16, // 30: rafter.v1.GetLeaderReply.error:type_name -> rafter.v1.Error
-	5,  // 31: rafter.v1.GetEntryReply.entry:type_name -> rafter.v1.Entry
-	16, // 32: rafter.v1.GetEntryReply.error:type_name -> rafter.v1.Error
-	4,  // 33: rafter.v1.StatusReply.self:type_name -> rafter.v1.Peer
-	3,  // 34: rafter.v1.StatusReply.role:type_name -> rafter.v1.Role
-	4,  // 35: rafter.v1.StatusReply.leader:type_name -> rafter.v1.Peer
-	7,  // 36: rafter.v1.StatusReply.config:type_name -> rafter.v1.Config
-	4,  // 37: rafter.v1.StatusReply.voted_for:type_name -> rafter.v1.Peer
-	16, // 38: rafter.v1.StatusReply.error:type_name -> rafter.v1.Error
-	39, // [39:39] is the sub-list for method output_type
-	39, // [39:39] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	4,  // 29: rafter.v1.BootstrapRequest.peers:type_name -> rafter.v1.Peer
+	16, // 30: rafter.v1.BootstrapReply.error:type_name -> rafter.v1.Error
+	4,  // 31: rafter.v1.GetLeaderReply.leader:type_name -> rafter.v1.Peer
+	16, // 32: rafter.v1.GetLeaderReply.error:type_name -> rafter.v1.Error
+	5,  // 33: rafter.v1.GetEntryReply.entry:type_name -> rafter.v1.Entry
+	16, // 34: rafter.v1.GetEntryReply.error:type_name -> rafter.v1.Error
+	4,  // 35: rafter.v1.StatusReply.self:type_name -> rafter.v1.Peer
+	3,  // 36: rafter.v1.StatusReply.role:type_name -> rafter.v1.Role
+	4,  // 37: rafter.v1.StatusReply.leader:type_name -> rafter.v1.Peer
+	7,  // 38: rafter.v1.StatusReply.config:type_name -> rafter.v1.Config
+	4,  // 39: rafter.v1.StatusReply.voted_for:type_name -> rafter.v1.Peer
+	16, // 40: rafter.v1.StatusReply.error:type_name -> rafter.v1.Error
+	41, // [41:41] is the sub-list for method output_type
+	41, // [41:41] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_rafter_proto_init() }
@@ -2434,7 +2565,7 @@ func file_rafter_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rafter_proto_rawDesc), len(file_rafter_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   27,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -68,6 +68,10 @@ type Core struct {
 	// TimeoutNow; its RequestVotes ask voters to ignore their lease.
 	transferCampaign bool
 
+	// bootstrapWaits are Bootstrap requests answered once the first
+	// configuration entry is durable (bootstrap.go).
+	bootstrapWaits []bootstrapWait
+
 	// Outbox, drained by Ready.
 	msgs      []*rafterpb.RaftMessage
 	msgsAfter []*rafterpb.RaftMessage
@@ -187,6 +191,7 @@ func (c *Core) Persisted(index, term uint64) {
 	if c.role == Leader {
 		c.maybeCommit()
 	}
+	c.settleBootstrap()
 }
 
 // Sendable reports whether a message of Ready.MessagesAfterPersist may
