@@ -41,6 +41,8 @@ func requestKind(req proto.Message) string {
 		return metrics.RequestRead
 	case *rafterpb.TransferLeadershipRequest:
 		return metrics.RequestTransfer
+	case *rafterpb.BootstrapRequest:
+		return metrics.RequestBootstrap
 	}
 	return metrics.RequestSetConfig
 }

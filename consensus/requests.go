@@ -63,6 +63,9 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 		a.core.SetConfig(a.track(ctx, r), r.GetPeers())
 	case *rafterpb.TransferLeadershipRequest:
 		a.core.TransferLeadership(a.track(ctx, r), r.GetTo())
+	case *rafterpb.BootstrapRequest:
+		// Never forwarded: every initial member is asked itself.
+		a.core.Bootstrap(a.track(ctx, r), r.GetPeers(), r.GetClusterId())
 	case *rafterpb.GetLeaderRequest:
 		a.reply(ctx, ctx.Sender(), &rafterpb.GetLeaderReply{Leader: a.core.Status().Leader})
 	case *rafterpb.StatusRequest:
@@ -177,6 +180,8 @@ func (a *consensusActor) deliverResult(ctx protoactor.Context, r core.Result) {
 		a.answer(ctx, p, &rafterpb.OpReply{Index: r.Index})
 	case *rafterpb.TransferLeadershipRequest:
 		a.answer(ctx, p, &rafterpb.TransferLeadershipReply{})
+	case *rafterpb.BootstrapRequest:
+		a.answer(ctx, p, &rafterpb.BootstrapReply{Index: r.Index})
 	default:
 		a.logger.Error("consensus: core ended a request without a result", "id", r.ID, "request", p.req)
 		a.answer(ctx, p, errorReply(p.req, &rafterpb.Error{
@@ -249,12 +254,16 @@ func isOp(req proto.Message) bool {
 
 // failPending answers every waiting request when the actor stops or
 // restarts: proposals and configuration changes may still commit (unknown
-// outcome), reads simply did not happen.
+// outcome), reads simply did not happen, and a bootstrap's write may or may
+// not have reached the disk (unknown outcome too: a retry tells).
 func (a *consensusActor) failPending(ctx protoactor.Context) {
 	for id, p := range a.pending {
 		code := rafterpb.ErrorCode_ERROR_CODE_LEADERSHIP_LOST
-		if _, isRead := p.req.(*rafterpb.ReadOpRequest); isRead {
+		switch p.req.(type) {
+		case *rafterpb.ReadOpRequest:
 			code = rafterpb.ErrorCode_ERROR_CODE_STOPPED
+		case *rafterpb.BootstrapRequest:
+			code = rafterpb.ErrorCode_ERROR_CODE_INTERNAL
 		}
 		a.answer(ctx, p, errorReply(p.req, &rafterpb.Error{
 			Code: code, Message: "consensus: peer stopped or restarting while the request was pending",
@@ -345,6 +354,8 @@ func errorReply(req proto.Message, e *rafterpb.Error) proto.Message {
 		return &rafterpb.SetConfigReply{Error: e}
 	case *rafterpb.TransferLeadershipRequest:
 		return &rafterpb.TransferLeadershipReply{Error: e}
+	case *rafterpb.BootstrapRequest:
+		return &rafterpb.BootstrapReply{Error: e}
 	case *rafterpb.GetLeaderRequest:
 		return &rafterpb.GetLeaderReply{Error: e}
 	case *rafterpb.GetEntryRequest:

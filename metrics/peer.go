@@ -151,6 +151,7 @@ const (
 	RequestRead      = "read"
 	RequestSetConfig = "set_config"
 	RequestTransfer  = "transfer"
+	RequestBootstrap = "bootstrap"
 )
 
 // Answered records a client request this peer answered: its latency since
