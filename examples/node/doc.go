@@ -32,9 +32,10 @@
 // member makes the first configuration, with a random cluster ID, durable
 // before any election; members not up yet are retried): give it to exactly
 // one member of a fresh cluster. It may stay on that member's command line
-// across restarts: it does nothing when this peer, or a member it reaches,
-// already holds a configuration; a member of another cluster refuses it
-// and the node logs why. -heartbeat,
+// across restarts: it does nothing when this peer already holds a
+// configuration, or a member it reaches holds one that lists this peer (a
+// node whose disk was lost joins through the leader instead); a member of
+// another cluster refuses it and the node logs why. -heartbeat,
 // -election-timeout, -op-timeout (one command's Raft round trip),
 // -shutdown-grace and -log-level (slog to stderr) tune the rest; the Redis
 // port's security flags and limits are below.

@@ -177,10 +177,13 @@ const (
 // before any election. It is harmless on a restart and on a node whose
 // disk was lost: it does nothing if this peer already holds a
 // configuration ("configuration already in place") or if a member it can
-// reach does (the cluster exists: a blank peer joins it through the leader
-// and must not start another one). Once it has sent a Bootstrap it retries
-// that call (same System, same list: the same cluster ID) until every
-// member has confirmed, so members started later are included.
+// reach holds one that lists this peer (the cluster exists: a blank peer
+// joins it through the leader and must not start another one). Once it has
+// sent a Bootstrap it retries that call (same System, same list: the same
+// cluster ID) until every member has confirmed, so members started later
+// are included. Members of another cluster refuse it (logged); this peer
+// then holds a configuration no cluster shares, and the others drop its
+// messages.
 func bootstrap(ctx context.Context, sys *rafter.System, cfg config, logger *slog.Logger) {
 	started := false
 	retry(ctx, logger, "bootstrap", func(ctx context.Context) (bool, error) {
@@ -210,9 +213,10 @@ func bootstrap(ctx context.Context, sys *rafter.System, cfg config, logger *slog
 	})
 }
 
-// existingCluster returns a peer of -peers that holds a configuration, and
-// its cluster ID: this node's own peer first (it must answer), then any
-// other that answers; the zero Peer if none does.
+// existingCluster returns a peer that holds a configuration this peer
+// belongs to, and its cluster ID: this node's own peer first (it must
+// answer), then any other member of -peers that answers and lists this
+// peer; the zero Peer if none does.
 func existingCluster(ctx context.Context, sys *rafter.System, cfg config) (rafter.Peer, uint64, error) {
 	self := cfg.self()
 	st, err := sys.Status(ctx, self)
@@ -230,11 +234,21 @@ func existingCluster(ctx context.Context, sys *rafter.System, cfg config) (rafte
 		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 		st, err := sys.Status(pctx, p)
 		cancel()
-		if err == nil && st.Config.GetState() != rafterpb.ConfigState_CONFIG_STATE_BLANK {
+		if err == nil && lists(st.Config, self) {
 			return p, st.ClusterID(), nil
 		}
 	}
 	return rafter.Peer{}, 0, nil
+}
+
+// lists reports whether configuration c names p (as an old or new server).
+func lists(c *rafterpb.Config, p rafter.Peer) bool {
+	for _, q := range append(rafter.PeersOf(c.GetOldServers()), rafter.PeersOf(c.GetNewServers())...) {
+		if q == p {
+			return true
+		}
+	}
+	return false
 }
 
 // ensureTable creates the table the Redis commands use. Every node runs
