@@ -202,7 +202,3 @@ func (e *BootstrapError) Unwrap() []error {
 	}
 	return out
 }
-
-// ClusterID returns the identity of the cluster in the peer's latest
-// configuration: 0 for a blank peer.
-func (s Status) ClusterID() uint64 { return s.Config.GetClusterId() }
