@@ -2134,7 +2134,8 @@ type StatusReply struct {
 	Error        *Error                 `protobuf:"bytes,11,opt,name=error,proto3" json:"error,omitempty"`
 	// Counters over the life of the peer's current consensus actor (they
 	// restart at 0 with it). refused_messages: Raft messages the core refused
-	// as malformed or contradictory (a faulty or hostile sender).
+	// as malformed or contradictory (a faulty or hostile sender) or as
+	// another cluster's (Config.cluster_id).
 	RefusedMessages uint64 `protobuf:"varint,20,opt,name=refused_messages,json=refusedMessages,proto3" json:"refused_messages,omitempty"`
 	// followers_lost_entries: times this peer, as leader, found a follower
 	// that had lost entries it acknowledged and probed it again.
