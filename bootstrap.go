@@ -62,6 +62,9 @@ func (s *System) Bootstrap(ctx context.Context, peers []Peer) error {
 // reported the ID. The ID must be non-zero and should be random (two
 // clusters with one ID are not kept apart).
 func (s *System) BootstrapWithID(ctx context.Context, peers []Peer, clusterID uint64) error {
+	if ctx == nil {
+		return fmt.Errorf("rafter: bootstrap: %w: nil context", ErrInvalidArgument)
+	}
 	if _, err := bootstrapKey(peers); err != nil {
 		return err
 	}
@@ -173,7 +176,9 @@ func newClusterID() (uint64, error) {
 
 // BootstrapError is a Bootstrap that some peers did not confirm. The peers
 // not listed answered success (their configuration is durable). Retry with
-// Bootstrap (same System, same list) or BootstrapWithID(ClusterID).
+// Bootstrap (same System, same list) or BootstrapWithID(ClusterID). Judge
+// each peer's Err (Definite: that peer wrote nothing); Definite of the
+// whole error only reports on one of them.
 type BootstrapError struct {
 	ClusterID uint64
 	Failed    []PeerError

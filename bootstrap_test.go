@@ -123,4 +123,6 @@ func TestBootstrapInvalidArgument(t *testing.T) {
 		assert.False(t, errors.As(err, new(*rafter.BootstrapError)))
 	}
 	assert.ErrorIs(t, s.BootstrapWithID(ctx, []rafter.Peer{a}, 0), rafter.ErrInvalidArgument)
+	//nolint:staticcheck // a nil context on purpose
+	assert.ErrorIs(t, s.Bootstrap(nil, []rafter.Peer{a}), rafter.ErrInvalidArgument)
 }
