@@ -19,9 +19,10 @@ import (
 // done before the call fails with ErrNotSent (definite), a nil one with
 // ErrInvalidArgument.
 
-// SetConfig asks for a new server list (rafter's set_config). On a blank
-// peer it sets the initial configuration; later it runs a joint-consensus
-// change (a leader may remove itself). It returns once the new
+// SetConfig asks for a new server list (rafter's set_config). Through a
+// member it runs a joint-consensus change (a leader may remove itself); on
+// a blank peer it sets the initial configuration, the legacy way to create
+// a cluster (use Bootstrap). It returns once the new
 // configuration is committed. An empty list, a peer without a name, a peer
 // whose Node is neither "" (this System) nor host:port, or a duplicate peer
 // fails with ErrInvalidArgument before anything is sent; a peer refuses
@@ -32,8 +33,9 @@ import (
 // (it forwards the request to the leader it knows, or fails with
 // ErrInvalidInitialConfig), but a blank peer that was never contacted
 // cannot tell a new cluster from an old one: given a list of such peers it
-// would start a second cluster under the same names. To change the
-// membership of a running cluster, send SetConfig through a member.
+// would start a second cluster under the same names. Bootstrap has no
+// such trap. To change the membership of a running cluster, send SetConfig
+// through a member.
 func (s *System) SetConfig(ctx context.Context, via Peer, peers []Peer) error {
 	ps := make([]*rafterpb.Peer, 0, len(peers))
 	for _, p := range peers {

@@ -71,6 +71,15 @@ func Kill(p Peer, which Actor) error {
 	return s.Kill(p, which)
 }
 
+// Bootstrap is System.Bootstrap on the default System.
+func Bootstrap(ctx context.Context, peers []Peer) error {
+	s, err := Default()
+	if err != nil {
+		return err
+	}
+	return s.Bootstrap(ctx, peers)
+}
+
 // SetConfig is System.SetConfig on the default System.
 func SetConfig(ctx context.Context, via Peer, peers []Peer) error {
 	s, err := Default()

@@ -20,11 +20,14 @@
 //
 // # Using it
 //
-// Start peers, give one of them the initial configuration with SetConfig,
-// then submit commands with Op through any peer: a follower forwards to the
-// leader. ReadOp runs a linearizable query. SetConfig later changes
-// membership by joint consensus. The package-level functions (StartNode,
-// Op, ...) act on a default local System, as rafter.erl's do.
+// Start peers, create the cluster with Bootstrap (every initial member
+// makes the first configuration, with a random cluster ID, durable before
+// any election), then submit commands with Op through any peer: a follower
+// forwards to the leader. ReadOp runs a linearizable query. SetConfig
+// through a member changes membership by joint consensus; a new peer joins
+// that way and learns the cluster ID from the leader. The package-level
+// functions (StartNode, Op, ...) act on a default local System, as
+// rafter.erl's do.
 //
 //	sys, _ := rafter.NewSystem(rafter.SystemOptions{})
 //	defer sys.Shutdown()
@@ -33,8 +36,20 @@
 //	opts.StateMachine = func() rafter.StateMachine { return newMySM() }
 //	a := rafter.Peer{Name: "a"}
 //	_ = sys.StartNode(a, opts)              // and b, c with their own DataDir
-//	_ = sys.SetConfig(ctx, a, []rafter.Peer{a, b, c})
+//	_ = sys.Bootstrap(ctx, []rafter.Peer{a, b, c})
 //	res, err := sys.Op(ctx, b, []byte("cmd")) // forwarded to the leader
+//
+// The legacy path, rafter's: SetConfig(ctx, a, peers) on one blank peer
+// makes it campaign with the list and log it once elected. It still works,
+// but only for peers of a cluster that does not exist yet: a blank peer
+// cannot tell it from a change meant for a running cluster it has not heard
+// from. Use Bootstrap.
+//
+// Every Raft message carries its sender's cluster ID, and a peer drops
+// (logs and counts, Status.RefusedMessages and the metrics' drop reason
+// other_cluster) the messages of another cluster: two clusters whose peers
+// share names, wired to each other by mistake, neither merge nor disturb
+// each other.
 //
 // # Security
 //

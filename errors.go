@@ -8,8 +8,8 @@ import (
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
-// Errors of the client calls (SetConfig, Op, ReadOp, GetLeader, GetEntry,
-// GetLastEntry, Status) and of StartNode / StopNode. Check them with
+// Errors of the client calls (Bootstrap, SetConfig, Op, ReadOp, GetLeader,
+// GetEntry, GetLastEntry, Status) and of StartNode / StopNode. Check them with
 // errors.Is; the returned error wraps the sentinel with detail.
 //
 // Every error is either definite or of unknown outcome:
@@ -91,6 +91,11 @@ var (
 	// the target: it did not take over within an election timeout, or
 	// another peer leads. Definite (nothing was appended).
 	ErrTransferFailed = errors.New("rafter: leadership transfer failed")
+	// ErrAlreadyBootstrapped: Bootstrap reached a peer that belongs to
+	// another cluster (its log holds another cluster's configuration) or
+	// that campaigns for an initial configuration given by SetConfig.
+	// Definite: the peer wrote nothing.
+	ErrAlreadyBootstrapped = errors.New("rafter: peer already bootstrapped into another cluster")
 	// ErrNotSent: the call's context was already done (cancelled or past
 	// its deadline) before anything was sent. Definite. It wraps the
 	// context's error, so errors.Is(err, context.Canceled) or
@@ -180,6 +185,7 @@ var kinds = []struct {
 	{rafterpb.ErrorCode_ERROR_CODE_COMPACTED, ErrCompacted, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_TRANSFER_IN_PROGRESS, ErrTransferInProgress, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_TRANSFER_FAILED, ErrTransferFailed, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_ALREADY_BOOTSTRAPPED, ErrAlreadyBootstrapped, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_TOO_LARGE, ErrTooLarge, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrAlreadyStarted, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrInvalidOptions, true, nil},

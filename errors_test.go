@@ -81,7 +81,7 @@ func TestCallErrorMapping(t *testing.T) {
 func TestDefinite(t *testing.T) {
 	definite := []error{ErrNoLeader, ErrElectionInProgress, ErrNotMember, ErrNotModified,
 		ErrConfigInProgress, ErrInvalidInitialConfig, ErrStopped, ErrInvalidArgument, ErrNotFound,
-		ErrAlreadyStarted, ErrInvalidOptions, ErrTransferInProgress, ErrTransferFailed, &RedirectError{Leader: Peer{Name: "a"}},
+		ErrAlreadyStarted, ErrInvalidOptions, ErrTransferInProgress, ErrTransferFailed, ErrAlreadyBootstrapped, &RedirectError{Leader: Peer{Name: "a"}},
 		fmt.Errorf("%w: %w", ErrNotSent, context.Canceled), fmt.Errorf("%w: %w", ErrNotSent, context.DeadlineExceeded)}
 	unknown := []error{nil, ErrTimeout, ErrLeadershipLost, ErrPeersNotResponding, ErrInternal,
 		context.Canceled, context.DeadlineExceeded, errors.New("other"), &ApplyError{Index: 1, Msg: "m"}}
@@ -98,7 +98,8 @@ func TestErrorMessagesStartWithPackage(t *testing.T) {
 	for _, err := range []error{ErrNoLeader, ErrElectionInProgress, ErrNotMember, ErrNotModified,
 		ErrConfigInProgress, ErrPeersNotResponding, ErrInvalidInitialConfig, ErrStopped, ErrTimeout,
 		ErrLeadershipLost, ErrInvalidArgument, ErrNotFound, ErrAlreadyStarted, ErrInternal,
-		ErrInvalidOptions, ErrNotSent, ErrTransferInProgress, ErrTransferFailed, &ApplyError{Index: 3, Msg: "m"}, &ReadError{Msg: "m"}, &RedirectError{}} {
+		ErrInvalidOptions, ErrNotSent, ErrTransferInProgress, ErrTransferFailed, ErrAlreadyBootstrapped,
+		&BootstrapError{ClusterID: 1, Failed: []PeerError{{Peer: Peer{Name: "a"}, Err: ErrStopped}}}, &ApplyError{Index: 3, Msg: "m"}, &ReadError{Msg: "m"}, &RedirectError{}} {
 		assert.Regexp(t, "^rafter: ", err.Error())
 	}
 }

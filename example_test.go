@@ -113,6 +113,51 @@ func ExampleNewSystem() {
 	// Output: x=1 <nil>
 }
 
+// Bootstrap creates a cluster: every peer makes the first configuration
+// durable, then they elect a leader. Until one leads, an Op fails with a
+// definite error (ErrElectionInProgress, ErrNoLeader), safe to retry.
+func ExampleSystem_Bootstrap() {
+	root, err := os.MkdirTemp("", "rafter-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(root)
+	sys, err := rafter.NewSystem(rafter.SystemOptions{})
+	if err != nil {
+		panic(err)
+	}
+	defer sys.Shutdown()
+
+	peers := []rafter.Peer{{Name: "a"}, {Name: "b"}, {Name: "c"}}
+	for _, p := range peers {
+		opts := rafter.DefaultOptions()
+		opts.DataDir = filepath.Join(root, p.Name)
+		opts.StateMachine = func() rafter.StateMachine { return &register{} }
+		if err := sys.StartNode(p, opts); err != nil {
+			panic(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := sys.Bootstrap(ctx, peers); err != nil {
+		panic(err)
+	}
+	for {
+		_, err := sys.Op(ctx, peers[1], []byte("x=1"))
+		if err == nil || !rafter.Definite(err) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // a retry interval
+	}
+	st, err := sys.Status(ctx, peers[2])
+	fmt.Println(st.ClusterID() != 0, err)
+	v, err := sys.ReadOp(ctx, peers[0], nil)
+	fmt.Printf("%s %v\n", v, err)
+	// Output:
+	// true <nil>
+	// x=1 <nil>
+}
+
 // Definite tells a caller whether a failed request may be retried without
 // risking a double apply.
 func ExampleDefinite() {

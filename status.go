@@ -49,7 +49,8 @@ type Status struct {
 	// for a peer that has none yet).
 	Config *rafterpb.Config
 	// RefusedMessages counts the Raft messages the peer refused as
-	// malformed or contradictory (a faulty or hostile sender), each
+	// malformed or contradictory (a faulty or hostile sender) or as
+	// another cluster's (same peer names, wired by mistake), each
 	// logged; FollowersLostEntries the times it, as leader, found a
 	// follower that had lost entries it acknowledged (logged as an error)
 	// and probed it again. Both count from the peer's last (re)start.
@@ -70,6 +71,11 @@ type Status struct {
 	SnapshotsSent     uint64
 	RepeatedSnapshots uint64
 }
+
+// ClusterID returns the identity of the peer's cluster, from its latest
+// configuration: 0 for a blank peer (and for a cluster created before
+// cluster IDs existed).
+func (s Status) ClusterID() uint64 { return s.Config.GetClusterId() }
 
 // Members returns the servers of the latest configuration: the new servers
 // during a change (staging or transitional), else the old (stable) ones.

@@ -28,7 +28,7 @@ import (
 var consensusTypes = typeNames(
 	&rafterpb.RaftMessage{},
 	&rafterpb.OpRequest{}, &rafterpb.ReadOpRequest{}, &rafterpb.SetConfigRequest{},
-	&rafterpb.TransferLeadershipRequest{},
+	&rafterpb.TransferLeadershipRequest{}, &rafterpb.BootstrapRequest{},
 	&rafterpb.GetLeaderRequest{}, &rafterpb.GetEntryRequest{}, &rafterpb.StatusRequest{},
 	&rafterpb.SnapshotRequest{},
 )
@@ -38,7 +38,7 @@ var consensusTypes = typeNames(
 // KillReply, and protoactor's dead-letter notice for a missing target.
 var replyTypes = typeNames(
 	&rafterpb.OpReply{}, &rafterpb.ReadOpReply{}, &rafterpb.SetConfigReply{},
-	&rafterpb.TransferLeadershipReply{}, &rafterpb.GetLeaderReply{}, &rafterpb.GetEntryReply{}, &rafterpb.StatusReply{},
+	&rafterpb.TransferLeadershipReply{}, &rafterpb.BootstrapReply{}, &rafterpb.GetLeaderReply{}, &rafterpb.GetEntryReply{}, &rafterpb.StatusReply{},
 	&rafterpb.SnapshotReply{},
 	&rafterpb.KillReply{}, &protoactor.DeadLetterResponse{},
 )

@@ -125,6 +125,7 @@ type System struct {
 	mu     sync.Mutex
 	nodes  map[string]*node // by peer name
 	closed bool
+	boot   bootstrapMemo // the last Bootstrap's list and cluster ID (bootstrap.go)
 }
 
 // node is the System's record of one started peer.

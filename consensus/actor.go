@@ -120,8 +120,8 @@ func (a *consensusActor) Receive(ctx protoactor.Context) {
 	case *protoactor.DeadLetterResponse:
 		a.onDeadLetter(m)
 	case *rafterpb.OpRequest, *rafterpb.ReadOpRequest, *rafterpb.SetConfigRequest,
-		*rafterpb.TransferLeadershipRequest, *rafterpb.GetLeaderRequest, *rafterpb.GetEntryRequest, *rafterpb.StatusRequest,
-		*rafterpb.SnapshotRequest:
+		*rafterpb.TransferLeadershipRequest, *rafterpb.BootstrapRequest, *rafterpb.SnapshotRequest,
+		*rafterpb.GetLeaderRequest, *rafterpb.GetEntryRequest, *rafterpb.StatusRequest:
 		a.onClientRequest(ctx, m.(proto.Message))
 	case error:
 		// protoactor's Future.PipeTo delivers failures as bare error values.

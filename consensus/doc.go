@@ -17,6 +17,8 @@
 //     messages now, MessagesAfterPersist once that write is durable, committed
 //     OP entries applied to the state machine, reads answered, results
 //     delivered; the answers to clients are all in requests.go;
+//   - hands a BootstrapRequest to the core (core.Bootstrap), never
+//     forwarded: System.Bootstrap asks every initial member itself;
 //   - forwards Op, ReadOp and SetConfig to the leader when it is a follower
 //     that knows one, with the client as sender so the leader answers the
 //     client directly (rafter's first TODO), up to Options.MaxForwardHops.

@@ -86,7 +86,8 @@ func (m *answeringMailbox) answerStopped(msg any) {
 func isClientRequest(m proto.Message) bool {
 	switch m.(type) {
 	case *rafterpb.OpRequest, *rafterpb.ReadOpRequest, *rafterpb.SetConfigRequest, *rafterpb.TransferLeadershipRequest,
-		*rafterpb.GetLeaderRequest, *rafterpb.GetEntryRequest, *rafterpb.StatusRequest, *rafterpb.SnapshotRequest:
+		*rafterpb.GetLeaderRequest, *rafterpb.GetEntryRequest, *rafterpb.StatusRequest, *rafterpb.SnapshotRequest,
+		*rafterpb.BootstrapRequest:
 		return true
 	}
 	return false

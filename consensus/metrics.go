@@ -43,6 +43,8 @@ func requestKind(req proto.Message) string {
 		return metrics.RequestTransfer
 	case *rafterpb.SnapshotRequest:
 		return metrics.RequestSnapshot
+	case *rafterpb.BootstrapRequest:
+		return metrics.RequestBootstrap
 	}
 	return metrics.RequestSetConfig
 }

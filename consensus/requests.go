@@ -71,6 +71,9 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 			return
 		}
 		a.core.ForceSnapshot(a.track(ctx, r))
+	case *rafterpb.BootstrapRequest:
+		// Never forwarded: every initial member is asked itself.
+		a.core.Bootstrap(a.track(ctx, r), r.GetPeers(), r.GetClusterId())
 	case *rafterpb.GetLeaderRequest:
 		a.reply(ctx, ctx.Sender(), &rafterpb.GetLeaderReply{Leader: a.core.Status().Leader})
 	case *rafterpb.StatusRequest:
@@ -187,6 +190,8 @@ func (a *consensusActor) deliverResult(ctx protoactor.Context, r core.Result) {
 		a.answer(ctx, p, &rafterpb.TransferLeadershipReply{})
 	case *rafterpb.SnapshotRequest:
 		a.answer(ctx, p, &rafterpb.SnapshotReply{Index: r.Index})
+	case *rafterpb.BootstrapRequest:
+		a.answer(ctx, p, &rafterpb.BootstrapReply{Index: r.Index})
 	default:
 		a.logger.Error("consensus: core ended a request without a result", "id", r.ID, "request", p.req)
 		a.answer(ctx, p, errorReply(p.req, &rafterpb.Error{
@@ -259,12 +264,16 @@ func isOp(req proto.Message) bool {
 
 // failPending answers every waiting request when the actor stops or
 // restarts: proposals and configuration changes may still commit (unknown
-// outcome), reads simply did not happen.
+// outcome), reads simply did not happen, and a bootstrap's write may or may
+// not have reached the disk (unknown outcome too: a retry tells).
 func (a *consensusActor) failPending(ctx protoactor.Context) {
 	for id, p := range a.pending {
 		code := rafterpb.ErrorCode_ERROR_CODE_LEADERSHIP_LOST
-		if _, isRead := p.req.(*rafterpb.ReadOpRequest); isRead {
+		switch p.req.(type) {
+		case *rafterpb.ReadOpRequest:
 			code = rafterpb.ErrorCode_ERROR_CODE_STOPPED
+		case *rafterpb.BootstrapRequest:
+			code = rafterpb.ErrorCode_ERROR_CODE_INTERNAL
 		}
 		a.answer(ctx, p, errorReply(p.req, &rafterpb.Error{
 			Code: code, Message: "consensus: peer stopped or restarting while the request was pending",
@@ -365,6 +374,8 @@ func errorReply(req proto.Message, e *rafterpb.Error) proto.Message {
 		return &rafterpb.SetConfigReply{Error: e}
 	case *rafterpb.TransferLeadershipRequest:
 		return &rafterpb.TransferLeadershipReply{Error: e}
+	case *rafterpb.BootstrapRequest:
+		return &rafterpb.BootstrapReply{Error: e}
 	case *rafterpb.GetLeaderRequest:
 		return &rafterpb.GetLeaderReply{Error: e}
 	case *rafterpb.GetEntryRequest:

@@ -45,7 +45,7 @@
 //	opts := rafter.DefaultOptions()
 //	opts.DataDir = dir
 //	opts.StateMachine = kvsm.Factory()
-//	_ = sys.StartNode(a, opts) // and the other peers; then SetConfig
+//	_ = sys.StartNode(a, opts) // and the other peers; then sys.Bootstrap
 //	kv := kvsm.NewClient(sys, a)
 //	_ = kv.NewTable(ctx, "users")
 //	_ = kv.Put(ctx, "users", "bob", []byte("1"))

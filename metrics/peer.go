@@ -152,6 +152,7 @@ const (
 	RequestSetConfig = "set_config"
 	RequestTransfer  = "transfer"
 	RequestSnapshot  = "snapshot"
+	RequestBootstrap = "bootstrap"
 )
 
 // Answered records a client request this peer answered: its latency since

@@ -169,6 +169,10 @@ const (
 	// A leadership transfer did not happen (the target did not take over in
 	// time, or another peer leads).
 	ErrorCode_ERROR_CODE_TRANSFER_FAILED ErrorCode = 17
+	// Bootstrap reached a peer whose log already holds another cluster's
+	// configuration (or that campaigns for one given by SetConfig): nothing
+	// was written (definite).
+	ErrorCode_ERROR_CODE_ALREADY_BOOTSTRAPPED ErrorCode = 18
 	// GetEntry of an index that compaction removed: only the snapshot holds
 	// its effect (definite).
 	ErrorCode_ERROR_CODE_COMPACTED ErrorCode = 19
@@ -195,6 +199,7 @@ var (
 		15: "ERROR_CODE_TOO_LARGE",
 		16: "ERROR_CODE_TRANSFER_IN_PROGRESS",
 		17: "ERROR_CODE_TRANSFER_FAILED",
+		18: "ERROR_CODE_ALREADY_BOOTSTRAPPED",
 		19: "ERROR_CODE_COMPACTED",
 	}
 	ErrorCode_value = map[string]int32{
@@ -216,6 +221,7 @@ var (
 		"ERROR_CODE_TOO_LARGE":              15,
 		"ERROR_CODE_TRANSFER_IN_PROGRESS":   16,
 		"ERROR_CODE_TRANSFER_FAILED":        17,
+		"ERROR_CODE_ALREADY_BOOTSTRAPPED":   18,
 		"ERROR_CODE_COMPACTED":              19,
 	}
 )
@@ -1824,6 +1830,119 @@ func (x *TransferLeadershipReply) GetError() *Error {
 	return nil
 }
 
+// BootstrapRequest asks one initial member of a new cluster to make the
+// cluster's first configuration durable: a blank peer writes it as entry 1
+// of term 1 (the same entry on every member, so the logs agree from the
+// start) and answers once it is on disk. Every initial member gets its own
+// request (System.Bootstrap); it is never forwarded.
+type BootstrapRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Peers []*Peer                `protobuf:"bytes,1,rep,name=peers,proto3" json:"peers,omitempty"`
+	// The new cluster's identity (Config.cluster_id), non-zero; the caller
+	// draws it at random.
+	ClusterId     uint64 `protobuf:"varint,2,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BootstrapRequest) Reset() {
+	*x = BootstrapRequest{}
+	mi := &file_rafter_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BootstrapRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BootstrapRequest) ProtoMessage() {}
+
+func (x *BootstrapRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rafter_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BootstrapRequest.ProtoReflect.Descriptor instead.
+func (*BootstrapRequest) Descriptor() ([]byte, []int) {
+	return file_rafter_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *BootstrapRequest) GetPeers() []*Peer {
+	if x != nil {
+		return x.Peers
+	}
+	return nil
+}
+
+func (x *BootstrapRequest) GetClusterId() uint64 {
+	if x != nil {
+		return x.ClusterId
+	}
+	return 0
+}
+
+// BootstrapReply answers BootstrapRequest: no error once the configuration
+// is durable (also when the peer held it already: a retry).
+type BootstrapReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Error         *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Index         uint64                 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"` // the configuration entry's index (1)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BootstrapReply) Reset() {
+	*x = BootstrapReply{}
+	mi := &file_rafter_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BootstrapReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BootstrapReply) ProtoMessage() {}
+
+func (x *BootstrapReply) ProtoReflect() protoreflect.Message {
+	mi := &file_rafter_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BootstrapReply.ProtoReflect.Descriptor instead.
+func (*BootstrapReply) Descriptor() ([]byte, []int) {
+	return file_rafter_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *BootstrapReply) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *BootstrapReply) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
 type GetLeaderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1832,7 +1951,7 @@ type GetLeaderRequest struct {
 
 func (x *GetLeaderRequest) Reset() {
 	*x = GetLeaderRequest{}
-	mi := &file_rafter_proto_msgTypes[21]
+	mi := &file_rafter_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1844,7 +1963,7 @@ func (x *GetLeaderRequest) String() string {
 func (*GetLeaderRequest) ProtoMessage() {}
 
 func (x *GetLeaderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[21]
+	mi := &file_rafter_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1857,7 +1976,7 @@ func (x *GetLeaderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLeaderRequest.ProtoReflect.Descriptor instead.
 func (*GetLeaderRequest) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{21}
+	return file_rafter_proto_rawDescGZIP(), []int{23}
 }
 
 type GetLeaderReply struct {
@@ -1870,7 +1989,7 @@ type GetLeaderReply struct {
 
 func (x *GetLeaderReply) Reset() {
 	*x = GetLeaderReply{}
-	mi := &file_rafter_proto_msgTypes[22]
+	mi := &file_rafter_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1882,7 +2001,7 @@ func (x *GetLeaderReply) String() string {
 func (*GetLeaderReply) ProtoMessage() {}
 
 func (x *GetLeaderReply) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[22]
+	mi := &file_rafter_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1895,7 +2014,7 @@ func (x *GetLeaderReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLeaderReply.ProtoReflect.Descriptor instead.
 func (*GetLeaderReply) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{22}
+	return file_rafter_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetLeaderReply) GetLeader() *Peer {
@@ -1923,7 +2042,7 @@ type GetEntryRequest struct {
 
 func (x *GetEntryRequest) Reset() {
 	*x = GetEntryRequest{}
-	mi := &file_rafter_proto_msgTypes[23]
+	mi := &file_rafter_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1935,7 +2054,7 @@ func (x *GetEntryRequest) String() string {
 func (*GetEntryRequest) ProtoMessage() {}
 
 func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[23]
+	mi := &file_rafter_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1948,7 +2067,7 @@ func (x *GetEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryRequest.ProtoReflect.Descriptor instead.
 func (*GetEntryRequest) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{23}
+	return file_rafter_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetEntryRequest) GetIndex() uint64 {
@@ -1975,7 +2094,7 @@ type GetEntryReply struct {
 
 func (x *GetEntryReply) Reset() {
 	*x = GetEntryReply{}
-	mi := &file_rafter_proto_msgTypes[24]
+	mi := &file_rafter_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1987,7 +2106,7 @@ func (x *GetEntryReply) String() string {
 func (*GetEntryReply) ProtoMessage() {}
 
 func (x *GetEntryReply) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[24]
+	mi := &file_rafter_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2000,7 +2119,7 @@ func (x *GetEntryReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntryReply.ProtoReflect.Descriptor instead.
 func (*GetEntryReply) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{24}
+	return file_rafter_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetEntryReply) GetEntry() *Entry {
@@ -2027,7 +2146,7 @@ type SnapshotRequest struct {
 
 func (x *SnapshotRequest) Reset() {
 	*x = SnapshotRequest{}
-	mi := &file_rafter_proto_msgTypes[25]
+	mi := &file_rafter_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2039,7 +2158,7 @@ func (x *SnapshotRequest) String() string {
 func (*SnapshotRequest) ProtoMessage() {}
 
 func (x *SnapshotRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[25]
+	mi := &file_rafter_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2052,7 +2171,7 @@ func (x *SnapshotRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotRequest.ProtoReflect.Descriptor instead.
 func (*SnapshotRequest) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{25}
+	return file_rafter_proto_rawDescGZIP(), []int{27}
 }
 
 type SnapshotReply struct {
@@ -2065,7 +2184,7 @@ type SnapshotReply struct {
 
 func (x *SnapshotReply) Reset() {
 	*x = SnapshotReply{}
-	mi := &file_rafter_proto_msgTypes[26]
+	mi := &file_rafter_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2077,7 +2196,7 @@ func (x *SnapshotReply) String() string {
 func (*SnapshotReply) ProtoMessage() {}
 
 func (x *SnapshotReply) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[26]
+	mi := &file_rafter_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2090,7 +2209,7 @@ func (x *SnapshotReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotReply.ProtoReflect.Descriptor instead.
 func (*SnapshotReply) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{26}
+	return file_rafter_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SnapshotReply) GetIndex() uint64 {
@@ -2115,7 +2234,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_rafter_proto_msgTypes[27]
+	mi := &file_rafter_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2127,7 +2246,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[27]
+	mi := &file_rafter_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2140,7 +2259,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{27}
+	return file_rafter_proto_rawDescGZIP(), []int{29}
 }
 
 type StatusReply struct {
@@ -2158,7 +2277,8 @@ type StatusReply struct {
 	Error        *Error                 `protobuf:"bytes,11,opt,name=error,proto3" json:"error,omitempty"`
 	// Counters over the life of the peer's current consensus actor (they
 	// restart at 0 with it). refused_messages: Raft messages the core refused
-	// as malformed or contradictory (a faulty or hostile sender).
+	// as malformed or contradictory (a faulty or hostile sender) or as
+	// another cluster's (Config.cluster_id).
 	RefusedMessages uint64 `protobuf:"varint,20,opt,name=refused_messages,json=refusedMessages,proto3" json:"refused_messages,omitempty"`
 	// followers_lost_entries: times this peer, as leader, found a follower
 	// that had lost entries it acknowledged and probed it again.
@@ -2178,7 +2298,7 @@ type StatusReply struct {
 
 func (x *StatusReply) Reset() {
 	*x = StatusReply{}
-	mi := &file_rafter_proto_msgTypes[28]
+	mi := &file_rafter_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2190,7 +2310,7 @@ func (x *StatusReply) String() string {
 func (*StatusReply) ProtoMessage() {}
 
 func (x *StatusReply) ProtoReflect() protoreflect.Message {
-	mi := &file_rafter_proto_msgTypes[28]
+	mi := &file_rafter_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2203,7 +2323,7 @@ func (x *StatusReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusReply.ProtoReflect.Descriptor instead.
 func (*StatusReply) Descriptor() ([]byte, []int) {
-	return file_rafter_proto_rawDescGZIP(), []int{28}
+	return file_rafter_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *StatusReply) GetSelf() *Peer {
@@ -2450,7 +2570,14 @@ const file_rafter_proto_rawDesc = "" +
 	"\x04hops\x18\x02 \x01(\rR\x04hops\x12-\n" +
 	"\tforwarder\x18\x03 \x01(\v2\x0f.rafter.v1.PeerR\tforwarder\"A\n" +
 	"\x17TransferLeadershipReply\x12&\n" +
-	"\x05error\x18\x01 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\x12\n" +
+	"\x05error\x18\x01 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"X\n" +
+	"\x10BootstrapRequest\x12%\n" +
+	"\x05peers\x18\x01 \x03(\v2\x0f.rafter.v1.PeerR\x05peers\x12\x1d\n" +
+	"\n" +
+	"cluster_id\x18\x02 \x01(\x04R\tclusterId\"N\n" +
+	"\x0eBootstrapReply\x12&\n" +
+	"\x05error\x18\x01 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\"\x12\n" +
 	"\x10GetLeaderRequest\"a\n" +
 	"\x0eGetLeaderReply\x12'\n" +
 	"\x06leader\x18\x01 \x01(\v2\x0f.rafter.v1.PeerR\x06leader\x12&\n" +
@@ -2496,7 +2623,7 @@ const file_rafter_proto_rawDesc = "" +
 	"\x12CONFIG_STATE_BLANK\x10\x00\x12\x17\n" +
 	"\x13CONFIG_STATE_STABLE\x10\x01\x12\x18\n" +
 	"\x14CONFIG_STATE_STAGING\x10\x02\x12\x1d\n" +
-	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\xbc\x04\n" +
+	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\xe1\x04\n" +
 	"\tErrorCode\x12\x13\n" +
 	"\x0fERROR_CODE_NONE\x10\x00\x12\x18\n" +
 	"\x14ERROR_CODE_NO_LEADER\x10\x01\x12#\n" +
@@ -2516,7 +2643,8 @@ const file_rafter_proto_rawDesc = "" +
 	"\x13ERROR_CODE_INTERNAL\x10\x0e\x12\x18\n" +
 	"\x14ERROR_CODE_TOO_LARGE\x10\x0f\x12#\n" +
 	"\x1fERROR_CODE_TRANSFER_IN_PROGRESS\x10\x10\x12\x1e\n" +
-	"\x1aERROR_CODE_TRANSFER_FAILED\x10\x11\x12\x18\n" +
+	"\x1aERROR_CODE_TRANSFER_FAILED\x10\x11\x12#\n" +
+	"\x1fERROR_CODE_ALREADY_BOOTSTRAPPED\x10\x12\x12\x18\n" +
 	"\x14ERROR_CODE_COMPACTED\x10\x13*h\n" +
 	"\x04Role\x12\x11\n" +
 	"\rROLE_FOLLOWER\x10\x00\x12\x16\n" +
@@ -2538,7 +2666,7 @@ func file_rafter_proto_rawDescGZIP() []byte {
 }
 
 var file_rafter_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_rafter_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_rafter_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_rafter_proto_goTypes = []any{
 	(EntryType)(0),                    // 0: rafter.v1.EntryType
 	(ConfigState)(0),                  // 1: rafter.v1.ConfigState
@@ -2565,14 +2693,16 @@ var file_rafter_proto_goTypes = []any{
 	(*SetConfigReply)(nil),            // 22: rafter.v1.SetConfigReply
 	(*TransferLeadershipRequest)(nil), // 23: rafter.v1.TransferLeadershipRequest
 	(*TransferLeadershipReply)(nil),   // 24: rafter.v1.TransferLeadershipReply
-	(*GetLeaderRequest)(nil),          // 25: rafter.v1.GetLeaderRequest
-	(*GetLeaderReply)(nil),            // 26: rafter.v1.GetLeaderReply
-	(*GetEntryRequest)(nil),           // 27: rafter.v1.GetEntryRequest
-	(*GetEntryReply)(nil),             // 28: rafter.v1.GetEntryReply
-	(*SnapshotRequest)(nil),           // 29: rafter.v1.SnapshotRequest
-	(*SnapshotReply)(nil),             // 30: rafter.v1.SnapshotReply
-	(*StatusRequest)(nil),             // 31: rafter.v1.StatusRequest
-	(*StatusReply)(nil),               // 32: rafter.v1.StatusReply
+	(*BootstrapRequest)(nil),          // 25: rafter.v1.BootstrapRequest
+	(*BootstrapReply)(nil),            // 26: rafter.v1.BootstrapReply
+	(*GetLeaderRequest)(nil),          // 27: rafter.v1.GetLeaderRequest
+	(*GetLeaderReply)(nil),            // 28: rafter.v1.GetLeaderReply
+	(*GetEntryRequest)(nil),           // 29: rafter.v1.GetEntryRequest
+	(*GetEntryReply)(nil),             // 30: rafter.v1.GetEntryReply
+	(*SnapshotRequest)(nil),           // 31: rafter.v1.SnapshotRequest
+	(*SnapshotReply)(nil),             // 32: rafter.v1.SnapshotReply
+	(*StatusRequest)(nil),             // 33: rafter.v1.StatusRequest
+	(*StatusReply)(nil),               // 34: rafter.v1.StatusReply
 }
 var file_rafter_proto_depIdxs = []int32{
 	0,  // 0: rafter.v1.Entry.type:type_name -> rafter.v1.EntryType
@@ -2604,22 +2734,24 @@ var file_rafter_proto_depIdxs = []int32{
 	4,  // 26: rafter.v1.TransferLeadershipRequest.to:type_name -> rafter.v1.Peer
 	4,  // 27: rafter.v1.TransferLeadershipRequest.forwarder:type_name -> rafter.v1.Peer
 	16, // 28: rafter.v1.TransferLeadershipReply.error:type_name -> rafter.v1.Error
-	4,  // 29: rafter.v1.GetLeaderReply.leader:type_name -> rafter.v1.Peer
-	16, // 30: rafter.v1.GetLeaderReply.error:type_name -> rafter.v1.Error
-	5,  // 31: rafter.v1.GetEntryReply.entry:type_name -> rafter.v1.Entry
-	16, // 32: rafter.v1.GetEntryReply.error:type_name -> rafter.v1.Error
-	16, // 33: rafter.v1.SnapshotReply.error:type_name -> rafter.v1.Error
-	4,  // 34: rafter.v1.StatusReply.self:type_name -> rafter.v1.Peer
-	3,  // 35: rafter.v1.StatusReply.role:type_name -> rafter.v1.Role
-	4,  // 36: rafter.v1.StatusReply.leader:type_name -> rafter.v1.Peer
-	7,  // 37: rafter.v1.StatusReply.config:type_name -> rafter.v1.Config
-	4,  // 38: rafter.v1.StatusReply.voted_for:type_name -> rafter.v1.Peer
-	16, // 39: rafter.v1.StatusReply.error:type_name -> rafter.v1.Error
-	40, // [40:40] is the sub-list for method output_type
-	40, // [40:40] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	4,  // 29: rafter.v1.BootstrapRequest.peers:type_name -> rafter.v1.Peer
+	16, // 30: rafter.v1.BootstrapReply.error:type_name -> rafter.v1.Error
+	4,  // 31: rafter.v1.GetLeaderReply.leader:type_name -> rafter.v1.Peer
+	16, // 32: rafter.v1.GetLeaderReply.error:type_name -> rafter.v1.Error
+	5,  // 33: rafter.v1.GetEntryReply.entry:type_name -> rafter.v1.Entry
+	16, // 34: rafter.v1.GetEntryReply.error:type_name -> rafter.v1.Error
+	16, // 35: rafter.v1.SnapshotReply.error:type_name -> rafter.v1.Error
+	4,  // 36: rafter.v1.StatusReply.self:type_name -> rafter.v1.Peer
+	3,  // 37: rafter.v1.StatusReply.role:type_name -> rafter.v1.Role
+	4,  // 38: rafter.v1.StatusReply.leader:type_name -> rafter.v1.Peer
+	7,  // 39: rafter.v1.StatusReply.config:type_name -> rafter.v1.Config
+	4,  // 40: rafter.v1.StatusReply.voted_for:type_name -> rafter.v1.Peer
+	16, // 41: rafter.v1.StatusReply.error:type_name -> rafter.v1.Error
+	42, // [42:42] is the sub-list for method output_type
+	42, // [42:42] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_rafter_proto_init() }
@@ -2642,7 +2774,7 @@ func file_rafter_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rafter_proto_rawDesc), len(file_rafter_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   29,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

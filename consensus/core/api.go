@@ -17,6 +17,7 @@ import (
 //	func (c *Core) Read(id RequestID)
 //	func (c *Core) SetConfig(id RequestID, peers []*rafterpb.Peer)
 //	func (c *Core) TransferLeadership(id RequestID, to *rafterpb.Peer)
+//	func (c *Core) Bootstrap(id RequestID, peers []*rafterpb.Peer, clusterID uint64)
 //	func (c *Core) Persisted(index, term uint64)
 //	func (c *Core) HasReady() bool
 //	func (c *Core) Ready() Ready
@@ -301,6 +302,11 @@ var (
 	// did not take over within an election timeout, or another peer leads.
 	// Definite (nothing was appended).
 	ErrTransferFailed = coded(rafterpb.ErrorCode_ERROR_CODE_TRANSFER_FAILED, "core: leadership transfer failed")
+	// ErrAlreadyBootstrapped: Bootstrap reached a peer whose log holds
+	// the configuration of another cluster, or a blank peer that
+	// campaigns for an initial configuration given by SetConfig. Nothing
+	// was written. Definite.
+	ErrAlreadyBootstrapped = coded(rafterpb.ErrorCode_ERROR_CODE_ALREADY_BOOTSTRAPPED, "core: already bootstrapped")
 	// ErrInvalidArgument: a malformed request (e.g. an empty or duplicate
 	// server list). Definite.
 	ErrInvalidArgument = coded(rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, "core: invalid argument")

@@ -74,6 +74,9 @@ type Core struct {
 
 	// snaps is the snapshot bookkeeping (snapshot.go).
 	snaps snapshots
+	// bootstrapWaits are Bootstrap requests answered once the first
+	// configuration entry is durable (bootstrap.go).
+	bootstrapWaits []bootstrapWait
 
 	// Outbox, drained by Ready.
 	msgs      []*rafterpb.RaftMessage
@@ -218,6 +221,7 @@ func (c *Core) Persisted(index, term uint64) {
 	if c.role == Leader {
 		c.maybeCommit()
 	}
+	c.settleBootstrap()
 }
 
 // Sendable reports whether a message of Ready.MessagesAfterPersist may

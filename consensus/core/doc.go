@@ -5,7 +5,8 @@
 // any schedule from its seed.
 //
 // Inputs are Tick, Step (a message from another peer), Propose, Read,
-// SetConfig and Persisted (the log server's durability acknowledgement).
+// SetConfig, TransferLeadership, Bootstrap and Persisted (the log server's
+// durability acknowledgement).
 // Outputs are collected in a Ready, which the shell executes in the order
 // documented on the Ready type and then passes back to Advance:
 //
@@ -36,10 +37,15 @@
 //   - Commit through config.QuorumMax, of current-term entries only
 //     (§5.4.2), with the leader's own entry counted once Persisted
 //     (commit.go); a no-op entry on election (leader.go).
-//   - rafter's initial configuration on blank peers (refused by a blank
-//     peer that has seen a cluster, which would otherwise start a second
-//     one) and joint consensus (transitional, then stable), one change at
-//     a time (config_change.go, commit.go).
+//   - Bootstrap: every initial member writes the same first configuration,
+//     with the cluster ID the shell drew, as entry 1 of term 1 before any
+//     election, and answers once it is durable (bootstrap.go); every
+//     message carries the ID and a peer drops another cluster's
+//     (ErrOtherCluster, membership.go).
+//   - rafter's initial configuration on blank peers, the legacy path
+//     (refused by a blank peer that has seen a cluster, which would
+//     otherwise start a second one), and joint consensus (transitional,
+//     then stable), one change at a time (membership.go, commit.go).
 //   - ReadIndex reads confirmed by a send_clock quorum round, answered only
 //     after the leader committed an entry of its term (read.go).
 //   - A configured peer drops, with ErrUnknownPeer, the votes, unexpected

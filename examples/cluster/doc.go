@@ -4,8 +4,8 @@
 //	go run ./examples/cluster [-dir D] [-timeout 60s]
 //
 // It starts three peers (a, b, c) in one process with kvsm as their state
-// machine and their data under D (a temporary directory by default), sets
-// the configuration, writes through a follower (which forwards to the
+// machine and their data under D (a temporary directory by default),
+// creates the cluster with System.Bootstrap, writes through a follower (which forwards to the
 // leader) and reads linearizably through every peer, kills the leader's
 // consensus actor with System.Kill (its supervisor restarts it from disk,
 // as rafter's one_for_all supervisor does), waits for a leader of a newer

@@ -81,7 +81,7 @@ func run(ctx context.Context, out io.Writer, dir string, timeout time.Duration) 
 		f    func(context.Context) error
 	}{
 		{"start peers a, b, c", d.startPeers},
-		{"set the configuration", d.configure},
+		{"bootstrap the cluster", d.configure},
 		{"write and read through kvsm", d.writeRead},
 		{"kill the leader's consensus actor and wait for a leader", d.failover},
 		{"check the data survived", d.checkData},
@@ -115,14 +115,16 @@ func (d *demo) startPeers(context.Context) error {
 }
 
 func (d *demo) configure(ctx context.Context) error {
-	if err := d.sys.SetConfig(ctx, d.peers[0], d.peers); err != nil {
+	// Bootstrap returns once every peer has the first configuration on
+	// disk; the peers then elect a leader among themselves.
+	if err := d.sys.Bootstrap(ctx, d.peers); err != nil {
 		return err
 	}
 	leader, st, err := d.waitLeader(ctx, 0)
 	if err != nil {
 		return err
 	}
-	d.say("  configuration %v committed; leader is %s (term %d)", d.peers, leader, st.Term)
+	d.say("  cluster %v bootstrapped; leader is %s (term %d)", d.peers, leader, st.Term)
 	// A follower learns the configuration from the leader's next
 	// AppendEntries; until then it answers ErrNotMember. Wait for all.
 	for _, p := range d.peers {

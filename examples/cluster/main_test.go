@@ -21,7 +21,7 @@ func TestRun(t *testing.T) {
 	t.Log("\n" + out.String())
 	require.NoError(t, err)
 	for _, want := range []string{
-		"configuration [a b c] committed",
+		"cluster [a b c] bootstrapped",
 		"killing ",
 		"after the kill",
 		"via a: all 5 keys read back",

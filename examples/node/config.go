@@ -72,8 +72,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.Usage = func() {
 		fmt.Fprintf(out, "usage: node -name a -peers a@127.0.0.1:7001,b@127.0.0.1:7002,c@127.0.0.1:7003 -redis 127.0.0.1:6381 [-bootstrap]\n\n"+
 			"One rafter peer per process; a Redis (RESP2) front end on -redis.\n"+
-			"Give -bootstrap to exactly one member of a fresh cluster: it sends the\n"+
-			"initial configuration (the -peers list). On a restart it is harmless.\n\nflags:\n")
+			"Give -bootstrap to exactly one member of a fresh cluster: it creates the\n"+
+			"cluster of -peers (System.Bootstrap). On a restart it is harmless.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.Name, "name", "", "this peer's name; must appear in -peers (required)")
@@ -82,7 +82,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.Advertise, "advertise", "", "host:port other peers dial to reach this one (default: this node's address in -peers)")
 	fs.StringVar(&c.DataDir, "data", "", "data directory of this peer (default: data/<name>)")
 	fs.StringVar(&c.Redis, "redis", "127.0.0.1:6379", "host:port of the Redis protocol (RESP2) listener; port 0 picks one")
-	fs.BoolVar(&c.Bootstrap, "bootstrap", false, "send the initial configuration (-peers); give it to ONE member of a fresh cluster")
+	fs.BoolVar(&c.Bootstrap, "bootstrap", false, "create the cluster of -peers (System.Bootstrap: every member writes the first configuration); give it to ONE member of a fresh cluster")
 	fs.BoolVar(&c.Insecure, "insecure", false, "allow a plaintext peer-to-peer listener on a non-loopback address (anyone who reaches it can send Raft messages)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "PEM certificate of this node for mutual TLS between nodes; it must name this peer (DNS SAN or CN) and its -advertise host")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "PEM private key of -tls-cert")

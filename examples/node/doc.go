@@ -28,11 +28,14 @@
 // dial (default: this node's address in -peers; it must equal it). -data is
 // the peer's data directory (default data/<name>); restarting a node on its
 // directory recovers it. -redis is the RESP listener (port 0 picks one).
-// -bootstrap sends the initial configuration (the -peers list): give it to
-// exactly one member of a fresh cluster. It is idempotent (a peer that
-// already has that configuration answers "not modified"), so it may stay
-// on that member's command line across restarts; a peer holding a
-// different configuration refuses it and logs why. -heartbeat,
+// -bootstrap creates the cluster of -peers with System.Bootstrap (every
+// member makes the first configuration, with a random cluster ID, durable
+// before any election; members not up yet are retried): give it to exactly
+// one member of a fresh cluster. It may stay on that member's command line
+// across restarts: it does nothing when this peer already holds a
+// configuration, or a member it reaches holds one that lists this peer (a
+// node whose disk was lost joins through the leader instead); a member of
+// another cluster refuses it and the node logs why. -heartbeat,
 // -election-timeout, -op-timeout (one command's Raft round trip),
 // -shutdown-grace and -log-level (slog to stderr) tune the rest; the Redis
 // port's security flags and limits are below.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rafter-go/rafter"
 	"github.com/rafter-go/rafter/kvsm"
+	"github.com/rafter-go/rafter/rafterpb"
 )
 
 func main() {
@@ -168,29 +169,87 @@ const (
 	attemptTimeout = 5 * time.Second
 	backoffMin     = 100 * time.Millisecond
 	backoffMax     = time.Second
+	// probeTimeout bounds bootstrap's question to one other member.
+	probeTimeout = time.Second
 )
 
-// bootstrap sends the initial configuration until it is committed. It is
-// idempotent: on a peer that already has this configuration SetConfig
-// answers ErrNotModified, which counts as done, so -bootstrap may stay on
-// the command line across restarts.
+// bootstrap creates the cluster of -peers with System.Bootstrap: every
+// member makes the first configuration (with a random cluster ID) durable
+// before any election. It is harmless on a restart and on a node whose
+// disk was lost: it does nothing if this peer already holds a
+// configuration ("configuration already in place") or if a member it can
+// reach holds one that lists this peer (the cluster exists: a blank peer
+// joins it through the leader and must not start another one). Once it has
+// sent a Bootstrap it retries that call (same System, same list: the same
+// cluster ID) until every member has confirmed, so members started later
+// are included. Members of another cluster refuse it (logged); this peer
+// then holds a configuration no cluster shares, and the others drop its
+// messages.
 func bootstrap(ctx context.Context, sys *rafter.System, cfg config, logger *slog.Logger) {
+	started := false
 	retry(ctx, logger, "bootstrap", func(ctx context.Context) (bool, error) {
-		err := sys.SetConfig(ctx, cfg.self(), cfg.Peers)
+		if !started {
+			where, id, err := existingCluster(ctx, sys, cfg)
+			if err != nil {
+				return false, err
+			}
+			if !where.IsZero() {
+				logger.Info("node: configuration already in place", "peer", where.String(),
+					"cluster", fmt.Sprintf("%016x", id), "peers", fmt.Sprint(cfg.Peers))
+				return true, nil
+			}
+			started = true
+		}
+		err := sys.Bootstrap(ctx, cfg.Peers)
 		switch {
 		case err == nil:
-			logger.Info("node: initial configuration committed", "peers", fmt.Sprint(cfg.Peers))
+			logger.Info("node: cluster bootstrapped", "peers", fmt.Sprint(cfg.Peers))
 			return true, nil
-		case errors.Is(err, rafter.ErrNotModified):
-			logger.Info("node: configuration already in place", "peers", fmt.Sprint(cfg.Peers))
-			return true, nil
-		case errors.Is(err, rafter.ErrInvalidInitialConfig):
-			// A different configuration exists: a person must decide.
-			logger.Error("node: -bootstrap refused: this peer already has another configuration", "err", err)
+		case errors.Is(err, rafter.ErrAlreadyBootstrapped):
+			// A member belongs to another cluster: a person must decide.
+			logger.Error("node: -bootstrap refused: a member already belongs to another cluster", "err", err)
 			return true, nil
 		}
 		return false, err
 	})
+}
+
+// existingCluster returns a peer that holds a configuration this peer
+// belongs to, and its cluster ID: this node's own peer first (it must
+// answer), then any other member of -peers that answers and lists this
+// peer; the zero Peer if none does.
+func existingCluster(ctx context.Context, sys *rafter.System, cfg config) (rafter.Peer, uint64, error) {
+	self := cfg.self()
+	st, err := sys.Status(ctx, self)
+	if err != nil {
+		return rafter.Peer{}, 0, err
+	}
+	if st.Config.GetState() != rafterpb.ConfigState_CONFIG_STATE_BLANK {
+		return self, st.ClusterID(), nil
+	}
+	for _, p := range cfg.Peers {
+		if p == self {
+			continue
+		}
+		// A member not up yet must not hold up the others' probes.
+		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		st, err := sys.Status(pctx, p)
+		cancel()
+		if err == nil && lists(st.Config, self) {
+			return p, st.ClusterID(), nil
+		}
+	}
+	return rafter.Peer{}, 0, nil
+}
+
+// lists reports whether configuration c names p (as an old or new server).
+func lists(c *rafterpb.Config, p rafter.Peer) bool {
+	for _, q := range append(rafter.PeersOf(c.GetOldServers()), rafter.PeersOf(c.GetNewServers())...) {
+		if q == p {
+			return true
+		}
+	}
+	return false
 }
 
 // ensureTable creates the table the Redis commands use. Every node runs

@@ -5,7 +5,7 @@
 // log is the same, read a whole log back).
 //
 //	c := cluster.Start(t, cluster.Config{N: 3})
-//	c.Configure()           // initial SetConfig with all peers
+//	c.Bootstrap()           // System.Bootstrap of all peers (Configure: legacy SetConfig)
 //	leader := c.WaitLeader()
 //	_, err := c.Client().Op(ctx, leader, []byte("x"))
 //

@@ -210,6 +210,9 @@ func (w *World) answerResult(n *node, r core.Result) {
 	if w.o.Trace != nil {
 		fmt.Fprintf(w.o.Trace, "%6d result    %s req %d: %v leader %v index %d\n", w.now, n.name, r.ID, r.Err, r.Leader, r.Index)
 	}
+	if w.isBootstrapAnswer(n, a, r) {
+		return
+	}
 	if r.Err == nil && a.op.kind != opConfig && a.op.kind != opTransfer {
 		w.chk.fail("%s ends request %d (not a SetConfig or a transfer) with a Result and no error", n.name, r.ID)
 		return
@@ -280,6 +283,9 @@ func (w *World) answerResult(n *node, r core.Result) {
 // SetConfig on a blank peer of the list), then from time to time a
 // membership change: grow by two, shrink by two, or replace the leader.
 func (w *World) configAct() {
+	if w.o.Bootstrap && w.bootstrapAct() {
+		return
+	}
 	c := w.admin
 	booted := w.bootstrapped()
 	switch {

@@ -27,8 +27,12 @@
 //   - Clients: closed-loop clients propose unique commands and read through
 //     random peers, follow ErrNotLeader redirects, retry definite refusals
 //     and give up on timeouts, ErrLeadershipLost and ErrPeersNotResponding. An admin client
-//     bootstraps the cluster (SetConfig on a blank peer of the list, as in
-//     rafter; in some schedules on every initial peer at once) and then
+//     bootstraps the cluster, in half the schedules with core.Bootstrap on
+//     every initial peer (System.Bootstrap's way, asking again until each
+//     confirmed, sometimes crashing a peer right after asking it;
+//     bootstrap.go), in the others with SetConfig on a blank peer of the
+//     list (rafter's legacy way; in some schedules on every initial peer
+//     at once), and then
 //     changes the membership through a configured peer: grow by two (3→5,
 //     5→7), shrink by two (5→3, 7→5), replace the leader; or transfers
 //     the leadership (to a random voter, or to the leader's pick), with

@@ -36,6 +36,10 @@ type Options struct {
 	// BootstrapAll gives the initial configuration to every initial peer at
 	// once, not to one.
 	BootstrapAll bool
+	// Bootstrap creates the cluster with core.Bootstrap on every initial
+	// peer (System.Bootstrap's way) instead of SetConfig on a blank peer
+	// (rafter's, the legacy path); BootstrapAll is then unused.
+	Bootstrap bool
 	// Clients is the number of closed-loop clients proposing and reading.
 	Clients int
 	// ElectionTicks and HeartbeatTicks configure every core; so do PreVote
@@ -115,5 +119,8 @@ func RandomOptions(seed uint64) Options {
 	if r.IntN(6) != 0 {
 		o.ConfigEvery = 10 + r.IntN(30)
 	}
+	// Drawn last, so that the draws above (and the schedules of seeds
+	// that do not bootstrap) are what they were before it existed.
+	o.Bootstrap = r.IntN(2) == 0
 	return o
 }

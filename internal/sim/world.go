@@ -30,6 +30,10 @@ type Stats struct {
 	Crashes, Partitions, Leaders     int // crashes, partitions, terms with a leader
 	StepErrors                       int // messages the core refused (ErrInvalidMessage, ErrUnsupported)
 	GroupCommits                     int // fsyncs that acknowledged several writes at once
+	// Bootstraps counts the Bootstrap requests the admin sent
+	// (Options.Bootstrap), BootstrapCrashes the peers it crashed right
+	// after asking them (bootstrap.go).
+	Bootstraps, BootstrapCrashes int
 	// Unanswered counts requests a leader took and had not answered at
 	// the end although it still led in the same term (see unanswered).
 	Unanswered int
@@ -47,6 +51,7 @@ func (s Stats) Add(o Stats) Stats {
 		Grow: s.Grow + o.Grow, Shrink: s.Shrink + o.Shrink, ReplaceLeader: s.ReplaceLeader + o.ReplaceLeader,
 		Transfers: s.Transfers + o.Transfers, TransfersFailed: s.TransfersFailed + o.TransfersFailed,
 		Crashes: s.Crashes + o.Crashes, Partitions: s.Partitions + o.Partitions, Leaders: s.Leaders + o.Leaders,
+		Bootstraps: s.Bootstraps + o.Bootstraps, BootstrapCrashes: s.BootstrapCrashes + o.BootstrapCrashes,
 		StepErrors: s.StepErrors + o.StepErrors, GroupCommits: s.GroupCommits + o.GroupCommits, Unanswered: s.Unanswered + o.Unanswered, Unconverged: s.Unconverged + o.Unconverged,
 	}
 }
@@ -72,6 +77,7 @@ type World struct {
 
 	clients  []*client
 	admin    *client
+	booting  *bootstrapping // Options.Bootstrap: the admin's bootstrap (bootstrap.go)
 	attempts map[core.RequestID]*attempt
 	nextReq  uint64
 	acked    []ackRec
