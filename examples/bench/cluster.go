@@ -22,6 +22,8 @@ type clusterOptions struct {
 	maxAppend   int    // Options.MaxAppendEntries (0: default)
 	maxInflight int    // Options.MaxInflight (0: default)
 	metrics     bool   // SystemOptions.Metrics: a fresh registry per System
+	// snapshotEntries is Options.SnapshotEntries (0: no snapshots).
+	snapshotEntries uint64
 }
 
 // systemOptions are the options of every System of a run.
@@ -101,6 +103,7 @@ func peerOptions(o clusterOptions, dataDir string) rafter.Options {
 	opts := rafter.DefaultOptions()
 	opts.DataDir = dataDir
 	opts.StateMachine = func() rafter.StateMachine { return newKV() }
+	opts.SnapshotEntries = o.snapshotEntries
 	if o.maxAppend > 0 {
 		opts.MaxAppendEntries = o.maxAppend
 	}

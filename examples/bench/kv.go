@@ -1,16 +1,25 @@
 package main
 
 import (
+	"encoding/gob"
+	"fmt"
+	"io"
+
 	"github.com/rafter-go/rafter"
 	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
 // kv is the benchmark's state machine, benchkit's Store: Apply stores the
 // value of a benchkit command (or refuses it with benchkit.ErrBadCommand);
-// Read returns the value of the key named by the query.
+// Read returns the value of the key named by the query. It snapshots as the
+// baseline's FSM does (a copy of the map, written as gob), so both libraries
+// do the same snapshot work in a run.
 type kv struct{ *benchkit.Store }
 
-var _ rafter.StateMachine = kv{}
+var (
+	_ rafter.StateMachine = kv{}
+	_ rafter.Snapshotter  = kv{}
+)
 
 func newKV() kv { return kv{benchkit.NewStore()} }
 
@@ -19,3 +28,37 @@ func (s kv) Apply(_ uint64, cmd []byte) ([]byte, error) { return nil, s.Store.Ap
 
 // Read returns the value stored under the key query (nil if none).
 func (s kv) Read(query []byte) ([]byte, error) { return s.Get(string(query)), nil }
+
+// Snapshot copies the map (KeySpace keys at most).
+func (s kv) Snapshot() (rafter.Snapshot, error) { return kvSnapshot{s.Clone()}, nil }
+
+// Restore replaces the map with a snapshot's.
+func (s kv) Restore(r io.Reader) error {
+	m := map[string][]byte{}
+	if err := gob.NewDecoder(r).Decode(&m); err != nil {
+		return fmt.Errorf("bench: restore: %w", err)
+	}
+	s.Replace(m)
+	return nil
+}
+
+type kvSnapshot struct{ m map[string][]byte }
+
+func (s kvSnapshot) WriteTo(w io.Writer) (int64, error) {
+	cw := &countWriter{w: w}
+	err := gob.NewEncoder(cw).Encode(s.m)
+	return cw.n, err
+}
+
+func (kvSnapshot) Release() {}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

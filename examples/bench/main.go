@@ -6,7 +6,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/rafter-go/rafter"
 	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
 
@@ -20,6 +22,8 @@ type flags struct {
 	cpuprofile             string
 	compare, role          string
 	metrics                string
+	snapshotEntries        uint64
+	soak, soakEvery        time.Duration
 }
 
 // peerRole is -role's value in a peer process of a -transport procs run.
@@ -36,6 +40,10 @@ func parseFlags() flags {
 	flag.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of each run's window to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof")
 	flag.StringVar(&f.compare, "compare", "", "print the ratio table rafter / hashicorp of these JSON-lines files (this program's and bench/baseline's, comma list) and exit")
 	flag.StringVar(&f.metrics, "metrics", "off", "off | on: Prometheus metrics (SystemOptions.Metrics, a fresh registry per System) (comma list; \"off,on\" measures the overhead, each load's off and on points run back to back)")
+	flag.Uint64Var(&f.snapshotEntries, "snapshot-entries", rafter.DefaultOptions().SnapshotEntries,
+		"Options.SnapshotEntries (0: no snapshots, the log grows for ever)")
+	flag.DurationVar(&f.soak, "soak", 0, "run one -transport local write load of -clients/-size for this long, printing memory, disk and throughput every -soak-every (instead of a sweep)")
+	flag.DurationVar(&f.soakEvery, "soak-every", 30*time.Second, "with -soak: the reporting period")
 	flag.StringVar(&f.role, "role", "", "internal: point (run one point in this process and print RESULT <json>) | peer (one peer of a -transport procs run)")
 	flag.Parse()
 	return f
@@ -65,6 +73,8 @@ func run(f flags) error {
 		return benchkit.PrintResult(os.Stdout, res)
 	case f.role != "":
 		return fmt.Errorf("bench: unknown -role %q", f.role)
+	case f.soak > 0:
+		return runSoak(os.Stdout, f)
 	}
 	return benchkit.Sweep(f.SweepOptions(), benchkit.Cross(f.transport, f.op, f.Size, f.Clients, f.metrics), f.sweepPoint)
 }
@@ -77,7 +87,7 @@ func (f flags) pointOf(transport, op, clients, size, metrics string) (point, err
 	}
 	return point{transport: transport, op: op, clients: c, size: s, warmup: f.Warmup,
 		duration: f.Duration, stats: f.stats, maxAppend: f.maxAppend, maxInflight: f.maxInflight,
-		metrics: metrics == "on"}, err
+		metrics: metrics == "on", snapshotEntries: f.snapshotEntries}, err
 }
 
 // sweepPoint is the sweep's point for one (transport, op, size, clients,
@@ -106,7 +116,7 @@ func (f flags) runOnce(p point, dir string, run int) (benchkit.Result, error) {
 		"-warmup", p.warmup.String(), "-duration", p.duration.String(),
 		"-stats=" + strconv.FormatBool(p.stats),
 		"-maxappend", strconv.Itoa(p.maxAppend), "-inflight", strconv.Itoa(p.maxInflight),
-		"-metrics", onOff(p.metrics)}
+		"-metrics", onOff(p.metrics), "-snapshot-entries", strconv.FormatUint(p.snapshotEntries, 10)}
 	if f.cpuprofile != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s-%s-s%d-c%d-r%d.pprof",
 			f.cpuprofile, p.transport, p.op, p.size, p.clients, run))

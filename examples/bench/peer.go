@@ -58,7 +58,7 @@ func startPeer(ctx context.Context, p point, id int, addrs []string, dir string)
 	if err := awaitListening(ctx, addrs); err != nil {
 		return cl, err
 	}
-	o := clusterOptions{maxAppend: p.maxAppend, maxInflight: p.maxInflight}
+	o := clusterOptions{maxAppend: p.maxAppend, maxInflight: p.maxInflight, snapshotEntries: p.snapshotEntries}
 	if err := sys.StartNode(peers[id], peerOptions(o, dir)); err != nil {
 		return cl, fmt.Errorf("bench: start peer: %w", err)
 	}

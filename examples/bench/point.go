@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/rafter-go/rafter"
 
 	"github.com/rafter-go/rafter/examples/bench/benchkit"
 )
@@ -22,6 +25,8 @@ type point struct {
 	maxInflight int
 	cpuprofile  string
 	metrics     bool // SystemOptions.Metrics set
+	// snapshotEntries is Options.SnapshotEntries (0: no snapshots).
+	snapshotEntries uint64
 }
 
 // startTimeout bounds starting the cluster and electing a leader.
@@ -36,7 +41,7 @@ func runPointHere(p point, dir string) (benchkit.Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	cl, err := startCluster(ctx, clusterOptions{transport: p.transport, dir: dir, stats: p.stats,
-		maxAppend: p.maxAppend, maxInflight: p.maxInflight, metrics: p.metrics})
+		maxAppend: p.maxAppend, maxInflight: p.maxInflight, metrics: p.metrics, snapshotEntries: p.snapshotEntries})
 	if err != nil {
 		return benchkit.Result{}, fmt.Errorf("bench: start cluster: %w", err)
 	}
@@ -100,6 +105,9 @@ func fillPoint(r *benchkit.Result, p point) {
 	}
 	if p.maxAppend > 0 || p.maxInflight > 0 {
 		r.Note = fmt.Sprintf("maxappend=%d inflight=%d", p.maxAppend, p.maxInflight)
+	}
+	if p.snapshotEntries != rafter.DefaultOptions().SnapshotEntries {
+		r.Note = strings.TrimSpace(fmt.Sprintf("%s snapshot-entries=%d", r.Note, p.snapshotEntries))
 	}
 }
 
