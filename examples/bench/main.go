@@ -24,6 +24,7 @@ type flags struct {
 	metrics                string
 	snapshotEntries        uint64
 	soak, soakEvery        time.Duration
+	restart                string
 }
 
 // peerRole is -role's value in a peer process of a -transport procs run.
@@ -44,6 +45,7 @@ func parseFlags() flags {
 		"Options.SnapshotEntries (0: no snapshots, the log grows for ever)")
 	flag.DurationVar(&f.soak, "soak", 0, "run one -transport local write load of -clients/-size for this long, printing memory, disk and throughput every -soak-every (instead of a sweep)")
 	flag.DurationVar(&f.soakEvery, "soak-every", 30*time.Second, "with -soak: the reporting period")
+	flag.StringVar(&f.restart, "restart", "", "start a local cluster on the data a -soak left in this directory (-dir) and time the first linearizable read")
 	flag.StringVar(&f.role, "role", "", "internal: point (run one point in this process and print RESULT <json>) | peer (one peer of a -transport procs run)")
 	flag.Parse()
 	return f
@@ -75,6 +77,8 @@ func run(f flags) error {
 		return fmt.Errorf("bench: unknown -role %q", f.role)
 	case f.soak > 0:
 		return runSoak(os.Stdout, f)
+	case f.restart != "":
+		return runRestart(os.Stdout, f)
 	}
 	return benchkit.Sweep(f.SweepOptions(), benchkit.Cross(f.transport, f.op, f.Size, f.Clients, f.metrics), f.sweepPoint)
 }
