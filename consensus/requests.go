@@ -305,9 +305,11 @@ func (a *consensusActor) getEntry(r *rafterpb.GetEntryRequest) *rafterpb.GetEntr
 		return &rafterpb.GetEntryReply{Error: reply.GetError()}
 	}
 	if reply.GetCompacted() {
-		return &rafterpb.GetEntryReply{Error: &rafterpb.Error{
-			Code: rafterpb.ErrorCode_ERROR_CODE_COMPACTED, Message: fmt.Sprintf("consensus: entry %d compacted", r.GetIndex()),
-		}}
+		msg := fmt.Sprintf("consensus: entry %d compacted", r.GetIndex())
+		if r.GetLast() {
+			msg = "consensus: the log holds no entry after its snapshot"
+		}
+		return &rafterpb.GetEntryReply{Error: &rafterpb.Error{Code: rafterpb.ErrorCode_ERROR_CODE_COMPACTED, Message: msg}}
 	}
 	return &rafterpb.GetEntryReply{Entry: reply.GetEntry()}
 }

@@ -53,6 +53,10 @@ type snapshotIO struct {
 	reads []*rafterpb.RaftMessage
 	// installs are received chunks at the log server.
 	installs []core.InstallChunk
+	// logged is, by follower, the snapshot index whose transfer was last
+	// logged: a transfer to a follower that is down starts again every
+	// heartbeat round, and is logged once.
+	logged map[string]uint64
 }
 
 // takeSnapshot is Ready step 0: the state machine is at meta.Index now.
@@ -133,6 +137,14 @@ func (a *consensusActor) sendSnapshotChunk(ctx protoactor.Context, m *rafterpb.R
 func (a *consensusActor) noticeSnapshotSend(m *rafterpb.RaftMessage) {
 	in := m.GetInstallSnapshot()
 	st := a.core.Status()
+	key := config.PeerKey(m.GetTo())
+	if a.snap.logged == nil {
+		a.snap.logged = make(map[string]uint64)
+	}
+	if st.RepeatedSnapshots == a.repeatedSnapshots && a.snap.logged[key] == in.GetLastIncludedIndex() {
+		return
+	}
+	a.snap.logged[key] = in.GetLastIncludedIndex()
 	if st.RepeatedSnapshots != a.repeatedSnapshots {
 		a.repeatedSnapshots = st.RepeatedSnapshots
 		a.logger.Warn("consensus: follower needs another snapshot right after installing one; raise TrailingEntries if its restore is slow",

@@ -77,7 +77,7 @@ func (c *Core) broadcastHeartbeat() {
 			if s := &pr.send; !s.progressed && s.next > s.acked {
 				c.snapshotStalled(pr)
 			}
-			pr.send.progressed = false
+			pr.send.progressed, pr.send.heard = false, false
 			c.sendHeartbeat(pr)
 			continue
 		}

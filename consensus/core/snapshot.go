@@ -72,6 +72,10 @@ type snapshotSend struct {
 	next              uint64 // the next offset to send
 	acked             uint64 // the offset the follower expects (answered so far)
 	progressed        bool   // acked moved since the last heartbeat round
+	// heard: the follower answered a heartbeat since the last round. A
+	// follower installing or restoring a snapshot answers nothing, so one
+	// that answers heartbeats but not the last chunk never got it.
+	heard bool
 }
 
 func (s *snapshotSend) inflight() int {
@@ -211,16 +215,18 @@ func (c *Core) startSnapshot(pr *progress) {
 // snapshotStalled handles a transfer to pr with chunks unanswered for a
 // whole heartbeat round. If its file is still the current snapshot, the
 // chunks are sent again from the last offset answered. If a newer snapshot
-// replaced it once every byte was sent, the follower may be restoring it
-// (it answers the last chunk only then): the leader waits, keeping the
-// entries after it, until the log has grown four times SnapshotEntries past
-// it; then it gives up on that follower and sends it the newest snapshot.
+// replaced it once every byte was sent, the follower may be installing or
+// restoring it (it answers nothing meanwhile, and the last chunk only
+// then): the leader waits, keeping the entries after it, until the log has
+// grown four times SnapshotEntries past it. A follower that answers
+// heartbeats is doing neither, and one with bytes left to receive cannot
+// get them: both get the newest snapshot.
 func (c *Core) snapshotStalled(pr *progress) {
 	s := &pr.send
 	switch {
 	case s.index == c.snaps.last.GetIndex():
 		s.next = s.acked
-	case s.next < s.size || c.log.lastIndex()-s.index > 4*c.opts.SnapshotEntries+c.opts.TrailingEntries:
+	case s.next < s.size || s.heard || c.log.lastIndex()-s.index > 4*c.opts.SnapshotEntries+c.opts.TrailingEntries:
 		c.startSnapshot(pr) // the file it was sending is gone
 	}
 }

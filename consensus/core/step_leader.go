@@ -32,6 +32,7 @@ func (c *Core) handleAppendReply(m *rafterpb.RaftMessage) error {
 		return invalid("append_entries_reply index %d past leader's last index %d", r.GetIndex(), c.log.lastIndex())
 	}
 	pr.recentActive = true
+	pr.send.heard = true
 	pr.clock = max(pr.clock, r.GetSendClock())
 	if r.GetSuccess() {
 		c.handleAppendSuccess(pr, r.GetIndex(), r.GetSendClock())

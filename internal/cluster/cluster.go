@@ -208,42 +208,45 @@ func (c *Cluster) WaitLeader(peers ...rafter.Peer) rafter.Peer {
 }
 
 // WaitConverged waits until every peer in peers (default: all) has the
-// same last entry, has committed and applied it.
+// same last index and term and has committed and applied it. It returns
+// the last entry, read from the first peer whose log still holds it (nil
+// if every log ends in a snapshot: compaction took the entry).
 func (c *Cluster) WaitConverged(peers ...rafter.Peer) *rafterpb.Entry {
 	c.t.Helper()
 	if len(peers) == 0 {
 		peers = c.Peers
 	}
-	var last *rafterpb.Entry
+	var last rafter.Status
 	var why string
 	ok := c.Poll(func(ctx context.Context) bool {
-		last = nil
-		for _, p := range peers {
+		for i, p := range peers {
 			st, err := c.client.Status(ctx, p)
 			if err != nil {
 				why = err.Error()
 				return false
 			}
-			e, err := c.client.GetLastEntry(ctx, p)
-			if err != nil {
-				why = err.Error()
+			if st.AppliedIndex != st.LastIndex || st.CommitIndex != st.LastIndex {
+				why = fmt.Sprintf("%s: last %d, commit %d, applied %d", p, st.LastIndex, st.CommitIndex, st.AppliedIndex)
 				return false
 			}
-			if st.AppliedIndex != e.GetIndex() || st.CommitIndex != e.GetIndex() {
-				why = fmt.Sprintf("%s: last %d, commit %d, applied %d", p, e.GetIndex(), st.CommitIndex, st.AppliedIndex)
-				return false
-			}
-			if last == nil {
-				last = e
-			} else if last.GetIndex() != e.GetIndex() || last.GetTerm() != e.GetTerm() {
-				why = fmt.Sprintf("%s: last entry %d/%d, others %d/%d", p, e.GetIndex(), e.GetTerm(), last.GetIndex(), last.GetTerm())
+			if i == 0 {
+				last = st
+			} else if last.LastIndex != st.LastIndex || last.LastTerm != st.LastTerm {
+				why = fmt.Sprintf("%s: last entry %d/%d, others %d/%d", p, st.LastIndex, st.LastTerm, last.LastIndex, last.LastTerm)
 				return false
 			}
 		}
 		return true
 	})
 	require.True(c.t, ok, "peers %v did not converge: %s", peers, why)
-	return last
+	ctx, cancel := context.WithTimeout(context.Background(), Patience)
+	defer cancel()
+	for _, p := range peers {
+		if e, err := c.client.GetEntry(ctx, p, last.LastIndex); err == nil {
+			return e
+		}
+	}
+	return nil
 }
 
 // Log reads p's whole log, entries 1..last, through GetEntry.
