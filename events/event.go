@@ -74,6 +74,16 @@ func (k Kind) String() string {
 // MarshalText makes a Kind its name in JSON.
 func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
+// UnmarshalText reads a Kind's name, so Events read back from JSON.
+func (k *Kind) UnmarshalText(b []byte) error {
+	v, err := ParseKind(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}
+
 // ParseKind returns the Kind named s (as Kind.String spells it).
 func ParseKind(s string) (Kind, error) {
 	for k := KindRole; k < kindEnd; k++ {

@@ -1,0 +1,124 @@
+package observe
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rafter-go/rafter"
+	"github.com/rafter-go/rafter/events"
+)
+
+// Bounds of /events.
+const (
+	// EventsBuffer is the subscription buffer of one /events stream: a
+	// client that reads slower than the peers publish loses events, each
+	// loss counted in the next event's "dropped".
+	EventsBuffer = 4096
+	// EventsKeepAlive is how often an idle stream sends a comment line, so
+	// proxies and the browser keep the connection.
+	EventsKeepAlive = 15 * time.Second
+	// maxFilterNames bounds the names a query may list.
+	maxFilterNames = 64
+)
+
+// serveEvents streams the System's events as Server-Sent Events: each event
+// is one "data:" line of JSON (events.Event) with its sequence number as
+// the SSE id. The query may narrow it: peer=a,b and kind=send,receive
+// (events.Kind names); an unknown kind is a 400.
+func (h *handler) serveEvents(w http.ResponseWriter, r *http.Request) {
+	f, err := eventFilter(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "observe: streaming unsupported by this connection", http.StatusInternalServerError)
+		return
+	}
+	select {
+	case h.streams <- struct{}{}:
+		defer func() { <-h.streams }()
+	default:
+		http.Error(w, "observe: too many /events streams", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	flusher.Flush()
+	if r.Method == http.MethodHead {
+		return
+	}
+	ch := h.sys.Subscribe(r.Context(), f)
+	keep := time.NewTicker(EventsKeepAlive)
+	defer keep.Stop()
+	for {
+		select {
+		case e, open := <-ch:
+			if !open {
+				return // the client left or the System shut down
+			}
+			if writeEvent(w, e, ch) != nil {
+				return
+			}
+			flusher.Flush()
+		case <-keep.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return
+			}
+			flusher.Flush()
+		}
+	}
+}
+
+// writeEvent writes e and whatever else is already queued, flushed once.
+func writeEvent(w http.ResponseWriter, e rafter.Event, ch <-chan rafter.Event) error {
+	for range EventsBuffer {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "id: %d\ndata: %s\n\n", e.Seq, b); err != nil {
+			return err
+		}
+		select {
+		case next, open := <-ch:
+			if !open {
+				return nil
+			}
+			e = next
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// eventFilter reads the peer= and kind= query parameters.
+func eventFilter(r *http.Request) (rafter.EventFilter, error) {
+	f := rafter.EventFilter{Buffer: EventsBuffer}
+	q := r.URL.Query()
+	f.Peers = splitList(q.Get("peer"))
+	for _, name := range splitList(q.Get("kind")) {
+		k, err := events.ParseKind(name)
+		if err != nil {
+			return f, fmt.Errorf("observe: /events: %w", err)
+		}
+		f.Kinds = append(f.Kinds, k)
+	}
+	if len(f.Peers) > maxFilterNames || len(f.Kinds) > maxFilterNames {
+		return f, fmt.Errorf("observe: /events: more than %d names in a filter", maxFilterNames)
+	}
+	return f, nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
