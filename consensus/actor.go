@@ -159,7 +159,7 @@ func (a *consensusActor) start(ctx protoactor.Context) {
 	a.armTimer()
 	a.logger.Info("consensus: started",
 		"incarnation", a.incarnation, "entries", len(restored.Entries), "term", restored.Meta.GetTerm())
-	a.eventStarted(len(restored.Entries), restored.Meta.GetTerm())
+	a.eventStarted(restored)
 	a.drain(ctx)
 }
 

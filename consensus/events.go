@@ -46,14 +46,18 @@ func eventName(p *rafterpb.Peer) string {
 	return p.GetName() + "@" + p.GetNode()
 }
 
-// eventStarted publishes the (re)start of the actor.
-func (a *consensusActor) eventStarted(entries int, term uint64) {
+// eventStarted publishes the (re)start of the actor from what it loaded.
+func (a *consensusActor) eventStarted(r core.Restored) {
 	a.ev = eventState{}
 	if !a.opts.Events.On() {
 		return
 	}
+	var last uint64
+	if n := len(r.Entries); n > 0 {
+		last = r.Entries[n-1].GetIndex()
+	}
 	a.opts.Events.Publish(events.Event{Kind: events.KindStart, Incarnation: a.incarnation,
-		Term: term, Last: uint64(entries)})
+		Term: r.Meta.GetTerm(), Last: last})
 	a.observeEvents()
 }
 

@@ -110,6 +110,7 @@ func TestPageInChromium(t *testing.T) {
 		shots, err = os.MkdirTemp("", "rafter-scope-shots-")
 		require.NoError(t, err)
 	}
+	require.NoError(t, os.MkdirAll(shots, 0o755))
 	t.Logf("screenshots go to %s", shots)
 	actx, acancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
