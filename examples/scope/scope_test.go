@@ -114,7 +114,7 @@ func TestPageInChromium(t *testing.T) {
 	t.Logf("screenshots go to %s", shots)
 	actx, acancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 1000))...)
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 1040))...)
 	defer acancel()
 	bctx, bcancel := chromedp.NewContext(actx)
 	defer bcancel()
