@@ -117,3 +117,35 @@ func TestKindNames(t *testing.T) {
 	assert.ErrorIs(t, err, events.ErrUnknownKind)
 	assert.Equal(t, "kind(200)", events.Kind(200).String())
 }
+
+// BenchmarkHook is the cost of one event hook: with no subscriber (what a
+// peer pays when no one listens: Peer.On), and publishing to one
+// subscriber that keeps up.
+func BenchmarkHook(b *testing.B) {
+	b.Run("no-subscriber", func(b *testing.B) {
+		p := events.NewBus().Peer("a")
+		n := 0
+		for b.Loop() {
+			if p.On() {
+				n++
+			}
+		}
+		if n != 0 {
+			b.Fatal("On without a subscriber")
+		}
+	})
+	b.Run("one-subscriber", func(b *testing.B) {
+		bus := events.NewBus()
+		ch := bus.Subscribe(b.Context(), events.Filter{Buffer: events.MaxBuffer})
+		go func() {
+			for range ch {
+			}
+		}()
+		p := bus.Peer("a")
+		for b.Loop() {
+			if p.On() {
+				p.Publish(events.Event{Kind: events.KindSend, From: "a", To: "b", Msg: "append_entries", Term: 1})
+			}
+		}
+	})
+}
