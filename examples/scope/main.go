@@ -26,19 +26,31 @@ func main() {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *n, *addr, *dir, settings{Slow: *slow, PreVote: *prevote}, *verbose); err != nil {
+	cfg := config{N: *n, Addr: *addr, Dir: *dir, Settings: settings{Slow: *slow, PreVote: *prevote},
+		Timing: demoTiming, Verbose: *verbose}
+	if err := run(ctx, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "scope:", err)
 		os.Exit(1)
 	}
 }
 
+// config is what the command line sets.
+type config struct {
+	N        int      // peers
+	Addr     string   // loopback host:port of the page
+	Dir      string   // data directory; "" for a temporary one
+	Settings settings // initial slow motion and PreVote
+	Timing   timing   // real-speed timing
+	Verbose  bool     // log the peers' warnings
+}
+
 // run serves the page until ctx ends.
-func run(ctx context.Context, n int, addr, dir string, set settings, verbose bool) error {
-	srv, err := serve(ctx, n, addr, dir, set, verbose)
+func run(ctx context.Context, cfg config) error {
+	srv, err := serve(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("scope: %d peers; open http://%s/ (Ctrl-C to stop)\n", n, srv.addr)
+	fmt.Printf("scope: %d peers; open http://%s/ (Ctrl-C to stop)\n", cfg.N, srv.addr)
 	<-ctx.Done()
 	return srv.close()
 }
@@ -52,8 +64,9 @@ type server struct {
 	done  chan error
 }
 
-// serve starts the cluster and the page on addr (a loopback address).
-func serve(ctx context.Context, n int, addr, dir string, set settings, verbose bool) (*server, error) {
+// serve starts the cluster and the page on cfg.Addr (a loopback address).
+func serve(ctx context.Context, cfg config) (*server, error) {
+	n, addr, dir, set := cfg.N, cfg.Addr, cfg.Dir, cfg.Settings
 	if n < 1 || n > 9 {
 		return nil, fmt.Errorf("-n %d: between 1 and 9 peers", n)
 	}
@@ -72,12 +85,12 @@ func serve(ctx context.Context, n int, addr, dir string, set settings, verbose b
 		srv.tmp = dir
 	}
 	level := slog.LevelError + 4 // quiet: the page is the output
-	if verbose {
+	if cfg.Verbose {
 		level = slog.LevelWarn
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	reg := prometheus.NewRegistry()
-	sc, err := newScope(ctx, n, dir, demoTiming, set, logger, reg)
+	sc, err := newScope(ctx, n, dir, cfg.Timing, set, logger, reg)
 	if err != nil {
 		srv.removeTmp()
 		return nil, err

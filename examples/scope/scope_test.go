@@ -101,7 +101,8 @@ func TestPageInChromium(t *testing.T) {
 	bin := chromium(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	srv, err := serve(ctx, 5, "127.0.0.1:0", t.TempDir(), settings{Slow: 1, PreVote: true}, false)
+	srv, err := serve(ctx, config{N: 5, Addr: "127.0.0.1:0", Dir: t.TempDir(),
+		Settings: settings{Slow: 1, PreVote: true}, Timing: demoTiming})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, srv.close()) }()
 
