@@ -131,6 +131,7 @@ function syncMembers(force) {
 // ---- drawing the model ----
 function render() {
   if (!state) return;
+  if (performance.now() - polledAt >= POLL_MS) poll();
   const cuts = new Set(state.cuts);
   for (const line of document.querySelectorAll(".link")) {
     const cut = cuts.has(line.dataset.a + "|" + line.dataset.b);
@@ -214,7 +215,15 @@ function renderStrips() {
   syncMembers(false);
 }
 
+// poll fetches the model every POLL_MS. It is driven by animation frames
+// as well as a timer: a browser may slow timers down (a headless one, a
+// busy one) but not the frames of a visible page, and a countdown drawn
+// from a stale model would lie.
+const POLL_MS = 150;
+let polling = false, polledAt = 0;
 async function poll() {
+  if (polling) return;
+  polling = true; polledAt = performance.now();
   try {
     const r = await fetch("/api/state");
     state = await r.json();
@@ -222,7 +231,11 @@ async function poll() {
     if (!Object.keys(pos).length) { build(); requestAnimationFrame(render); }
     renderStrips();
   } catch (e) { /* the server restarts or is gone: try again */ }
-  setTimeout(poll, 150);
+  polling = false;
+}
+function pollLoop() {
+  if (performance.now() - polledAt >= POLL_MS) poll();
+  setTimeout(pollLoop, POLL_MS);
 }
 
 // ---- messages ----
@@ -319,6 +332,6 @@ document.getElementById("apply-settings").addEventListener("click", async () => 
 });
 document.getElementById("heal-all").addEventListener("click", () => post("healall").then(show));
 
-poll();
+pollLoop();
 listen();
 requestAnimationFrame(animate);
