@@ -145,3 +145,49 @@ func TestEventsEndWithShutdown(t *testing.T) {
 		t.Fatal("Shutdown did not close the subscription")
 	}
 }
+
+// A subscriber that never reads does not slow the peers: writes go on,
+// and the events it missed are counted in the next one it takes.
+func TestEventsSlowSubscriberNeverBlocksAPeer(t *testing.T) {
+	c := cluster.Start(t, cluster.Config{N: 3})
+	sys := c.Client()
+	stuck := sys.Subscribe(t.Context(), rafter.EventFilter{Buffer: 1})
+	c.Configure()
+	leader := c.WaitLeader()
+	ctx, cancel := context.WithTimeout(t.Context(), cluster.Patience)
+	defer cancel()
+	for i := range 50 {
+		_, err := sys.Op(ctx, leader, []byte{byte(i)})
+		require.NoError(t, err, "write %d", i)
+	}
+	<-stuck // the one event that fitted
+	var e rafter.Event
+	require.Eventually(t, func() bool {
+		select {
+		case e = <-stuck:
+			return true
+		default:
+			return false
+		}
+	}, cluster.Patience, time.Millisecond, "no event after the stuck one")
+	assert.Positive(t, e.Dropped, "the lost events were not counted")
+}
+
+// StopNode ends with a stop event; a filter on one peer and one kind
+// lets only those through.
+func TestEventsOfStopAndFilter(t *testing.T) {
+	c := cluster.Start(t, cluster.Config{N: 3})
+	sys := c.Client()
+	p3 := c.Peers[2]
+	ch := sys.Subscribe(t.Context(), rafter.EventFilter{Peers: []string{p3.String()},
+		Kinds: []events.Kind{events.KindStop, events.KindDown}})
+	c.Configure()
+	c.WaitLeader()
+	require.NoError(t, sys.StopNode(p3))
+	down := waitEvent(t, ch, "p3 going down", func(rafter.Event) bool { return true })
+	assert.Equal(t, events.KindDown, down.Kind)
+	stop := waitEvent(t, ch, "p3's stop", func(rafter.Event) bool { return true })
+	assert.Equal(t, events.KindStop, stop.Kind)
+	assert.Equal(t, p3.String(), stop.Peer)
+	assert.Empty(t, stop.Reason, "StopNode is an ordinary stop")
+}
