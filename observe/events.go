@@ -2,6 +2,7 @@ package observe
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -20,6 +21,11 @@ const (
 	// EventsKeepAlive is how often an idle stream sends a comment line, so
 	// proxies and the browser keep the connection.
 	EventsKeepAlive = 15 * time.Second
+	// EventsWriteTimeout bounds each write of a stream: a client that stops
+	// reading is dropped after it, whatever the server's own WriteTimeout
+	// (which would otherwise end every stream, however healthy, when it
+	// runs out).
+	EventsWriteTimeout = 10 * time.Second
 	// maxFilterNames bounds the names a query may list.
 	maxFilterNames = 64
 )
@@ -34,11 +40,7 @@ func (h *handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "observe: streaming unsupported by this connection", http.StatusInternalServerError)
-		return
-	}
+	rc := http.NewResponseController(w)
 	select {
 	case h.streams <- struct{}{}:
 		defer func() { <-h.streams }()
@@ -49,8 +51,17 @@ func (h *handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	flusher.Flush()
-	if r.Method == http.MethodHead {
+	// send writes under a fresh deadline, then flushes.
+	send := func(write func() error) error {
+		if err := rc.SetWriteDeadline(time.Now().Add(EventsWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
+		if err := write(); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	if send(func() error { return nil }) != nil || r.Method == http.MethodHead {
 		return
 	}
 	ch := h.sys.Subscribe(r.Context(), f)
@@ -62,15 +73,13 @@ func (h *handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 			if !open {
 				return // the client left or the System shut down
 			}
-			if writeEvent(w, e, ch) != nil {
+			if send(func() error { return writeEvent(w, e, ch) }) != nil {
 				return
 			}
-			flusher.Flush()
 		case <-keep.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+			if send(func() error { _, err := fmt.Fprint(w, ": keep-alive\n\n"); return err }) != nil {
 				return
 			}
-			flusher.Flush()
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -93,4 +94,25 @@ func TestEventsStreamRefusesBadFiltersAndTooManyStreams(t *testing.T) {
 	resp := openEvents(t, ctx, srv, "")
 	resp.Body.Close()
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+}
+
+// A stream outlives the server's WriteTimeout: each write gets its own
+// deadline (EventsWriteTimeout) instead.
+func TestEventsStreamOutlivesServerWriteTimeout(t *testing.T) {
+	c := cluster.Start(t, cluster.Config{N: 3})
+	c.Configure()
+	c.WaitLeader()
+	srv := httptest.NewUnstartedServer(observe.Handler(c.Client(), nil))
+	srv.Config.WriteTimeout = 300 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), cluster.Patience)
+	defer cancel()
+	resp := openEvents(t, ctx, srv, "?kind=send") // heartbeats: a steady flow
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	start := time.Now()
+	for time.Since(start) < 5*srv.Config.WriteTimeout {
+		require.True(t, sc.Scan(), "the stream ended after %v: %v", time.Since(start), sc.Err())
+	}
 }
