@@ -134,6 +134,7 @@ func TestPageInChromium(t *testing.T) {
 	_, err = fmt.Sscanf(leader, "%s %d", &name, &term)
 	require.NoError(t, err)
 	t.Logf("leader %s in term %d", name, term)
+	p.until("messages moving", 10*time.Second, `document.querySelectorAll("#messages circle").length > 0`)
 	p.shot("leader")
 
 	// 2. Kill the leader's consensus actor: a new leader (a later term),

@@ -14,6 +14,7 @@ let fetchedAt = 0;           // performance.now() of that fetch
 const pos = {};              // peer name -> {x, y}
 const dots = [];             // messages in flight
 let sent = 0, drawn = 0, statsSince = performance.now();
+let streamLost = 0;          // events /events dropped because this page read too slowly
 
 function el(tag, attrs, parent) {
   const e = document.createElementNS(SVGNS, tag);
@@ -209,7 +210,7 @@ function renderStrips() {
     document.getElementById("msgstats").textContent =
       `messages: ${(sent / elapsed).toFixed(0)}/s sent, ${(drawn / elapsed).toFixed(0)}/s drawn` +
       (drawn < sent ? " (sampled: too many to draw)" : "") +
-      (state.dropped ? ` \u00b7 events lost by a slow reader: ${state.dropped}` : "");
+      (state.dropped + streamLost ? ` \u00b7 events lost by a slow reader: ${state.dropped + streamLost}` : "");
     sent = 0; drawn = 0; statsSince = performance.now();
   }
   syncMembers(false);
@@ -289,6 +290,7 @@ function listen() {
   const es = new EventSource("/events?kind=send,kill,restart,start");
   es.onmessage = m => {
     const e = JSON.parse(m.data);
+    streamLost += e.dropped || 0;
     if (e.kind === "send") onSend(e); else flash(e.peer);
   };
 }
