@@ -44,6 +44,7 @@ type Bus struct {
 type sub struct {
 	mu      sync.Mutex
 	ch      chan Event
+	done    chan struct{} // closed with ch: ends the goroutine watching ctx
 	closed  bool
 	kinds   uint32 // bit k set: Kind k wanted; 0: all
 	peers   []string
@@ -64,7 +65,7 @@ func (b *Bus) Subscribe(ctx context.Context, f Filter) <-chan Event {
 	case n > MaxBuffer:
 		n = MaxBuffer
 	}
-	s := &sub{ch: make(chan Event, n), peers: slices.Clone(f.Peers)}
+	s := &sub{ch: make(chan Event, n), done: make(chan struct{}), peers: slices.Clone(f.Peers)}
 	for _, k := range f.Kinds {
 		if k > 0 && k < kindEnd {
 			s.kinds |= 1 << k
@@ -73,14 +74,17 @@ func (b *Bus) Subscribe(ctx context.Context, f Filter) <-chan Event {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
-		close(s.ch)
+		s.close()
 		return s.ch
 	}
 	b.setSubs(append(b.list(), s))
 	b.mu.Unlock()
 	go func() {
-		<-ctx.Done()
-		b.remove(s)
+		select {
+		case <-ctx.Done():
+			b.remove(s)
+		case <-s.done: // the Bus closed
+		}
 	}()
 	return s.ch
 }
@@ -129,6 +133,7 @@ func (s *sub) close() {
 	if !s.closed {
 		s.closed = true
 		close(s.ch)
+		close(s.done)
 	}
 }
 

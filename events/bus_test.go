@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/rafter-go/rafter/events"
 )
@@ -148,4 +149,15 @@ func BenchmarkHook(b *testing.B) {
 			}
 		}
 	})
+}
+
+// Close ends the goroutine that watches a subscription's context, even a
+// context that never ends.
+func TestCloseLeavesNoGoroutine(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	b := events.NewBus()
+	for range 3 {
+		b.Subscribe(context.Background(), events.Filter{})
+	}
+	b.Close()
 }
