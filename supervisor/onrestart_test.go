@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
 	"github.com/stretchr/testify/assert"
@@ -36,7 +37,7 @@ func (r *restarts) get() ([]string, []error) {
 func TestOnRestartNamesTheChildAndCause(t *testing.T) {
 	sys, r, rs := newSystem(t), &recorder{}, &restarts{}
 	sup, err := Start(testCtx(t), sys.Root, "sup", Spec{
-		Strategy: OneForAll, MaxRestarts: 2, Period: 60e9, OnRestart: rs.on,
+		Strategy: OneForAll, MaxRestarts: 2, Period: time.Minute, OnRestart: rs.on,
 		Children: []ChildSpec{workerSpec(r, "a", Permanent), workerSpec(r, "b", Permanent)},
 	})
 	require.NoError(t, err)
