@@ -61,7 +61,9 @@ type scope struct {
 	cutMu sync.RWMutex
 	cuts  map[[2]string]bool // sorted pairs of peer names
 
-	mu       sync.Mutex // serialises the page's peer operations
+	ops sync.Mutex // serialises the page's peer operations (stop, start, restart all)
+
+	mu       sync.Mutex // guards settings and running; held briefly, so /api/state never waits for ops
 	settings settings
 	running  map[string]bool
 }
@@ -96,24 +98,37 @@ func newScope(ctx context.Context, n int, dir string, t timing, set settings, lo
 
 // options are peer p's options under the current settings.
 func (s *scope) options(p rafter.Peer) rafter.Options {
+	set, _ := s.current()
 	o := rafter.DefaultOptions()
-	k := time.Duration(max(1, s.settings.Slow))
+	k := time.Duration(max(1, set.Slow))
 	o.DataDir = filepath.Join(s.dir, p.Name)
 	o.StateMachine = kvsm.Factory()
 	o.HeartbeatInterval = s.timing.Heartbeat * k
 	o.ElectionTimeoutMin = s.timing.ElectionMin * k
 	o.ElectionTimeoutMax = s.timing.ElectionMax * k
 	o.StopTransferTimeout = 4 * o.HeartbeatInterval
-	o.PreVote = s.settings.PreVote
+	o.PreVote = set.PreVote
 	return o
 }
 
+// start starts p and records it running; s.ops is held (or the scope is
+// being built).
 func (s *scope) start(p rafter.Peer) error {
 	if err := s.sys.StartNode(p, s.options(p)); err != nil {
 		return err
 	}
-	s.running[p.Name] = true
+	s.setRunning(p, true)
 	return nil
+}
+
+func (s *scope) setRunning(p rafter.Peer, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on {
+		s.running[p.Name] = true
+	} else {
+		delete(s.running, p.Name)
+	}
 }
 
 func (s *scope) close() error { return s.sys.Shutdown() }
@@ -194,20 +209,20 @@ func (s *scope) cutList() []string {
 
 // stop stops peer p (StopNode: a leader hands over first).
 func (s *scope) stop(p rafter.Peer) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.running[p.Name] {
+	s.ops.Lock()
+	defer s.ops.Unlock()
+	if _, running := s.current(); !running[p.Name] {
 		return fmt.Errorf("%w: %s is not running", errBadRequest, p)
 	}
-	delete(s.running, p.Name)
+	s.setRunning(p, false)
 	return s.sys.StopNode(p)
 }
 
 // startAgain starts a stopped peer on its data directory.
 func (s *scope) startAgain(p rafter.Peer) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.running[p.Name] {
+	s.ops.Lock()
+	defer s.ops.Unlock()
+	if _, running := s.current(); running[p.Name] {
 		return fmt.Errorf("%w: %s is running", errBadRequest, p)
 	}
 	return s.start(p)
@@ -219,20 +234,23 @@ func (s *scope) apply(set settings) error {
 	if set.Slow < 1 || set.Slow > maxSlow {
 		return fmt.Errorf("%w: slow motion x%d is not within 1..%d", errBadRequest, set.Slow, maxSlow)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.ops.Lock()
+	defer s.ops.Unlock()
 	var errs []error
 	var restart []rafter.Peer
+	_, running := s.current()
 	for _, p := range s.peers {
-		if s.running[p.Name] {
+		if running[p.Name] {
 			restart = append(restart, p)
 			if err := s.sys.StopNode(p); err != nil {
 				errs = append(errs, err)
 			}
-			delete(s.running, p.Name)
+			s.setRunning(p, false)
 		}
 	}
+	s.mu.Lock()
 	s.settings = set
+	s.mu.Unlock()
 	for _, p := range restart {
 		if err := s.start(p); err != nil {
 			errs = append(errs, err)
