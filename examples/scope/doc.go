@@ -13,8 +13,9 @@
 // restart), stop and start a peer, cut and heal links (an interceptor drops
 // every message on a cut link), write a key and read it linearizably,
 // change the membership, transfer the leadership, and switch slow motion
-// (heartbeat and election timeouts x 1 to 50) or PreVote, which restarts
-// the peers on their data directories. A legend on the page explains the
+// (heartbeat and election timeouts x 1 to 50, and every message delayed by
+// 20 ms per step, so a vote can be watched going and coming back) or
+// PreVote, which restarts the peers on their data directories. A legend on the page explains the
 // colours.
 //
 // Everything the page knows comes from the System's events

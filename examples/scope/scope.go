@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -60,6 +61,9 @@ type scope struct {
 
 	cutMu sync.RWMutex
 	cuts  map[[2]string]bool // sorted pairs of peer names
+	// latency delays every message in slow motion (slowLatency), so an
+	// election lasts long enough to be seen, not only its timeouts.
+	latency atomic.Int64
 
 	ops sync.Mutex // serialises the page's peer operations (stop, start, restart all)
 
@@ -77,6 +81,7 @@ func newScope(ctx context.Context, n int, dir string, t timing, set settings, lo
 		return nil, err
 	}
 	s.sys = sys
+	s.latency.Store(int64(slowLatency(set.Slow)))
 	s.model.follow(ctx, sys)
 	for i := range n {
 		s.peers = append(s.peers, rafter.Peer{Name: fmt.Sprintf("p%d", i+1)})
@@ -151,13 +156,25 @@ func (s *scope) names() []string {
 	return out
 }
 
-// intercept drops every message on a cut link, both ways.
+// slowLatency is the network delay of slow motion xN: none at x1, then
+// 20 ms per step (x10: 180 ms, x50: 980 ms), well under the heartbeat
+// (x10: 1 s) so the cluster stays healthy, long enough that a vote
+// request and its answer can be watched.
+func slowLatency(slow int) time.Duration {
+	return time.Duration(max(0, slow-1)) * 20 * time.Millisecond
+}
+
+// intercept drops every message on a cut link, both ways, and delays the
+// others in slow motion.
 func (s *scope) intercept(from, to rafter.Peer, _ proto.Message) rafter.Decision {
 	s.cutMu.RLock()
 	cut := s.cuts[link(from.Name, to.Name)]
 	s.cutMu.RUnlock()
 	if cut {
 		return rafter.Drop
+	}
+	if d := time.Duration(s.latency.Load()); d > 0 {
+		return rafter.Delay(d)
 	}
 	return rafter.Deliver
 }
@@ -251,6 +268,7 @@ func (s *scope) apply(set settings) error {
 	s.mu.Lock()
 	s.settings = set
 	s.mu.Unlock()
+	s.latency.Store(int64(slowLatency(set.Slow)))
 	for _, p := range restart {
 		if err := s.start(p); err != nil {
 			errs = append(errs, err)

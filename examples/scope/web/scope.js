@@ -30,9 +30,12 @@ function h(tag, attrs, text) {
 }
 function termColour(t) { return TERM_COLOURS[(t - 1 + TERM_COLOURS.length) % TERM_COLOURS.length]; }
 function roleOf(p) { return !p.up ? (state.running[p.name] ? "down" : "stopped") : p.role; }
+// travelMs is how long a message dot takes: the network delay of slow
+// motion (scope.go's slowLatency) when there is one, else long enough to
+// be seen.
 function travelMs() {
-  const hb = state ? state.timing.Heartbeat / 1e6 * state.settings.slow : 100;
-  return Math.max(250, Math.min(2500, hb * 0.8));
+  const slow = state ? state.settings.slow : 1;
+  return Math.max(250, Math.min(2500, (slow - 1) * 20));
 }
 
 async function post(action, params) {
