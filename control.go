@@ -9,6 +9,7 @@ import (
 	protoactor "github.com/asynkron/protoactor-go/actor"
 
 	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/events"
 	"github.com/rafter-go/rafter/logserver"
 	"github.com/rafter-go/rafter/rafterpb"
 )
@@ -80,6 +81,7 @@ func (s *System) killLocal(p Peer, which Actor) error {
 	if _, err := s.running(p.Name); err != nil {
 		return err
 	}
+	s.publish(p, Event{Kind: events.KindKill, Actor: which.String()})
 	pid := s.actors.PIDOf(p.Name+"/"+which.String(), "")
 	if which == ActorLog {
 		s.actors.Cast(pid, &logserver.Crash{})

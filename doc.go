@@ -71,6 +71,16 @@
 // local-only. Refused messages are logged and counted (System.Refused).
 // docs/protoactor-traps.md says which protoactor behaviours this works around.
 //
+// # Observing
+//
+// Status asks one peer for its Raft state; SystemOptions.Metrics exports
+// Prometheus metrics (package metrics); Subscribe streams what happens at
+// the local peers as Events (package events: roles, votes, entries
+// appended, committed and applied, messages, timer resets, configuration
+// changes, kills and restarts), bounded per subscriber and free when no one
+// subscribes. Package observe serves all three over HTTP, and
+// examples/scope draws a cluster from them in a web page.
+//
 // # Errors
 //
 // Every error is a sentinel or a typed error (errors.Is / errors.As), and

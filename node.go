@@ -10,6 +10,7 @@ import (
 
 	"github.com/rafter-go/rafter/consensus"
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/events"
 	"github.com/rafter-go/rafter/logserver"
 	"github.com/rafter-go/rafter/rafterpb"
 	"github.com/rafter-go/rafter/supervisor"
@@ -138,6 +139,7 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 		Interceptor:     s.interceptor(),
 		Logger:          logger,
 		Metrics:         s.peerMetrics(n.peer),
+		Events:          s.peerEvents(n.peer),
 	}
 	lopts.Metrics = copts.Metrics.LogServer()
 	if err := copts.Validate(); err != nil {
@@ -152,6 +154,9 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 			{Name: "consensus", Props: consensus.Props(copts), Mailbox: consensus.Mailbox(s.actors), Restart: supervisor.Permanent},
 		},
 		OnStop: func(reason error) { s.markStopped(n, reason) },
+		OnRestart: func(child string, cause error) {
+			s.publish(n.peer, Event{Kind: events.KindRestart, Actor: child, Reason: errText(cause)})
+		},
 	}, nil
 }
 

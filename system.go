@@ -16,6 +16,7 @@ import (
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/config"
 	"github.com/rafter-go/rafter/consensus"
+	"github.com/rafter-go/rafter/events"
 	"github.com/rafter-go/rafter/metrics"
 )
 
@@ -121,6 +122,7 @@ type System struct {
 	log     *slog.Logger
 	metrics *metrics.Set         // nil without SystemOptions.Metrics
 	refused prometheus.Collector // network_refused_total of this System, if registered
+	events  *events.Bus          // Subscribe's; peers publish on it
 
 	mu     sync.Mutex
 	nodes  map[string]*node // by peer name
@@ -161,7 +163,7 @@ func NewSystem(opts SystemOptions) (*System, error) {
 			opts.ListenAddr+" can send Raft messages and client requests to every peer of this System",
 			"listen", opts.ListenAddr)
 	}
-	s := &System{opts: opts, log: logger, nodes: make(map[string]*node)}
+	s := &System{opts: opts, log: logger, nodes: make(map[string]*node), events: events.NewBus()}
 	as, err := actor.NewSystem(actor.Options{
 		Logger:        logger,
 		ListenAddr:    opts.ListenAddr,
@@ -223,6 +225,7 @@ func (s *System) Shutdown() error {
 		errs = append(errs, fmt.Errorf("rafter: shutdown: %w", err))
 	}
 	s.stopMetrics()
+	s.events.Close()
 	return errors.Join(errs...)
 }
 
@@ -285,5 +288,8 @@ func (s *System) markStopped(n *node, reason error) {
 			go f(n.peer, reason)
 		}
 	}
-	n.once.Do(func() { close(n.done) })
+	n.once.Do(func() {
+		s.publish(n.peer, Event{Kind: events.KindStop, Reason: errText(reason)})
+		close(n.done)
+	})
 }

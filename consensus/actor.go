@@ -15,6 +15,7 @@ import (
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/config"
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/events"
 	"github.com/rafter-go/rafter/metrics"
 	"github.com/rafter-go/rafter/rafterpb"
 )
@@ -80,6 +81,8 @@ type consensusActor struct {
 	// repeatedSnapshots the core's count of them as last logged.
 	snap              snapshotIO
 	repeatedSnapshots uint64
+
+	ev eventState // what the last events said (events.go)
 }
 
 // Receive dispatches one message. A message it does not understand is logged
@@ -178,6 +181,7 @@ func (a *consensusActor) start(ctx protoactor.Context) {
 	a.armTimer()
 	a.logger.Info("consensus: started", "incarnation", a.incarnation, "snapshot", restored.Snapshot.GetIndex(),
 		"entries", len(restored.Entries), "term", restored.Meta.GetTerm())
+	a.eventStarted(restored)
 	a.drain(ctx)
 }
 
@@ -203,6 +207,7 @@ func (a *consensusActor) stop(ctx protoactor.Context) {
 	if a.core == nil {
 		return // Started failed
 	}
+	a.eventDown()
 	a.failPending(ctx)
 	a.core = nil // anything still delivered to this instance is dropped
 }
@@ -222,6 +227,7 @@ func (a *consensusActor) onRaftMessage(m *rafterpb.RaftMessage) {
 		return
 	}
 	a.opts.Metrics.Received(m)
+	a.eventMessage(events.KindReceive, m, Deliver)
 	if err := a.core.Step(m); err != nil {
 		a.refusedByCore(m, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/events"
 	"github.com/rafter-go/rafter/metrics"
 	"github.com/rafter-go/rafter/rafterpb"
 )
@@ -77,6 +78,9 @@ type Options struct {
 	// Metrics receives this peer's numbers (metrics.Set.Peer); nil: no
 	// metrics, and no clock read or counter touched (see metrics.go).
 	Metrics *metrics.Peer
+	// Events publishes this peer's events (events.Bus.Peer); nil: none,
+	// and with no subscriber each hook costs one atomic load (events.go).
+	Events *events.Peer
 	// MaxForwardHops bounds how often a client request is forwarded between
 	// peers towards the leader before the peer answers ERROR_CODE_REDIRECT
 	// instead; stale leader hints cannot make a request circle. 0 means the

@@ -31,6 +31,7 @@ func (a *consensusActor) drain(ctx protoactor.Context) {
 	}
 	if ran {
 		a.observe()
+		a.observeEvents()
 	}
 }
 
@@ -48,6 +49,7 @@ func (a *consensusActor) execute(ctx protoactor.Context, rd core.Ready) {
 	// too (Raft §5.1: persist before responding; thesis §10.2.1 for the
 	// leader writing in parallel).
 	if rd.Meta != nil || len(rd.Entries) > 0 || len(rd.MessagesAfterPersist) > 0 {
+		a.eventAppend(rd.Entries)
 		a.writeSeq++
 		ctx.Request(a.opts.Log, &rafterpb.LogWrite{
 			Seq: a.writeSeq, Meta: rd.Meta, Entries: rd.Entries, CommitFloor: rd.Commit,

@@ -6,6 +6,7 @@ import (
 	protoactor "github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/rafter-go/rafter/events"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -30,6 +31,7 @@ func (a *consensusActor) send(ctx protoactor.Context, to *rafterpb.Peer, pid *pr
 	if a.opts.Interceptor != nil {
 		v = a.opts.Interceptor(a.opts.Self, to, msg)
 	}
+	a.eventMessage(events.KindSend, msg, v.Action)
 	n := 1
 	switch v.Action {
 	case Deliver:

@@ -39,5 +39,6 @@ func (a *consensusActor) onTick(_ protoactor.Context, t *tick) {
 	}
 	a.core.Tick()
 	a.opts.Metrics.Inflight(a.core)
+	a.eventTimer()
 	a.armTimer()
 }

@@ -28,15 +28,20 @@ const (
 //
 //	/metrics  the Prometheus text format of reg (404 when reg is nil)
 //	/status   JSON: the Status of every local peer (System.LocalPeers)
+//	/events   Server-Sent Events: the System's events (System.Subscribe),
+//	          one JSON events.Event per message; ?peer=a,b&kind=send,role
+//	          narrow it
 //	/         a plain-text index of the endpoints
 //
-// Only GET and HEAD are served (405 otherwise); query strings and request
-// bodies are ignored. Mount it on a listener that only operators reach:
+// Only GET and HEAD are served (405 otherwise); request bodies are
+// ignored, and so are query strings except /events' filter. At most
+// MaxInFlight /events streams are open at once. Mount it on a listener that only operators reach:
 // /status tells the cluster's shape.
 func Handler(sys *rafter.System, reg prometheus.Gatherer) http.Handler {
-	h := &handler{sys: sys, status: make(chan struct{}, MaxInFlight)}
+	h := &handler{sys: sys, status: make(chan struct{}, MaxInFlight), streams: make(chan struct{}, MaxInFlight)}
 	h.mux.HandleFunc("/", h.index)
 	h.mux.HandleFunc("/status", h.serveStatus)
+	h.mux.HandleFunc("/events", h.serveEvents)
 	if reg != nil {
 		h.mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 			MaxRequestsInFlight: MaxInFlight,
@@ -45,7 +50,7 @@ func Handler(sys *rafter.System, reg prometheus.Gatherer) http.Handler {
 		}))
 		h.endpoints = append(h.endpoints, "/metrics")
 	}
-	h.endpoints = append(h.endpoints, "/status")
+	h.endpoints = append(h.endpoints, "/status", "/events")
 	return h
 }
 
@@ -56,6 +61,7 @@ type handler struct {
 	mux       http.ServeMux
 	endpoints []string
 	status    chan struct{} // a slot per /status request in flight
+	streams   chan struct{} // a slot per /events stream open
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

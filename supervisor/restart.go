@@ -98,6 +98,9 @@ func (s *supervisor) childDown(c *child, abnormal bool, cause error) {
 			MaxRestarts: s.spec.MaxRestarts, Period: s.spec.Period, Cause: cause})
 		return
 	}
+	if s.spec.OnRestart != nil {
+		s.spec.OnRestart(c.spec.Name, cause)
+	}
 	set := s.restartSet(c)
 	s.runOp(reversed(set), func() { s.startSet(set) })
 }

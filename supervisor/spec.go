@@ -120,6 +120,12 @@ type Spec struct {
 	// a *StartError when its start-up failed. It must not block on the
 	// supervisor (e.g. call WhichChildren on it).
 	OnStop func(reason error)
+	// OnRestart, if set, is called on the supervisor's goroutine each time
+	// the supervisor decides to restart after child went down (cause is
+	// ErrChildExited for a child that stopped on its own), before any
+	// child is stopped or started again. It must not block on the
+	// supervisor. Observers use it to show restarts.
+	OnRestart func(child string, cause error)
 
 	// now is the clock for restart intensity; nil means time.Now. Tests set
 	// it to drive Period without waiting.
