@@ -14,20 +14,20 @@ func ent(index, term uint64, cmd string) *rafterpb.Entry {
 	return &rafterpb.Entry{Index: index, Term: term, Type: rafterpb.EntryType_ENTRY_TYPE_OP, Cmd: []byte(cmd)}
 }
 
-func view(es ...*rafterpb.Entry) []entryRec {
-	var v []entryRec
+func view(es ...*rafterpb.Entry) *logView {
+	v := &logView{}
 	for _, e := range es {
-		v = append(v, newRec(v, e))
+		v.push(e)
 	}
 	return v
 }
 
 func TestCheckerElectionSafety(t *testing.T) {
 	c := newChecker()
-	c.leader("p1", 3, nil)
-	c.leader("p1", 3, nil)
+	c.leader("p1", 3, view())
+	c.leader("p1", 3, view())
 	require.Nil(t, c.err)
-	c.leader("p2", 3, nil)
+	c.leader("p2", 3, view())
 	require.NotNil(t, c.err)
 	assert.Contains(t, c.err.What, "two leaders in term 3")
 }
@@ -66,9 +66,9 @@ func TestCheckerCommittedNeverChanges(t *testing.T) {
 func TestCheckerLeaderCompleteness(t *testing.T) {
 	c := newChecker()
 	c.commit("p1", 1, view(ent(1, 1, "a")), 1, 1, 10)
-	c.leader("p2", 1, nil) // a leader of the same term may lack it (stale view)
+	c.leader("p2", 1, view()) // a leader of the same term may lack it (stale view)
 	require.Nil(t, c.err)
-	c.leader("p3", 2, nil)
+	c.leader("p3", 2, view())
 	require.NotNil(t, c.err)
 	assert.Contains(t, c.err.What, "lacks entry 1")
 }

@@ -46,6 +46,11 @@ type Options struct {
 	ElectionTicks, HeartbeatTicks, ElectionTicksMax int
 	PreVote, CheckQuorum                            bool
 	MaxMsgBytes                                     uint64
+	// SnapshotEntries, TrailingEntries, SnapshotChunkBytes and
+	// MaxSnapshotInflight configure every core's snapshots (Raft §7):
+	// SnapshotEntries 0 takes none.
+	SnapshotEntries, TrailingEntries, SnapshotChunkBytes uint64
+	MaxSnapshotInflight                                  int
 	// Faults break the harness on purpose, to prove that the checker sees
 	// it. All false in real runs.
 	Faults Faults
@@ -115,5 +120,13 @@ func RandomOptions(seed uint64) Options {
 	if r.IntN(6) != 0 {
 		o.ConfigEvery = 10 + r.IntN(30)
 	}
+	// Snapshots every 5-50 entries (none in some schedules), 0-20 entries
+	// kept behind, and tiny chunks so that a transfer takes many.
+	if r.IntN(8) != 0 {
+		o.SnapshotEntries = uint64(5 + r.IntN(46))
+	}
+	o.TrailingEntries = uint64(r.IntN(21))
+	o.SnapshotChunkBytes = uint64(1 + r.IntN(16))
+	o.MaxSnapshotInflight = 1 + r.IntN(4)
 	return o
 }

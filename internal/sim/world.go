@@ -30,6 +30,20 @@ type Stats struct {
 	Crashes, Partitions, Leaders     int // crashes, partitions, terms with a leader
 	StepErrors                       int // messages the core refused (ErrInvalidMessage, ErrUnsupported)
 	GroupCommits                     int // fsyncs that acknowledged several writes at once
+	// Snapshots saved, saves that failed (injected disk errors, or stale:
+	// an install overtook them), compactions, InstallSnapshot chunks sent
+	// and dropped by the shell (their snapshot was replaced while held),
+	// installs completed by a log server, and state machines restored
+	// from one.
+	Snapshots, SnapshotFailures, Compactions  int
+	Chunks, ChunksDropped, Installs, Restores int
+	// Crashes while a snapshot save was not yet durable, and while an
+	// install was under way (a partial file, or chunks queued).
+	CrashesMidSave, CrashesMidInstall int
+	// Reconciled counts restarts whose log did not continue the snapshot
+	// and was reset after it (an install or a compaction beyond the
+	// durable log).
+	Reconciled int
 	// Unanswered counts requests a leader took and had not answered at
 	// the end although it still led in the same term (see unanswered).
 	Unanswered int
@@ -48,6 +62,9 @@ func (s Stats) Add(o Stats) Stats {
 		Transfers: s.Transfers + o.Transfers, TransfersFailed: s.TransfersFailed + o.TransfersFailed,
 		Crashes: s.Crashes + o.Crashes, Partitions: s.Partitions + o.Partitions, Leaders: s.Leaders + o.Leaders,
 		StepErrors: s.StepErrors + o.StepErrors, GroupCommits: s.GroupCommits + o.GroupCommits, Unanswered: s.Unanswered + o.Unanswered, Unconverged: s.Unconverged + o.Unconverged,
+		Snapshots: s.Snapshots + o.Snapshots, SnapshotFailures: s.SnapshotFailures + o.SnapshotFailures, Compactions: s.Compactions + o.Compactions,
+		Chunks: s.Chunks + o.Chunks, ChunksDropped: s.ChunksDropped + o.ChunksDropped, Installs: s.Installs + o.Installs, Restores: s.Restores + o.Restores,
+		CrashesMidSave: s.CrashesMidSave + o.CrashesMidSave, CrashesMidInstall: s.CrashesMidInstall + o.CrashesMidInstall, Reconciled: s.Reconciled + o.Reconciled,
 	}
 }
 
@@ -192,6 +209,10 @@ func (w *World) handle(e *event) {
 		w.heal()
 	case evConfig:
 		w.configAct()
+	case evSnapSaved:
+		w.snapSaved(e)
+	case evInstall:
+		w.installChunk(e)
 	case evEnd:
 		w.settle()
 		if w.o.Trace != nil {
@@ -261,14 +282,14 @@ func (w *World) converged() bool {
 	}
 	n := w.nodes[l]
 	st := n.core.Status()
-	return st.CommitIndex > 0 && st.CommitIndex <= uint64(len(n.st.view)) &&
-		n.st.view[st.CommitIndex-1].e.GetTerm() == st.Term
+	t, ok := n.st.view.term(st.CommitIndex)
+	return st.CommitIndex > 0 && ok && t == st.Term
 }
 
 func (w *World) result() Result {
 	h := w.hash
 	for _, n := range w.nodes {
-		h = mix(h, n.st.meta.GetTerm(), uint64(len(n.st.log)))
+		h = mix(h, n.st.meta.GetTerm(), n.st.logOff, uint64(len(n.st.log)), n.st.snap.index())
 		for _, e := range n.st.log {
 			h = mix(h, entryHash(e))
 		}
