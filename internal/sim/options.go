@@ -69,6 +69,12 @@ type Faults struct {
 	// LocalReads: reads are answered from the contacted peer's state
 	// machine at once, without the core's ReadIndex round.
 	LocalReads bool
+	// LateSnapshot: a snapshot holds the state machine as it is when the
+	// save completes, not at its index (api.go step 0 done lazily).
+	LateSnapshot bool
+	// NoRestore: the state machine is not restored from an installed
+	// snapshot when InstallProgress asks for it.
+	NoRestore bool
 	// NoSendCheck turns the durable-before-send check off (a checker
 	// switch, not a fault), so that a test can show the end-to-end
 	// invariants catch a durability fault on their own.

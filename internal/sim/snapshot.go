@@ -43,6 +43,9 @@ func (w *World) snapSaved(e *event) {
 	if err == nil && w.rng.IntN(10) == 0 {
 		err = errSaveFailed
 	}
+	if err == nil && w.o.Faults.LateSnapshot {
+		f = encodeSnap(f.meta.GetIndex(), f.meta.GetTerm(), f.meta.GetConfig(), n.sm.count)
+	}
 	if err == nil {
 		err = n.st.commitSave(f)
 	}
@@ -105,7 +108,7 @@ func (w *World) installChunk(e *event) {
 		w.stats.Installs++
 		w.chk.snapshotState(n.name, "installs", f)
 	}
-	if n.core.InstallProgress(*e.chunk, r) {
+	if n.core.InstallProgress(*e.chunk, r) && !w.o.Faults.NoRestore {
 		if !r.Done {
 			w.chk.fail("%s: InstallProgress asks for a restore from a chunk that did not finish an install", n.name)
 			return
