@@ -20,14 +20,15 @@ const (
 	evRestart
 	evPartition
 	evHeal
-	evConfig    // the admin client's next membership change
-	evEnd       // chaos ends: heal, restart everyone, settle
-	evSnapSaved // a snapshot save completes (or fails)
-	evInstall   // the log server takes an install chunk
+	evConfig      // the admin client's next membership change
+	evEnd         // chaos ends: heal, restart everyone, settle
+	evSnapSaved   // a snapshot save completes (or fails)
+	evInstall     // the log server takes an install chunk
+	evInstallDone // the log reset after an installed snapshot
 )
 
 var eventNames = [...]string{"tick", "deliver", "fsync", "ack", "client", "timeout",
-	"crash", "restart", "partition", "heal", "config", "end", "snapsaved", "install"}
+	"crash", "restart", "partition", "heal", "config", "end", "snapsaved", "install", "installdone"}
 
 func (k eventKind) String() string { return eventNames[k] }
 
@@ -44,7 +45,8 @@ type event struct {
 	cl    int                // client (client, timeout)
 	req   uint64             // the attempt (timeout)
 	err   error              // a save refused at once (snapsaved)
-	chunk *core.InstallChunk // (install)
+	chunk *core.InstallChunk // (install, installdone)
+	reply *core.InstallReply // (installdone)
 }
 
 type eventQueue []*event

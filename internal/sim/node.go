@@ -360,7 +360,7 @@ func (w *World) crash(n *node) {
 	if n.st.saving != nil {
 		w.stats.CrashesMidSave++
 	}
-	if n.st.partial != nil || n.st.chunks > 0 {
+	if n.st.partial != nil || n.st.chunks > 0 || n.st.resetting > 0 {
 		w.stats.CrashesMidInstall++
 	}
 	if err := n.st.crash(keep, torn); err != nil {

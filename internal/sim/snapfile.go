@@ -143,9 +143,9 @@ func (s *store) compact(c uint64) error {
 
 // installChunk mirrors logserver's InstallChunk: only the expected offset
 // is taken; a chunk of another snapshot aborts the partial file; the last
-// byte checks the file, installs it and resets the log (Raft §7). base is
-// the chain hash at the snapshot's index, for a reset view.
-func (s *store) installChunk(in *rafterpb.InstallSnapshot, base func(uint64) uint64) (core.InstallReply, *snapFile) {
+// byte checks the file and installs it (f: the new snapshot); the caller
+// then resets the log (resetLog).
+func (s *store) installChunk(in *rafterpb.InstallSnapshot) (r core.InstallReply, f *snapFile) {
 	index, term, total, off := in.GetLastIncludedIndex(), in.GetLastIncludedTerm(), in.GetTotalSize(), in.GetOffset()
 	data := in.GetData()
 	if s.snap != nil && index == s.snap.meta.GetIndex() && term == s.snap.meta.GetTerm() {
@@ -175,7 +175,7 @@ func (s *store) installChunk(in *rafterpb.InstallSnapshot, base func(uint64) uin
 	if off <= next && end > next {
 		p.data = append(p.data, data[next-off:]...)
 	}
-	r := core.InstallReply{NextOffset: uint64(len(p.data))}
+	r = core.InstallReply{NextOffset: uint64(len(p.data))}
 	if r.NextOffset < total {
 		return r, nil
 	}
@@ -189,14 +189,13 @@ func (s *store) installChunk(in *rafterpb.InstallSnapshot, base func(uint64) uin
 		return r, nil
 	}
 	s.snap = f
-	s.resetLog(index, term, base)
 	r.Done, r.Snapshot = true, cloneSnapMeta(f.meta)
 	return r, f
 }
 
 // resetLog applies Raft §7 after an install at index/term, to the view and
 // to the durable log alike (the log server made every earlier write
-// durable first): the entries after index stay if the log holds index with
+// durable first); base is the chain hash at index (committed): the entries after index stay if the log holds index with
 // term; otherwise the log is empty and continues after index.
 func (s *store) resetLog(index, term uint64, base func(uint64) uint64) {
 	if r := s.view.rec(index); r != nil && r.e.GetTerm() == term {

@@ -80,11 +80,20 @@ func (w *World) queueInstall(n *node, chunks []core.InstallChunk) {
 	}
 }
 
-// installChunk runs one chunk through the log server and reports it to the
-// core; a restore replaces the state machine with the snapshot's counter.
+// installChunk runs one chunk through the log server. A chunk that
+// completes the file renames it into place (the snapshot is durable from
+// now on) and the log reset follows after a delay (installDone), so that a
+// crash can fall in between, as logserver's recovery expects; chunks that
+// arrive meanwhile wait for the reset, as they would in the log server's
+// mailbox.
 func (w *World) installChunk(e *event) {
 	n := w.nodes[e.node]
 	if !n.up || n.inc != e.inc {
+		return
+	}
+	if n.st.resetting > 0 {
+		e.at = n.st.resetting
+		w.schedule(e)
 		return
 	}
 	n.st.chunks--
@@ -94,21 +103,44 @@ func (w *World) installChunk(e *event) {
 		w.chk.fail("%s: harness bug: write %d handed over before an install chunk is still pending", n.name, n.st.pending[0].seq)
 		return
 	}
-	r, f := n.st.installChunk(e.chunk.Msg, w.chk.chainAt)
-	if f != nil {
-		// Writes handed over after the last chunk come after the install
-		// in the log server: the core writes no entry while it waits.
-		for _, wr := range n.st.pending {
-			if len(wr.entries) > 0 {
-				w.chk.fail("%s hands over entries %d.. while its log server installs snapshot %d",
-					n.name, wr.entries[0].GetIndex(), f.meta.GetIndex())
-				return
-			}
-		}
-		w.stats.Installs++
-		w.chk.snapshotState(n.name, "installs", f)
+	r, f := n.st.installChunk(e.chunk.Msg)
+	if f == nil {
+		w.installProgress(n, e.chunk, r)
+		return
 	}
-	if n.core.InstallProgress(*e.chunk, r) && !w.o.Faults.NoRestore {
+	at := w.now + 1 + w.rng.Int64N(w.o.MaxFsync)
+	n.st.resetting, n.st.busyUntil = at, max(n.st.busyUntil, at)
+	w.schedule(&event{at: at, kind: evInstallDone, node: n.idx, inc: n.inc, chunk: e.chunk, reply: &r})
+}
+
+// installDone resets the log after an installed snapshot (Raft §7) and
+// answers the core.
+func (w *World) installDone(e *event) {
+	n := w.nodes[e.node]
+	if !n.up || n.inc != e.inc {
+		return
+	}
+	n.st.resetting = 0
+	f := n.st.snap
+	// Writes handed over after the last chunk come after the install in
+	// the log server: the core writes no entry while it waits.
+	for _, wr := range n.st.pending {
+		if len(wr.entries) > 0 {
+			w.chk.fail("%s hands over entries %d.. while its log server installs snapshot %d",
+				n.name, wr.entries[0].GetIndex(), f.meta.GetIndex())
+			return
+		}
+	}
+	n.st.resetLog(f.meta.GetIndex(), f.meta.GetTerm(), w.chk.chainAt)
+	w.stats.Installs++
+	w.chk.snapshotState(n.name, "installs", f)
+	w.installProgress(n, e.chunk, *e.reply)
+}
+
+// installProgress reports a chunk's answer to the core; a restore replaces
+// the state machine with the snapshot's counter.
+func (w *World) installProgress(n *node, chunk *core.InstallChunk, r core.InstallReply) {
+	if n.core.InstallProgress(*chunk, r) && !w.o.Faults.NoRestore {
 		if !r.Done {
 			w.chk.fail("%s: InstallProgress asks for a restore from a chunk that did not finish an install", n.name)
 			return

@@ -40,6 +40,9 @@ type store struct {
 	saving  *snapFile       // a save whose fsync has not completed
 	partial *partialInstall // the install file being received
 	chunks  int             // install chunks handed over, not yet processed
+	// resetting: an installed snapshot's log reset completes then (0:
+	// none); chunks wait for it.
+	resetting int64
 	// busyUntil is when the log server's last queued operation (write or
 	// chunk) completes: it does them in order.
 	busyUntil int64
@@ -174,7 +177,7 @@ func (s *store) crash(keep int, torn *write) error {
 			return err
 		}
 	}
-	s.pending, s.saving, s.partial, s.chunks, s.busyUntil = nil, nil, nil, 0, 0
+	s.pending, s.saving, s.partial, s.chunks, s.busyUntil, s.resetting = nil, nil, nil, 0, 0, 0
 	return nil
 }
 

@@ -213,6 +213,8 @@ func (w *World) handle(e *event) {
 		w.snapSaved(e)
 	case evInstall:
 		w.installChunk(e)
+	case evInstallDone:
+		w.installDone(e)
 	case evEnd:
 		w.settle()
 		if w.o.Trace != nil {
