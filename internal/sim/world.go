@@ -269,9 +269,9 @@ func (w *World) dumpStatus() {
 			continue
 		}
 		st := n.core.Status()
-		fmt.Fprintf(w.o.Trace, "status %s: %v term %d voted %v leader %v commit %d last %d/%d applied %d config %v\n",
+		fmt.Fprintf(w.o.Trace, "status %s: %v term %d voted %v leader %v commit %d first %d last %d/%d applied %d snapshot %d/%d config %v\n",
 			n.name, st.Role, st.Term, st.VotedFor.GetName(), st.Leader.GetName(), st.CommitIndex,
-			st.LastIndex, st.LastTerm, n.sm.applied, st.Config)
+			st.FirstIndex, st.LastIndex, st.LastTerm, n.sm.applied, st.SnapshotIndex, st.SnapshotTerm, st.Config)
 	}
 }
 
@@ -323,6 +323,14 @@ func (w *World) describe(e *event) string {
 		case *rafterpb.RaftMessage_AppendEntriesReply:
 			r := b.AppendEntriesReply
 			return s + fmt.Sprintf("AppendEntriesReply ok %v index %d hint %d/%d clock %d", r.GetSuccess(), r.GetIndex(), r.GetRejectHintIndex(), r.GetRejectHintTerm(), r.GetSendClock())
+		case *rafterpb.RaftMessage_InstallSnapshot:
+			in := b.InstallSnapshot
+			return s + fmt.Sprintf("InstallSnapshot %d/%d offset %d n %d of %d done %v", in.GetLastIncludedIndex(),
+				in.GetLastIncludedTerm(), in.GetOffset(), len(in.GetData()), in.GetTotalSize(), in.GetDone())
+		case *rafterpb.RaftMessage_InstallSnapshotReply:
+			r := b.InstallSnapshotReply
+			return s + fmt.Sprintf("InstallSnapshotReply %d/%d ok %v offset %d next %d done %v", r.GetLastIncludedIndex(),
+				r.GetLastIncludedTerm(), r.GetSuccess(), r.GetOffset(), r.GetNextOffset(), r.GetDone())
 		}
 		return s + fmt.Sprintf("%T", m.GetBody())
 	case evClient, evTimeout:
