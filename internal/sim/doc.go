@@ -35,15 +35,17 @@
 //     held for a write whose snapshot was replaced meanwhile is dropped. A
 //     follower's log server takes each chunk after the writes before it,
 //     only at the offset it expects, keeps the partial file (lost on a
-//     crash), checks the whole file at the last byte, installs it and
-//     resets the log (kept after the index only if it holds the index with
-//     its term); InstallProgress then may ask for a restore, and the
-//     counter becomes the snapshot's. A restart runs logserver's recovery
+//     crash), checks the whole file at the last byte and installs it; the
+//     log reset (kept after the index only if it holds the index with its
+//     term) completes a little later, so a crash can fall in between;
+//     InstallProgress then may ask for a restore, and the counter becomes
+//     the snapshot's. A restart runs logserver's recovery
 //     (the log must start at or before the snapshot's index + 1; a log
 //     that does not continue the snapshot is reset after it) and boots
 //     from the snapshot and the entries after it. Per schedule: a
 //     snapshot every 5-50 entries (never in one schedule of eight), 0-20
-//     entries kept behind, 1-4 chunks in flight.
+//     entries kept behind, chunks of 1-16 bytes (the whole file in one
+//     chunk in one schedule of eight), 1-4 chunks in flight.
 //   - Time: an integer clock; each peer ticks every TickUnit (±1, so clocks
 //     drift). The network drops (Options.Loss), duplicates, delays and
 //     reorders messages, and partitions links: one peer (often the leader)

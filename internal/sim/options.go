@@ -48,7 +48,8 @@ type Options struct {
 	MaxMsgBytes                                     uint64
 	// SnapshotEntries, TrailingEntries, SnapshotChunkBytes and
 	// MaxSnapshotInflight configure every core's snapshots (Raft §7):
-	// SnapshotEntries 0 takes none.
+	// SnapshotEntries 0 takes none; SnapshotChunkBytes 0 is the core's
+	// default.
 	SnapshotEntries, TrailingEntries, SnapshotChunkBytes uint64
 	MaxSnapshotInflight                                  int
 	// Faults break the harness on purpose, to prove that the checker sees
@@ -127,12 +128,15 @@ func RandomOptions(seed uint64) Options {
 		o.ConfigEvery = 10 + r.IntN(30)
 	}
 	// Snapshots every 5-50 entries (none in some schedules), 0-20 entries
-	// kept behind, and tiny chunks so that a transfer takes many.
+	// kept behind, and tiny chunks so that a transfer takes many (or, in
+	// some schedules, the core's default: the whole file in one chunk).
 	if r.IntN(8) != 0 {
 		o.SnapshotEntries = uint64(5 + r.IntN(46))
 	}
 	o.TrailingEntries = uint64(r.IntN(21))
-	o.SnapshotChunkBytes = uint64(1 + r.IntN(16))
+	if r.IntN(8) != 0 {
+		o.SnapshotChunkBytes = uint64(1 + r.IntN(16))
+	}
 	o.MaxSnapshotInflight = 1 + r.IntN(4)
 	return o
 }

@@ -186,7 +186,11 @@ func (w *World) fillChunk(n *node, in *rafterpb.InstallSnapshot) bool {
 		s.meta.GetSize() != in.GetTotalSize() || in.GetOffset() >= in.GetTotalSize() {
 		return false
 	}
-	end := min(in.GetOffset()+w.o.SnapshotChunkBytes, in.GetTotalSize())
+	chunk := w.o.SnapshotChunkBytes
+	if chunk == 0 {
+		chunk = core.DefaultSnapshotChunkBytes
+	}
+	end := min(in.GetOffset()+chunk, in.GetTotalSize())
 	in.Data = append([]byte(nil), s.data[in.GetOffset():end]...)
 	in.Done = end == in.GetTotalSize()
 	return true
