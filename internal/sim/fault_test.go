@@ -34,6 +34,9 @@ func TestCheckerCatchesFaults(t *testing.T) {
 		// An installed snapshot not restored: the state machine skips the
 		// entries the snapshot covers.
 		{"no restore", Faults{NoRestore: true}, 100, snapOptions},
+		// An install that keeps a log that conflicts with the snapshot:
+		// its old suffix later counts as committed.
+		{"install keeps log", Faults{InstallKeepsLog: true}, 300, snapOptions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -73,6 +73,9 @@ type Faults struct {
 	// LateSnapshot: a snapshot holds the state machine as it is when the
 	// save completes, not at its index (api.go step 0 done lazily).
 	LateSnapshot bool
+	// InstallKeepsLog: an install keeps the log after the snapshot's index
+	// if the log reaches it, whatever the term there (Raft §7 broken).
+	InstallKeepsLog bool
 	// NoRestore: the state machine is not restored from an installed
 	// snapshot when InstallProgress asks for it.
 	NoRestore bool

@@ -197,8 +197,9 @@ func (s *store) installChunk(in *rafterpb.InstallSnapshot) (r core.InstallReply,
 // to the durable log alike (the log server made every earlier write
 // durable first); base is the chain hash at index (committed): the entries after index stay if the log holds index with
 // term; otherwise the log is empty and continues after index.
-func (s *store) resetLog(index, term uint64, base func(uint64) uint64) {
-	if r := s.view.rec(index); r != nil && r.e.GetTerm() == term {
+// keepAny is Faults.InstallKeepsLog: the term at index is not compared.
+func (s *store) resetLog(index, term uint64, base func(uint64) uint64, keepAny bool) {
+	if r := s.view.rec(index); r != nil && (r.e.GetTerm() == term || keepAny) {
 		return
 	}
 	s.view = logView{off: index, offTerm: term, base: base(index)}

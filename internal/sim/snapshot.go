@@ -131,7 +131,7 @@ func (w *World) installDone(e *event) {
 			return
 		}
 	}
-	n.st.resetLog(f.meta.GetIndex(), f.meta.GetTerm(), w.chk.chainAt)
+	n.st.resetLog(f.meta.GetIndex(), f.meta.GetTerm(), w.chk.chainAt, w.o.Faults.InstallKeepsLog)
 	w.stats.Installs++
 	w.chk.snapshotState(n.name, "installs", f)
 	w.installProgress(n, e.chunk, *e.reply)
