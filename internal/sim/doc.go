@@ -25,9 +25,10 @@
 //     committed entries), checked like CreateSnapshot (newer than the
 //     current snapshot, in the log with its term); the save becomes the
 //     durable snapshot after a random fsync delay, and only then does
-//     SnapshotSaved report it; a crash before loses it, one save in ten
-//     fails (an injected disk error), and a save that an install overtook
-//     is refused as stale. Ready.Compact drops entries from the view and
+//     SnapshotSaved report it (slow saves, up to 70 ticks, in one
+//     schedule of four); a crash before loses it, one save in ten fails
+//     (an injected disk error), and a save that an install overtook is
+//     refused as stale. Ready.Compact drops entries from the view and
 //     the durable log. A leader's InstallSnapshot gets its data from the
 //     store's snapshot file (index, term, counter and configuration, a few
 //     tens of bytes) in chunks of 1-16 bytes, so a transfer is many
@@ -43,8 +44,8 @@
 //     (the log must start at or before the snapshot's index + 1; a log
 //     that does not continue the snapshot is reset after it) and boots
 //     from the snapshot and the entries after it. Per schedule: a
-//     snapshot every 5-50 entries (never in one schedule of eight), 0-20
-//     entries kept behind, chunks of 1-16 bytes (the whole file in one
+//     snapshot every 5-50 entries (never in one schedule of eight; every
+//     5-10 with 0-2 kept behind in one of four), 0-20 entries kept behind, chunks of 1-16 bytes (the whole file in one
 //     chunk in one schedule of eight), 1-4 chunks in flight.
 //   - Time: an integer clock; each peer ticks every TickUnit (±1, so clocks
 //     drift). The network drops (Options.Loss), duplicates, delays and

@@ -52,6 +52,10 @@ type Options struct {
 	// default.
 	SnapshotEntries, TrailingEntries, SnapshotChunkBytes uint64
 	MaxSnapshotInflight                                  int
+	// MaxSnapshotSave bounds the time a snapshot save takes to become
+	// durable (time units): a large state machine's save can outlast an
+	// install, which then makes it stale.
+	MaxSnapshotSave int64
 	// Faults break the harness on purpose, to prove that the checker sees
 	// it. All false in real runs.
 	Faults Faults
@@ -130,16 +134,25 @@ func RandomOptions(seed uint64) Options {
 	if r.IntN(6) != 0 {
 		o.ConfigEvery = 10 + r.IntN(30)
 	}
-	// Snapshots every 5-50 entries (none in some schedules), 0-20 entries
-	// kept behind, and tiny chunks so that a transfer takes many (or, in
+	// Snapshots every 5-50 entries (none in some schedules, every 5-10 in
+	// others), 0-20 entries kept behind, and tiny chunks so that a transfer takes many (or, in
 	// some schedules, the core's default: the whole file in one chunk).
 	if r.IntN(8) != 0 {
 		o.SnapshotEntries = uint64(5 + r.IntN(46))
 	}
 	o.TrailingEntries = uint64(r.IntN(21))
+	if r.IntN(4) == 0 {
+		// Aggressive: frequent snapshots, almost nothing kept behind, so
+		// a follower a little behind needs InstallSnapshot.
+		o.SnapshotEntries, o.TrailingEntries = uint64(5+r.IntN(6)), uint64(r.IntN(3))
+	}
 	if r.IntN(8) != 0 {
 		o.SnapshotChunkBytes = uint64(1 + r.IntN(16))
 	}
 	o.MaxSnapshotInflight = 1 + r.IntN(4)
+	o.MaxSnapshotSave = 3*o.MaxFsync + TickUnit
+	if r.IntN(4) == 0 {
+		o.MaxSnapshotSave = int64(10+r.IntN(60)) * TickUnit // slow saves
+	}
 	return o
 }

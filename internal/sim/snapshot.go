@@ -27,7 +27,7 @@ func (w *World) saveSnapshot(n *node, m *rafterpb.SnapshotMeta) {
 		return
 	}
 	n.st.saving = encodeSnap(m.GetIndex(), m.GetTerm(), m.GetConfig(), n.sm.count)
-	w.after(1+w.rng.Int64N(3*w.o.MaxFsync+TickUnit), ev)
+	w.after(1+w.rng.Int64N(max(w.o.MaxSnapshotSave, 1)), ev)
 }
 
 // snapSaved completes a save: it fails now and then (a disk error), is
@@ -47,7 +47,9 @@ func (w *World) snapSaved(e *event) {
 		f = encodeSnap(f.meta.GetIndex(), f.meta.GetTerm(), f.meta.GetConfig(), n.sm.count)
 	}
 	if err == nil {
-		err = n.st.commitSave(f)
+		if err = n.st.commitSave(f); err != nil {
+			w.stats.StaleSaves++
+		}
 	}
 	if err != nil {
 		w.stats.SnapshotFailures++

@@ -36,6 +36,7 @@ type Stats struct {
 	// installs completed by a log server, and state machines restored
 	// from one.
 	Snapshots, SnapshotFailures, Compactions  int
+	StaleSaves                                int // of the failures: an install overtook the save
 	Chunks, ChunksDropped, Installs, Restores int
 	// Crashes while a snapshot save was not yet durable, and while an
 	// install was under way (a partial file, or chunks queued).
@@ -63,7 +64,8 @@ func (s Stats) Add(o Stats) Stats {
 		Crashes: s.Crashes + o.Crashes, Partitions: s.Partitions + o.Partitions, Leaders: s.Leaders + o.Leaders,
 		StepErrors: s.StepErrors + o.StepErrors, GroupCommits: s.GroupCommits + o.GroupCommits, Unanswered: s.Unanswered + o.Unanswered, Unconverged: s.Unconverged + o.Unconverged,
 		Snapshots: s.Snapshots + o.Snapshots, SnapshotFailures: s.SnapshotFailures + o.SnapshotFailures, Compactions: s.Compactions + o.Compactions,
-		Chunks: s.Chunks + o.Chunks, ChunksDropped: s.ChunksDropped + o.ChunksDropped, Installs: s.Installs + o.Installs, Restores: s.Restores + o.Restores,
+		StaleSaves: s.StaleSaves + o.StaleSaves,
+		Chunks:     s.Chunks + o.Chunks, ChunksDropped: s.ChunksDropped + o.ChunksDropped, Installs: s.Installs + o.Installs, Restores: s.Restores + o.Restores,
 		CrashesMidSave: s.CrashesMidSave + o.CrashesMidSave, CrashesMidInstall: s.CrashesMidInstall + o.CrashesMidInstall, Reconciled: s.Reconciled + o.Reconciled,
 	}
 }
