@@ -40,13 +40,14 @@
 //     log reset (kept after the index only if it holds the index with its
 //     term) completes a little later, so a crash can fall in between;
 //     InstallProgress then may ask for a restore, and the counter becomes
-//     the snapshot's. A restart runs logserver's recovery
-//     (the log must start at or before the snapshot's index + 1; a log
-//     that does not continue the snapshot is reset after it) and boots
-//     from the snapshot and the entries after it. Per schedule: a
-//     snapshot every 5-50 entries (never in one schedule of eight; every
-//     5-10 with 0-2 kept behind in one of four), 0-20 entries kept behind, chunks of 1-16 bytes (the whole file in one
-//     chunk in one schedule of eight), 1-4 chunks in flight.
+//     the snapshot's. A restart runs logserver's recovery (the log must
+//     start at or before the snapshot's index + 1; a log that does not
+//     continue the snapshot is reset after it) and boots from the
+//     snapshot and the entries after it. Per schedule: a snapshot every
+//     5-50 entries (never in one schedule of eight; every 5-10 with 0-2
+//     entries kept behind in one of four), else 0-20 entries kept behind;
+//     chunks of 1-16 bytes (the whole file in one chunk in one schedule of
+//     eight); 1-4 chunks in flight.
 //   - Time: an integer clock; each peer ticks every TickUnit (±1, so clocks
 //     drift). The network drops (Options.Loss), duplicates, delays and
 //     reorders messages, and partitions links: one peer (often the leader)
