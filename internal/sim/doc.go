@@ -121,7 +121,7 @@
 // The soak of issue 11 (snapshots, installs, crashes mid-save and
 // mid-install in every schedule) is
 //
-//	go test ./internal/sim -run TestSimulation -sim.seeds=50000
+//	go test ./internal/sim -run TestSimulation -sim.seeds=50000 -timeout 60m
 //
 // and its totals line counts them (Snapshots, Installs, Restores,
 // CrashesMidSave, CrashesMidInstall, ...).
