@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/rafter-go/rafter/rafterpb"
 )
@@ -40,10 +41,11 @@ type checker struct {
 }
 
 type commitRec struct {
-	e    *rafterpb.Entry
-	hash uint64
-	term uint64 // the term of the peer that first reported the commit
-	at   int64  // when (the write's linearization point)
+	e     *rafterpb.Entry
+	hash  uint64
+	chain uint64 // chain hash of the committed prefix up to this entry
+	term  uint64 // the term of the peer that first reported the commit
+	at    int64  // when (the write's linearization point)
 }
 
 type voteKey struct {
@@ -68,8 +70,10 @@ func (c *checker) fail(format string, args ...any) {
 
 // leader checks election safety (Raft §5.2: at most one leader per term)
 // and, the first time a leader of a term is seen, leader completeness
-// (§5.4: it holds every entry committed in an earlier term).
-func (c *checker) leader(peer string, term uint64, view []entryRec) {
+// (§5.4: it holds every entry committed in an earlier term; those at or
+// below its compaction point through its snapshot, whose chain hash must
+// be the committed prefix's).
+func (c *checker) leader(peer string, term uint64, view *logView) {
 	prev, ok := c.leaders[term]
 	if ok {
 		if prev != peer {
@@ -78,11 +82,15 @@ func (c *checker) leader(peer string, term uint64, view []entryRec) {
 		return
 	}
 	c.leaders[term] = peer
+	if off := view.off; off > 0 && off <= uint64(len(c.committed)) && c.committed[off-1].chain != view.base {
+		c.fail("leader %s of term %d: its log after compaction point %d does not continue the committed prefix", peer, term, off)
+		return
+	}
 	for i, rec := range c.committed {
-		if rec.term >= term {
+		if rec.term >= term || uint64(i+1) <= view.off {
 			continue
 		}
-		if i >= len(view) || view[i].hash != rec.hash {
+		if r := view.rec(uint64(i + 1)); r == nil || r.hash != rec.hash {
 			c.fail("leader %s of term %d lacks entry %d committed in term %d", peer, term, i+1, rec.term)
 			return
 		}
@@ -96,9 +104,9 @@ func (c *checker) leader(peer string, term uint64, view []entryRec) {
 // its old term, a follower keeps an old uncommitted suffix): Raft
 // truncates them later, and leader completeness plus the commit check keep
 // them from ever counting.
-func (c *checker) logWrite(peer string, view []entryRec, from, commit uint64) {
-	for i := from; i <= uint64(len(view)); i++ {
-		rec := view[i-1]
+func (c *checker) logWrite(peer string, view *logView, from, commit uint64) {
+	for i := from; i <= view.last(); i++ {
+		rec := view.rec(i)
 		key := [2]uint64{i, rec.e.GetTerm()}
 		if ch, ok := c.chains[key]; !ok {
 			c.chains[key] = rec.chain
@@ -115,14 +123,23 @@ func (c *checker) logWrite(peer string, view []entryRec, from, commit uint64) {
 
 // commit records that peer (in term) reports commit index to, having
 // checked up to from-1 before. Entries up to to must be in its view and
-// equal whatever was committed there before.
-func (c *checker) commit(peer string, term uint64, view []entryRec, from, to uint64, now int64) {
+// equal whatever was committed there before; those at or below its
+// compaction point came with a snapshot (checked by snapshotState) and
+// must be known committed already.
+func (c *checker) commit(peer string, term uint64, view *logView, from, to uint64, now int64) {
 	for i := from; i <= to; i++ {
-		if i > uint64(len(view)) {
-			c.fail("%s commits index %d past its last index %d", peer, to, len(view))
+		if i <= view.off {
+			if i > uint64(len(c.committed)) {
+				c.fail("%s commits index %d through its snapshot (compaction point %d), not known committed", peer, i, view.off)
+				return
+			}
+			continue
+		}
+		rec := view.rec(i)
+		if rec == nil {
+			c.fail("%s commits index %d past its last index %d", peer, to, view.last())
 			return
 		}
-		rec := view[i-1]
 		if i <= uint64(len(c.committed)) {
 			if c.committed[i-1].hash != rec.hash {
 				c.fail("%s commits index %d (term %d), but another entry (term %d) was committed there",
@@ -131,7 +148,16 @@ func (c *checker) commit(peer string, term uint64, view []entryRec, from, to uin
 			}
 			continue
 		}
-		c.committed = append(c.committed, commitRec{e: rec.e, hash: rec.hash, term: term, at: now})
+		if i != uint64(len(c.committed))+1 {
+			c.fail("%s commits index %d; the committed prefix known ends at %d", peer, i, len(c.committed))
+			return
+		}
+		chain := mix(c.chainAt(i-1), rec.hash)
+		if chain != rec.chain {
+			c.fail("%s commits index %d with a prefix that is not the committed one", peer, i)
+			return
+		}
+		c.committed = append(c.committed, commitRec{e: rec.e, hash: rec.hash, chain: chain, term: term, at: now})
 		if rec.e.GetType() == rafterpb.EntryType_ENTRY_TYPE_OP {
 			c.opsAt = append(c.opsAt, i)
 			cmd := string(rec.e.GetCmd())
@@ -142,6 +168,44 @@ func (c *checker) commit(peer string, term uint64, view []entryRec, from, to uin
 			c.cmdIndex[cmd] = i
 		}
 	}
+}
+
+// chainAt is the chain hash of the committed prefix up to index i (0 for
+// 0). A store asks it for the base of a log compacted at i.
+func (c *checker) chainAt(i uint64) uint64 {
+	if i == 0 {
+		return 0
+	}
+	if i > uint64(len(c.committed)) {
+		c.fail("a log compacted at %d, which is not known committed (commit %d)", i, len(c.committed))
+		return 0
+	}
+	return c.committed[i-1].chain
+}
+
+// snapshotState checks a snapshot file that peer saves, installs, restores
+// from or restarts from: its index is committed with its term, and its
+// counter equals that of a state machine that applied the committed
+// prefix up to it.
+func (c *checker) snapshotState(peer, what string, f *snapFile) {
+	i, t := f.meta.GetIndex(), f.meta.GetTerm()
+	if i == 0 || i > uint64(len(c.committed)) {
+		c.fail("%s %s snapshot %d/%d, not known committed (commit %d)", peer, what, i, t, len(c.committed))
+		return
+	}
+	if ct := c.committed[i-1].e.GetTerm(); ct != t {
+		c.fail("%s %s snapshot %d/%d; the committed entry there has term %d", peer, what, i, t, ct)
+		return
+	}
+	if want := c.opsUpTo(i); f.count != want {
+		c.fail("%s %s snapshot %d whose state machine counted %d operations; the committed prefix holds %d",
+			peer, what, i, f.count, want)
+	}
+}
+
+// opsUpTo counts the operations of the committed prefix up to index i.
+func (c *checker) opsUpTo(i uint64) uint64 {
+	return uint64(sort.Search(len(c.opsAt), func(k int) bool { return c.opsAt[k] > i }))
 }
 
 // apply checks that peer's state machine applies index next, and that the

@@ -14,20 +14,20 @@ func ent(index, term uint64, cmd string) *rafterpb.Entry {
 	return &rafterpb.Entry{Index: index, Term: term, Type: rafterpb.EntryType_ENTRY_TYPE_OP, Cmd: []byte(cmd)}
 }
 
-func view(es ...*rafterpb.Entry) []entryRec {
-	var v []entryRec
+func view(es ...*rafterpb.Entry) *logView {
+	v := &logView{}
 	for _, e := range es {
-		v = append(v, newRec(v, e))
+		v.push(e)
 	}
 	return v
 }
 
 func TestCheckerElectionSafety(t *testing.T) {
 	c := newChecker()
-	c.leader("p1", 3, nil)
-	c.leader("p1", 3, nil)
+	c.leader("p1", 3, view())
+	c.leader("p1", 3, view())
 	require.Nil(t, c.err)
-	c.leader("p2", 3, nil)
+	c.leader("p2", 3, view())
 	require.NotNil(t, c.err)
 	assert.Contains(t, c.err.What, "two leaders in term 3")
 }
@@ -66,9 +66,9 @@ func TestCheckerCommittedNeverChanges(t *testing.T) {
 func TestCheckerLeaderCompleteness(t *testing.T) {
 	c := newChecker()
 	c.commit("p1", 1, view(ent(1, 1, "a")), 1, 1, 10)
-	c.leader("p2", 1, nil) // a leader of the same term may lack it (stale view)
+	c.leader("p2", 1, view()) // a leader of the same term may lack it (stale view)
 	require.Nil(t, c.err)
-	c.leader("p3", 2, nil)
+	c.leader("p3", 2, view())
 	require.NotNil(t, c.err)
 	assert.Contains(t, c.err.What, "lacks entry 1")
 }
@@ -135,4 +135,41 @@ func TestCheckerDoubleVote(t *testing.T) {
 	c.durableVote("p1", &rafterpb.Meta{Term: 2, VotedFor: &rafterpb.Peer{Name: "p3"}})
 	require.NotNil(t, c.err)
 	assert.Contains(t, c.err.What, "voted for")
+}
+
+// Snapshots: a snapshot's counter must equal the committed prefix's
+// operations; a peer may commit through its snapshot only what is known
+// committed; a log after a compaction point continues the committed chain.
+func TestCheckerSnapshots(t *testing.T) {
+	c := newChecker()
+	c.commit("p1", 1, view(ent(1, 1, "a"), ent(2, 1, "b"), ent(3, 1, "c")), 1, 3, 10)
+	c.snapshotState("p1", "saves", encodeSnap(2, 1, nil, 2))
+	require.Nil(t, c.err)
+	c.snapshotState("p1", "saves", encodeSnap(2, 1, nil, 3))
+	require.NotNil(t, c.err)
+	assert.Contains(t, c.err.What, "counted 3 operations; the committed prefix holds 2")
+
+	c = newChecker()
+	c.commit("p1", 1, view(ent(1, 1, "a")), 1, 1, 10)
+	c.snapshotState("p2", "installs", encodeSnap(1, 2, nil, 1))
+	require.NotNil(t, c.err, "another term at the index")
+
+	c = newChecker()
+	c.commit("p1", 1, view(ent(1, 1, "a"), ent(2, 1, "b")), 1, 2, 10)
+	compacted := view(ent(1, 1, "a"), ent(2, 1, "b"), ent(3, 1, "c"))
+	compacted.compact(2)
+	c.commit("p2", 1, compacted, 1, 3, 11) // 1..2 through its snapshot, 3 from its log
+	require.Nil(t, c.err)
+	assert.Len(t, c.committed, 3)
+	c.commit("p3", 1, &logView{off: 5}, 1, 5, 12)
+	require.NotNil(t, c.err)
+	assert.Contains(t, c.err.What, "through its snapshot")
+
+	c = newChecker()
+	c.commit("p1", 1, view(ent(1, 1, "a"), ent(2, 1, "b")), 1, 2, 10)
+	wrong := &logView{off: 1, offTerm: 1, base: 12345}
+	wrong.push(ent(2, 1, "b"))
+	c.leader("p2", 2, wrong)
+	require.NotNil(t, c.err)
+	assert.Contains(t, c.err.What, "does not continue the committed prefix")
 }

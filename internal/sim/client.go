@@ -357,7 +357,7 @@ func (w *World) bootstrapOthers(skip int) {
 // cluster; see FINDINGS.md).
 func (w *World) bootstrapped() bool {
 	for _, n := range w.nodes {
-		if len(n.st.view) > 0 || len(n.st.log) > 0 {
+		if n.st.view.last() > 0 || n.st.logLast() > 0 || n.st.snap != nil {
 			return true
 		}
 	}

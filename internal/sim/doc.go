@@ -20,6 +20,34 @@
 //     metadata and first entries), which a real disk may have written
 //     without acknowledging; the peer restarts with core.New from what is
 //     durable, with a fresh state machine.
+//   - Snapshots (Raft §7), as logserver does them: Ready.Snapshot
+//     serializes the counter at the snapshot's index (before the Ready's
+//     committed entries), checked like CreateSnapshot (newer than the
+//     current snapshot, in the log with its term); the save becomes the
+//     durable snapshot after a random fsync delay, and only then does
+//     SnapshotSaved report it (slow saves, up to 70 ticks, in one
+//     schedule of four); a crash before loses it, one save in ten fails
+//     (an injected disk error), and a save that an install overtook is
+//     refused as stale. Ready.Compact drops entries from the view and
+//     the durable log. A leader's InstallSnapshot gets its data from the
+//     store's snapshot file (index, term, counter and configuration, a few
+//     tens of bytes) in chunks of 1-16 bytes, so a transfer is many
+//     messages that the network loses, duplicates and reorders; a message
+//     held for a write whose snapshot was replaced meanwhile is dropped. A
+//     follower's log server takes each chunk after the writes before it,
+//     only at the offset it expects, keeps the partial file (lost on a
+//     crash), checks the whole file at the last byte and installs it; the
+//     log reset (kept after the index only if it holds the index with its
+//     term) completes a little later, so a crash can fall in between;
+//     InstallProgress then may ask for a restore, and the counter becomes
+//     the snapshot's. A restart runs logserver's recovery (the log must
+//     start at or before the snapshot's index + 1; a log that does not
+//     continue the snapshot is reset after it) and boots from the
+//     snapshot and the entries after it. Per schedule: a snapshot every
+//     5-50 entries (never in one schedule of eight; every 5-10 with 0-2
+//     entries kept behind in one of four), else 0-20 entries kept behind;
+//     chunks of 1-16 bytes (the whole file in one chunk in one schedule of
+//     eight); 1-4 chunks in flight.
 //   - Time: an integer clock; each peer ticks every TickUnit (±1, so clocks
 //     drift). The network drops (Options.Loss), duplicates, delays and
 //     reorders messages, and partitions links: one peer (often the leader)
@@ -62,6 +90,17 @@
 //   - no peer votes for two candidates in one term, across crashes; a
 //     granted vote and a successful AppendEntries reply leave only once
 //     what they promise is durable;
+//   - snapshots: every snapshot saved, installed, restored or restarted
+//     from is at a committed index with its term, and its counter equals
+//     that of a state machine that applied the committed prefix up to it;
+//     a restore never goes back (no index applied twice) and applying
+//     continues exactly after the snapshot's index; compaction never cuts
+//     above the durable snapshot, and after a crash the log continues the
+//     snapshot without a hole; a leader sends only chunks of the snapshot
+//     its log server holds; the core writes no entry while its log server
+//     installs. Log matching, leader completeness and the commit checks
+//     compare chain hashes from the compaction point on, whose base is the
+//     committed prefix's;
 //   - the Ready contract itself: contiguous writes, terms never going back,
 //     reads released only once applied, answers only to requests the peer
 //     was given, no undocumented errors. A panic of the core is a violation.
@@ -82,6 +121,14 @@
 //	go test ./internal/sim -run TestSimulation -sim.seed=434 -v    # replay one seed, with its trace
 //	go test ./internal/sim -run TestSimulation -sim.ticks=1000     # longer chaos phases
 //	go test ./internal/sim -run TestSimulation -sim.settle=100     # longer settle phases
+//
+// The soak of issue 11 (snapshots, installs, crashes mid-save and
+// mid-install in every schedule) is
+//
+//	go test ./internal/sim -run TestSimulation -sim.seeds=50000 -timeout 60m
+//
+// and its totals line counts them (Snapshots, Installs, Restores,
+// CrashesMidSave, CrashesMidInstall, ...).
 //
 // Under -v, TestSimulation prints one line per seed (its hash, events and
 // commits), the seeds whose cluster did not converge in the settle phase,

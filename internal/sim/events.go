@@ -3,6 +3,7 @@ package sim
 import (
 	"container/heap"
 
+	"github.com/rafter-go/rafter/consensus/core"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -19,27 +20,33 @@ const (
 	evRestart
 	evPartition
 	evHeal
-	evConfig // the admin client's next membership change
-	evEnd    // chaos ends: heal, restart everyone, settle
+	evConfig      // the admin client's next membership change
+	evEnd         // chaos ends: heal, restart everyone, settle
+	evSnapSaved   // a snapshot save completes (or fails)
+	evInstall     // the log server takes an install chunk
+	evInstallDone // the log reset after an installed snapshot
 )
 
 var eventNames = [...]string{"tick", "deliver", "fsync", "ack", "client", "timeout",
-	"crash", "restart", "partition", "heal", "config", "end"}
+	"crash", "restart", "partition", "heal", "config", "end", "snapsaved", "install", "installdone"}
 
 func (k eventKind) String() string { return eventNames[k] }
 
 // event is one scheduled happening. Events run in (at, seq) order, so the
 // schedule is a pure function of the seed.
 type event struct {
-	at   int64
-	seq  uint64
-	kind eventKind
-	node int    // target peer (tick, deliver, fsync, ack, crash, restart)
-	inc  int    // the target's incarnation when scheduled (tick, fsync, ack)
-	wseq uint64 // the write (fsync, ack)
-	msg  *rafterpb.RaftMessage
-	cl   int    // client (client, timeout)
-	req  uint64 // the attempt (timeout)
+	at    int64
+	seq   uint64
+	kind  eventKind
+	node  int    // target peer (tick, deliver, fsync, ack, crash, restart)
+	inc   int    // the target's incarnation when scheduled (tick, fsync, ack)
+	wseq  uint64 // the write (fsync, ack)
+	msg   *rafterpb.RaftMessage
+	cl    int                // client (client, timeout)
+	req   uint64             // the attempt (timeout)
+	err   error              // a save refused at once (snapsaved)
+	chunk *core.InstallChunk // (install, installdone)
+	reply *core.InstallReply // (installdone)
 }
 
 type eventQueue []*event

@@ -18,6 +18,13 @@ func (w *World) send(n *node, m *rafterpb.RaftMessage) {
 		w.chk.fail("%s sends a message to unknown peer %v", n.name, m.GetTo())
 		return
 	}
+	if in := m.GetInstallSnapshot(); in != nil {
+		if !w.fillChunk(n, in) {
+			w.stats.ChunksDropped++
+			return
+		}
+		w.stats.Chunks++
+	}
 	if !w.o.Faults.NoSendCheck {
 		w.checkDurableBeforeSend(n, m)
 	}
@@ -65,9 +72,9 @@ func (w *World) checkDurableBeforeSend(n *node, m *rafterpb.RaftMessage) {
 		// Only the length: a later write (still pending) may already have
 		// replaced index i in the view; the reply speaks of the log as it
 		// was when the reply was made.
-		if i > uint64(len(n.st.log)) {
+		if i > n.st.logLast() {
 			w.chk.fail("%s acknowledges index %d to %s before it is durable (durable last index %d)",
-				n.name, i, m.GetTo().GetName(), len(n.st.log))
+				n.name, i, m.GetTo().GetName(), n.st.logLast())
 		}
 	}
 }

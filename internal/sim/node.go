@@ -32,27 +32,49 @@ type counter struct {
 	applied, count uint64
 }
 
-// boot starts a peer from its durable state (blank the first time).
+// boot starts a peer from its durable state (blank the first time): the
+// log server's recovery reconciles the log with the snapshot, the state
+// machine is the snapshot's counter, and the core gets the entries after it.
 func (w *World) boot(n *node) {
+	reset, err := n.st.reconcile()
+	if err != nil {
+		w.chk.fail("%s restarts from a log with a hole: %v", n.name, err)
+		return
+	}
+	if reset {
+		w.stats.Reconciled++
+	}
+	n.st.rebuildView(w.chk.chainAt(n.st.logOff))
 	entries, meta := cloneEntries(n.st.log), cloneMeta(n.st.meta)
 	cfg := core.Options{
-		ID:               n.id,
-		ElectionTicks:    w.o.ElectionTicks,
-		ElectionTicksMax: w.o.ElectionTicksMax,
-		HeartbeatTicks:   w.o.HeartbeatTicks,
-		Seed:             int64(w.rng.Uint64()),
-		MaxMsgEntries:    1 + w.rng.IntN(8),
-		MaxInflight:      1 + w.rng.IntN(4),
-		MaxMsgBytes:      w.o.MaxMsgBytes,
-		PreVote:          w.o.PreVote,
-		CheckQuorum:      w.o.CheckQuorum,
+		ID:                  n.id,
+		ElectionTicks:       w.o.ElectionTicks,
+		ElectionTicksMax:    w.o.ElectionTicksMax,
+		HeartbeatTicks:      w.o.HeartbeatTicks,
+		Seed:                int64(w.rng.Uint64()),
+		MaxMsgEntries:       1 + w.rng.IntN(8),
+		MaxInflight:         1 + w.rng.IntN(4),
+		MaxMsgBytes:         w.o.MaxMsgBytes,
+		PreVote:             w.o.PreVote,
+		CheckQuorum:         w.o.CheckQuorum,
+		SnapshotEntries:     w.o.SnapshotEntries,
+		TrailingEntries:     w.o.TrailingEntries,
+		SnapshotChunkBytes:  w.o.SnapshotChunkBytes,
+		MaxSnapshotInflight: w.o.MaxSnapshotInflight,
 	}
-	c, err := core.New(cfg, core.Restored{Meta: meta, Entries: entries})
+	r := core.Restored{Meta: meta, Entries: entries}
+	sm := counter{}
+	if s := n.st.snap; s != nil {
+		r.Snapshot = cloneSnapMeta(s.meta)
+		sm = counter{applied: s.meta.GetIndex(), count: s.count}
+		w.chk.snapshotState(n.name, "restarts from", s)
+	}
+	c, err := core.New(cfg, r)
 	if err != nil {
 		w.chk.fail("%s cannot restart from what it persisted: %v", n.name, err)
 		return
 	}
-	n.core, n.up, n.sm, n.commitSeen, n.viewMeta = c, true, counter{}, 0, n.st.meta
+	n.core, n.up, n.sm, n.commitSeen, n.viewMeta = c, true, sm, sm.applied, n.st.meta
 	w.after(1+w.rng.Int64N(TickUnit), &event{kind: evTick, node: n.idx, inc: n.inc})
 }
 
@@ -105,8 +127,13 @@ func (w *World) drive(n *node) {
 
 // execute runs one Ready in the order api.go prescribes.
 func (w *World) execute(n *node, rd core.Ready) {
+	if rd.Snapshot != nil { // 0. snapshot the state machine as it is now
+		w.saveSnapshot(n, rd.Snapshot)
+	}
 	wr := w.handOver(n, rd) // 1. metadata and entries to the log server
 	w.observe(n)
+	w.checkSnapshotSends(n, rd.Messages)
+	w.checkSnapshotSends(n, rd.MessagesAfterPersist)
 	for _, m := range rd.Messages { // 2. messages
 		w.send(n, m)
 	}
@@ -131,6 +158,10 @@ func (w *World) execute(n *node, rd core.Ready) {
 	for _, r := range rd.Results { // 5. results
 		w.answerResult(n, r)
 	}
+	if rd.Compact > 0 { // 6. compaction, install chunks
+		w.compact(n, rd.Compact)
+	}
+	w.queueInstall(n, rd.Install)
 }
 
 // handOver gives the Ready's metadata and entries to the log server and
@@ -161,14 +192,13 @@ func (w *World) handOver(n *node, rd core.Ready) *write {
 		return nil
 	}
 	if len(entries) > 0 {
-		w.chk.logWrite(n.name, n.st.view, entries[0].GetIndex(), n.commitSeen)
+		w.chk.logWrite(n.name, &n.st.view, entries[0].GetIndex(), n.commitSeen)
 	}
 	n.wseq++
 	wr := &write{seq: n.wseq, meta: meta, entries: entries}
-	wr.doneAt = w.now + 1 + w.rng.Int64N(w.o.MaxFsync)
-	if last := n.st.lastPending(); last != nil {
-		wr.doneAt = max(wr.doneAt, last.doneAt) // one disk: writes complete in order
-	}
+	// One disk: writes (and install chunks) complete in order.
+	wr.doneAt = max(w.now+1+w.rng.Int64N(w.o.MaxFsync), n.st.busyUntil)
+	n.st.busyUntil = wr.doneAt
 	n.st.pending = append(n.st.pending, wr)
 	w.schedule(&event{at: wr.doneAt, kind: evFsync, node: n.idx, inc: n.inc, wseq: wr.seq})
 	if w.o.Faults.AckBeforeDurable {
@@ -182,9 +212,13 @@ func (w *World) handOver(n *node, rd core.Ready) *write {
 func (w *World) checkAppendOnly(n *node, es []*rafterpb.Entry) {
 	for _, e := range es {
 		i := e.GetIndex()
-		if i >= 1 && i <= uint64(len(n.st.view)) && n.st.view[i-1].hash != entryHash(e) {
+		if r := n.st.view.rec(i); r != nil && r.hash != entryHash(e) {
 			w.chk.fail("leader %s overwrites its entry %d (term %d) with term %d",
-				n.name, i, n.st.view[i-1].e.GetTerm(), e.GetTerm())
+				n.name, i, r.e.GetTerm(), e.GetTerm())
+			return
+		}
+		if i <= n.st.view.off {
+			w.chk.fail("leader %s writes entry %d at or below its compaction point %d", n.name, i, n.st.view.off)
 			return
 		}
 	}
@@ -237,7 +271,10 @@ func (w *World) fsync(e *event) {
 	n.st.pending = n.st.pending[k:]
 	var todo []*write
 	for _, wr := range group {
-		n.st.makeDurable(wr)
+		if err := n.st.makeDurable(wr); err != nil {
+			w.chk.fail("%s: harness bug: %v", n.name, err)
+			return
+		}
 		if wr.meta != nil {
 			w.chk.durableVote(n.name, wr.meta)
 		}
@@ -293,11 +330,11 @@ func (w *World) observe(n *node) {
 		return
 	}
 	if st.CommitIndex > n.commitSeen {
-		w.chk.commit(n.name, st.Term, n.st.view, n.commitSeen+1, st.CommitIndex, w.now)
+		w.chk.commit(n.name, st.Term, &n.st.view, n.commitSeen+1, st.CommitIndex, w.now)
 		n.commitSeen = st.CommitIndex
 	}
 	if st.Role == core.Leader {
-		w.chk.leader(n.name, st.Term, n.st.view)
+		w.chk.leader(n.name, st.Term, &n.st.view)
 	}
 }
 
@@ -320,7 +357,15 @@ func (w *World) crash(n *node) {
 			w.chk.durableVote(n.name, wr.meta)
 		}
 	}
-	n.st.crash(keep, torn)
+	if n.st.saving != nil {
+		w.stats.CrashesMidSave++
+	}
+	if n.st.partial != nil || n.st.chunks > 0 || n.st.resetting > 0 {
+		w.stats.CrashesMidInstall++
+	}
+	if err := n.st.crash(keep, torn); err != nil {
+		w.chk.fail("%s: harness bug: %v", n.name, err)
+	}
 	n.up, n.core = false, nil
 	n.inc++
 	w.stats.Crashes++

@@ -50,6 +50,16 @@ type Options struct {
 	ElectionTicks, HeartbeatTicks, ElectionTicksMax int
 	PreVote, CheckQuorum                            bool
 	MaxMsgBytes                                     uint64
+	// SnapshotEntries, TrailingEntries, SnapshotChunkBytes and
+	// MaxSnapshotInflight configure every core's snapshots (Raft §7):
+	// SnapshotEntries 0 takes none; SnapshotChunkBytes 0 is the core's
+	// default.
+	SnapshotEntries, TrailingEntries, SnapshotChunkBytes uint64
+	MaxSnapshotInflight                                  int
+	// MaxSnapshotSave bounds the time a snapshot save takes to become
+	// durable (time units): a large state machine's save can outlast an
+	// install, which then makes it stale.
+	MaxSnapshotSave int64
 	// Faults break the harness on purpose, to prove that the checker sees
 	// it. All false in real runs.
 	Faults Faults
@@ -68,6 +78,15 @@ type Faults struct {
 	// LocalReads: reads are answered from the contacted peer's state
 	// machine at once, without the core's ReadIndex round.
 	LocalReads bool
+	// LateSnapshot: a snapshot holds the state machine as it is when the
+	// save completes, not at its index (api.go step 0 done lazily).
+	LateSnapshot bool
+	// InstallKeepsLog: an install keeps the log after the snapshot's index
+	// if the log reaches it, whatever the term there (Raft §7 broken).
+	InstallKeepsLog bool
+	// NoRestore: the state machine is not restored from an installed
+	// snapshot when InstallProgress asks for it.
+	NoRestore bool
 	// NoSendCheck turns the durable-before-send check off (a checker
 	// switch, not a fault), so that a test can show the end-to-end
 	// invariants catch a durability fault on their own.
@@ -118,6 +137,26 @@ func RandomOptions(seed uint64) Options {
 	}
 	if r.IntN(6) != 0 {
 		o.ConfigEvery = 10 + r.IntN(30)
+	}
+	// Snapshots every 5-50 entries (none in some schedules, every 5-10 in
+	// others), 0-20 entries kept behind, and tiny chunks so that a transfer takes many (or, in
+	// some schedules, the core's default: the whole file in one chunk).
+	if r.IntN(8) != 0 {
+		o.SnapshotEntries = uint64(5 + r.IntN(46))
+	}
+	o.TrailingEntries = uint64(r.IntN(21))
+	if r.IntN(4) == 0 {
+		// Aggressive: frequent snapshots, almost nothing kept behind, so
+		// a follower a little behind needs InstallSnapshot.
+		o.SnapshotEntries, o.TrailingEntries = uint64(5+r.IntN(6)), uint64(r.IntN(3))
+	}
+	if r.IntN(8) != 0 {
+		o.SnapshotChunkBytes = uint64(1 + r.IntN(16))
+	}
+	o.MaxSnapshotInflight = 1 + r.IntN(4)
+	o.MaxSnapshotSave = 3*o.MaxFsync + TickUnit
+	if r.IntN(4) == 0 {
+		o.MaxSnapshotSave = int64(10+r.IntN(60)) * TickUnit // slow saves
 	}
 	// Drawn last, so that the draws above (and the schedules of seeds
 	// that do not bootstrap) are what they were before it existed.

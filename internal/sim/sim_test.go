@@ -62,8 +62,39 @@ func TestSimulation(t *testing.T) {
 	t.Logf("%d schedules in %v, %d failed; totals %+v", seeds, time.Since(start).Round(time.Millisecond), failed, total)
 	// The schedules must have exercised the protocol, or passing means nothing.
 	if total.Committed == 0 || total.Acked == 0 || total.Reads == 0 || total.Grow == 0 || total.Shrink == 0 ||
-		total.ReplaceLeader == 0 || total.Crashes == 0 || total.Partitions == 0 {
+		total.ReplaceLeader == 0 || total.Crashes == 0 || total.Partitions == 0 ||
+		!snapshotsExercised(total) {
 		t.Errorf("schedules did too little: %+v", total)
+	}
+	// A save that an install overtook is rare (about one in 200 schedules).
+	if seeds >= 1000 && total.StaleSaves == 0 {
+		t.Errorf("no snapshot save was overtaken by an install in %d schedules", seeds)
+	}
+}
+
+// snapshotsExercised: the schedules took, failed, compacted, streamed,
+// installed and restored snapshots, and crashed peers in the middle of a
+// save and of an install.
+func snapshotsExercised(s Stats) bool {
+	return s.Snapshots > 0 && s.SnapshotFailures > 0 && s.Compactions > 0 && s.Chunks > 0 &&
+		s.Installs > 0 && s.Restores > 0 && s.CrashesMidSave > 0 && s.CrashesMidInstall > 0
+}
+
+// Crashes hit snapshot saves and installs mid-way in ordinary schedules
+// (not only in the 2,000 of TestSimulation).
+func TestSnapshotCrashesHappen(t *testing.T) {
+	var total Stats
+	for _, r := range runSeeds(1, 400) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		total = total.Add(r.Stats)
+	}
+	t.Logf("snapshots %d (failed %d), compactions %d, chunks %d (dropped %d), installs %d, restores %d, crashes mid-save %d, mid-install %d, reconciled %d",
+		total.Snapshots, total.SnapshotFailures, total.Compactions, total.Chunks, total.ChunksDropped,
+		total.Installs, total.Restores, total.CrashesMidSave, total.CrashesMidInstall, total.Reconciled)
+	if !snapshotsExercised(total) {
+		t.Errorf("400 schedules did not exercise snapshots: %+v", total)
 	}
 }
 

@@ -34,6 +34,21 @@ type Stats struct {
 	// (Options.Bootstrap), BootstrapCrashes the peers it crashed right
 	// after asking them (bootstrap.go).
 	Bootstraps, BootstrapCrashes int
+	// Snapshots saved, saves that failed (injected disk errors, or stale:
+	// an install overtook them), compactions, InstallSnapshot chunks sent
+	// and dropped by the shell (their snapshot was replaced while held),
+	// installs completed by a log server, and state machines restored
+	// from one.
+	Snapshots, SnapshotFailures, Compactions  int
+	StaleSaves                                int // of the failures: an install overtook the save
+	Chunks, ChunksDropped, Installs, Restores int
+	// Crashes while a snapshot save was not yet durable, and while an
+	// install was under way (a partial file, or chunks queued).
+	CrashesMidSave, CrashesMidInstall int
+	// Reconciled counts restarts whose log did not continue the snapshot
+	// and was reset after it (an install or a compaction beyond the
+	// durable log).
+	Reconciled int
 	// Unanswered counts requests a leader took and had not answered at
 	// the end although it still led in the same term (see unanswered).
 	Unanswered int
@@ -53,6 +68,10 @@ func (s Stats) Add(o Stats) Stats {
 		Crashes: s.Crashes + o.Crashes, Partitions: s.Partitions + o.Partitions, Leaders: s.Leaders + o.Leaders,
 		Bootstraps: s.Bootstraps + o.Bootstraps, BootstrapCrashes: s.BootstrapCrashes + o.BootstrapCrashes,
 		StepErrors: s.StepErrors + o.StepErrors, GroupCommits: s.GroupCommits + o.GroupCommits, Unanswered: s.Unanswered + o.Unanswered, Unconverged: s.Unconverged + o.Unconverged,
+		Snapshots: s.Snapshots + o.Snapshots, SnapshotFailures: s.SnapshotFailures + o.SnapshotFailures, Compactions: s.Compactions + o.Compactions,
+		StaleSaves: s.StaleSaves + o.StaleSaves,
+		Chunks:     s.Chunks + o.Chunks, ChunksDropped: s.ChunksDropped + o.ChunksDropped, Installs: s.Installs + o.Installs, Restores: s.Restores + o.Restores,
+		CrashesMidSave: s.CrashesMidSave + o.CrashesMidSave, CrashesMidInstall: s.CrashesMidInstall + o.CrashesMidInstall, Reconciled: s.Reconciled + o.Reconciled,
 	}
 }
 
@@ -198,6 +217,12 @@ func (w *World) handle(e *event) {
 		w.heal()
 	case evConfig:
 		w.configAct()
+	case evSnapSaved:
+		w.snapSaved(e)
+	case evInstall:
+		w.installChunk(e)
+	case evInstallDone:
+		w.installDone(e)
 	case evEnd:
 		w.settle()
 		if w.o.Trace != nil {
@@ -252,9 +277,9 @@ func (w *World) dumpStatus() {
 			continue
 		}
 		st := n.core.Status()
-		fmt.Fprintf(w.o.Trace, "status %s: %v term %d voted %v leader %v commit %d last %d/%d applied %d config %v\n",
+		fmt.Fprintf(w.o.Trace, "status %s: %v term %d voted %v leader %v commit %d first %d last %d/%d applied %d snapshot %d/%d config %v\n",
 			n.name, st.Role, st.Term, st.VotedFor.GetName(), st.Leader.GetName(), st.CommitIndex,
-			st.LastIndex, st.LastTerm, n.sm.applied, st.Config)
+			st.FirstIndex, st.LastIndex, st.LastTerm, n.sm.applied, st.SnapshotIndex, st.SnapshotTerm, st.Config)
 	}
 }
 
@@ -267,14 +292,14 @@ func (w *World) converged() bool {
 	}
 	n := w.nodes[l]
 	st := n.core.Status()
-	return st.CommitIndex > 0 && st.CommitIndex <= uint64(len(n.st.view)) &&
-		n.st.view[st.CommitIndex-1].e.GetTerm() == st.Term
+	t, ok := n.st.view.term(st.CommitIndex)
+	return st.CommitIndex > 0 && ok && t == st.Term
 }
 
 func (w *World) result() Result {
 	h := w.hash
 	for _, n := range w.nodes {
-		h = mix(h, n.st.meta.GetTerm(), uint64(len(n.st.log)))
+		h = mix(h, n.st.meta.GetTerm(), n.st.logOff, uint64(len(n.st.log)), n.st.snap.index())
 		for _, e := range n.st.log {
 			h = mix(h, entryHash(e))
 		}
@@ -306,6 +331,14 @@ func (w *World) describe(e *event) string {
 		case *rafterpb.RaftMessage_AppendEntriesReply:
 			r := b.AppendEntriesReply
 			return s + fmt.Sprintf("AppendEntriesReply ok %v index %d hint %d/%d clock %d", r.GetSuccess(), r.GetIndex(), r.GetRejectHintIndex(), r.GetRejectHintTerm(), r.GetSendClock())
+		case *rafterpb.RaftMessage_InstallSnapshot:
+			in := b.InstallSnapshot
+			return s + fmt.Sprintf("InstallSnapshot %d/%d offset %d n %d of %d done %v", in.GetLastIncludedIndex(),
+				in.GetLastIncludedTerm(), in.GetOffset(), len(in.GetData()), in.GetTotalSize(), in.GetDone())
+		case *rafterpb.RaftMessage_InstallSnapshotReply:
+			r := b.InstallSnapshotReply
+			return s + fmt.Sprintf("InstallSnapshotReply %d/%d ok %v offset %d next %d done %v", r.GetLastIncludedIndex(),
+				r.GetLastIncludedTerm(), r.GetSuccess(), r.GetOffset(), r.GetNextOffset(), r.GetDone())
 		}
 		return s + fmt.Sprintf("%T", m.GetBody())
 	case evClient, evTimeout:
