@@ -72,9 +72,9 @@ func (c *Core) broadcastHeartbeat() {
 		}
 		pr.progressed = false
 		if pr.state == snapshot {
-			// No answer for a whole round: chunks were lost. Send again
-			// from the last offset answered.
-			if s := &pr.send; !s.progressed && s.next > s.acked {
+			// No answer for an election timeout: chunks were lost.
+			// Send again from the last offset answered.
+			if c.stalled(pr) {
 				c.snapshotStalled(pr)
 			}
 			pr.send.progressed, pr.send.heard = false, false

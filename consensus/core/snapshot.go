@@ -72,6 +72,11 @@ type snapshotSend struct {
 	next              uint64 // the next offset to send
 	acked             uint64 // the offset the follower expects (answered so far)
 	progressed        bool   // acked moved since the last heartbeat round
+	// idle counts the heartbeat rounds without an answer that moved acked:
+	// a chunk of a large snapshot may take its follower longer than a
+	// round to write, so the transfer stalls only after an election
+	// timeout's worth of them (stalled).
+	idle int
 	// heard: the follower answered a heartbeat since the last round. A
 	// follower installing or restoring a snapshot answers nothing, so one
 	// that answers heartbeats but not the last chunk never got it.
@@ -212,8 +217,24 @@ func (c *Core) startSnapshot(pr *progress) {
 		chunk: c.opts.SnapshotChunkBytes, window: c.opts.MaxSnapshotInflight}
 }
 
-// snapshotStalled handles a transfer to pr with chunks unanswered for a
-// whole heartbeat round. If its file is still the current snapshot, the
+// stalled counts a heartbeat round of pr's transfer and reports whether it
+// has had chunks unanswered for an election timeout.
+func (c *Core) stalled(pr *progress) bool {
+	s := &pr.send
+	if s.progressed || s.next <= s.acked {
+		s.idle = 0
+		return false
+	}
+	s.idle++
+	if s.idle*c.opts.HeartbeatTicks < c.opts.ElectionTicks {
+		return false
+	}
+	s.idle = 0
+	return true
+}
+
+// snapshotStalled handles a transfer to pr with chunks unanswered for an
+// election timeout. If its file is still the current snapshot, the
 // chunks are sent again from the last offset answered. If a newer snapshot
 // replaced it once every byte was sent, the follower may be installing or
 // restoring it (it answers nothing meanwhile, and the last chunk only
@@ -259,7 +280,7 @@ func (c *Core) handleInstallReply(m *rafterpb.RaftMessage) error {
 			return invalid("install_snapshot_reply done at (%d, %d), which this leader's log does not hold",
 				idx, r.GetLastIncludedTerm())
 		}
-		if pr.state == snapshot && idx == pr.send.index {
+		if pr.state == snapshot {
 			c.snaps.sent++
 			pr.lastSnapshot = idx
 		}
@@ -290,6 +311,10 @@ func (c *Core) handleInstallReply(m *rafterpb.RaftMessage) error {
 	// in between was lost (or the log server refused this one and dropped
 	// the partial file). Send again from there.
 	if (next < r.GetOffset() || !r.GetSuccess()) && s.next > next {
+		if s.index != c.snaps.last.GetIndex() {
+			c.startSnapshot(pr) // its file is gone: send the newest
+			return nil
+		}
 		s.acked, s.next = next, next
 	}
 	return nil
