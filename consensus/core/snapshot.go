@@ -233,13 +233,20 @@ func (c *Core) stalled(pr *progress) bool {
 	return true
 }
 
+// restoreSlack bounds, in SnapshotEntries, how far the log may grow past a
+// snapshot a silent follower may still be restoring before the leader
+// compacts past it: the leader's memory stays proportional to
+// SnapshotEntries + TrailingEntries, and a Restore may take as long as the
+// cluster needs to write 16 snapshots' worth of entries.
+const restoreSlack = 16
+
 // snapshotStalled handles a transfer to pr with chunks unanswered for an
 // election timeout. If its file is still the current snapshot, the
 // chunks are sent again from the last offset answered. If a newer snapshot
 // replaced it once every byte was sent, the follower may be installing or
 // restoring it (it answers nothing meanwhile, and the last chunk only
 // then): the leader waits, keeping the entries after it, until the log has
-// grown four times SnapshotEntries past it. A follower that answers
+// grown restoreSlack times SnapshotEntries past it. A follower that answers
 // heartbeats is doing neither, and one with bytes left to receive cannot
 // get them: both get the newest snapshot.
 func (c *Core) snapshotStalled(pr *progress) {
@@ -247,7 +254,7 @@ func (c *Core) snapshotStalled(pr *progress) {
 	switch {
 	case s.index == c.snaps.last.GetIndex():
 		s.next = s.acked
-	case s.next < s.size || s.heard || c.log.lastIndex()-s.index > 4*c.opts.SnapshotEntries+c.opts.TrailingEntries:
+	case s.next < s.size || s.heard || c.log.lastIndex()-s.index > restoreSlack*c.opts.SnapshotEntries+c.opts.TrailingEntries:
 		c.startSnapshot(pr) // the file it was sending is gone
 	}
 }

@@ -126,6 +126,25 @@ func startNode(t *testing.T, bin, dir, name, peers string, bootstrap bool, extra
 	return p
 }
 
+// threeNodes builds the node binary and starts nodes a, b and c on
+// loopback (a bootstraps), each with the extra flags; it returns them and
+// their -peers list.
+func threeNodes(t *testing.T, extra ...string) (dir, bin, peers string, procs []*proc) {
+	t.Helper()
+	dir = t.TempDir()
+	bin = buildNode(t, dir)
+	ports := freePorts(t, 3)
+	var peerList []string
+	for i, n := range []string{"a", "b", "c"} {
+		peerList = append(peerList, fmt.Sprintf("%s@127.0.0.1:%d", n, ports[i]))
+	}
+	peers = strings.Join(peerList, ",")
+	for i, n := range []string{"a", "b", "c"} {
+		procs = append(procs, startNode(t, bin, dir, n, peers, i == 0, extra...))
+	}
+	return dir, bin, peers, procs
+}
+
 func tail(b []byte, n int) []byte {
 	if len(b) > n {
 		return b[len(b)-n:]

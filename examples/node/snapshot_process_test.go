@@ -46,21 +46,10 @@ func TestSnapshotsSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three processes; skipped with -short")
 	}
-	dir := t.TempDir()
-	bin := buildNode(t, dir)
-	ports := freePorts(t, 3)
-	names := []string{"a", "b", "c"}
-	var peerList []string
-	for i, n := range names {
-		peerList = append(peerList, fmt.Sprintf("%s@127.0.0.1:%d", n, ports[i]))
-	}
-	peers := strings.Join(peerList, ",")
 	extra := []string{"-snapshot-entries", "8", "-trailing-entries", "2", "-op-timeout", "2s",
 		"-heartbeat", "20ms", "-election-timeout", "200ms"}
-	procs := make([]*proc, 3)
-	for i, n := range names {
-		procs[i] = startNode(t, bin, dir, n, peers, i == 0, extra...)
-	}
+	dir, bin, peers, procs := threeNodes(t, extra...)
+	names := []string{"a", "b", "c"}
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	eventually(t, 30*time.Second, "the cluster takes writes", func() bool {
 		reply, err := respSet(procs[0], "probe", "1")
