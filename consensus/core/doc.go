@@ -5,8 +5,9 @@
 // any schedule from its seed.
 //
 // Inputs are Tick, Step (a message from another peer), Propose, Read,
-// SetConfig, TransferLeadership, Bootstrap and Persisted (the log server's
-// durability acknowledgement).
+// SetConfig, TransferLeadership, Bootstrap, ForceSnapshot, Persisted (the log
+// server's durability acknowledgement), SnapshotSaved and InstallProgress
+// (its answers about snapshots).
 // Outputs are collected in a Ready, which the shell executes in the order
 // documented on the Ready type and then passes back to Advance:
 //
@@ -16,10 +17,12 @@
 //	c.Tick()                 // or c.Step(msg), c.Propose(id, cmd), ...
 //	for c.HasReady() {
 //		rd := c.Ready()
+//		// 0. snapshot the state machine if rd.Snapshot asks
 //		// 1. write rd.Meta and rd.Entries (truncating a conflicting suffix)
 //		// 2. send rd.Messages now, rd.MessagesAfterPersist once every write
 //		//    handed out so far is durable
 //		// 3. apply rd.Committed, 4. answer rd.Reads, 5. deliver rd.Results
+//		// 6. compact to rd.Compact, hand rd.Install chunks to the log server
 //		c.Advance(rd)
 //	}
 //	// later, from the log server:
@@ -54,7 +57,13 @@
 //     member needs (thesis §4.2.3; unknown_peer.go says why this keeps
 //     membership changes live).
 //
-// The whole log is kept in memory (no compaction yet). Broken invariants
+//   - Snapshots and compaction (§7): a snapshot every SnapshotEntries
+//     applied entries, the log kept TrailingEntries behind it in memory and
+//     on disk, InstallSnapshot streamed in chunks with a window, resumed
+//     after a loss, and never compacted away under a follower still
+//     installing one (snapshot.go, log.go).
+//
+// Broken invariants
 // (two leaders in a term, a committed entry overwritten) panic: the
 // supervisor restarts the peer.
 package core
