@@ -33,24 +33,30 @@
 //   - Elections with timeouts drawn from [ElectionTicks, ElectionTicksMax)
 //     (§5.2; ElectionTicksMax defaults to 2*ElectionTicks), PreVote (thesis §9.6) and CheckQuorum with a leader lease for
 //     votes (thesis §6.2, §4.2.3); voting per §5.4.1 (election.go).
+//
 //   - Replication with batching and pipelining: per-follower progress in
 //     probe or replicate mode, a bounded in-flight window, and a fast
 //     back-off that skips a term per round trip from the follower's reject
 //     hint (progress.go, replication.go, step_leader.go, step_follower.go).
+//
 //   - Commit through config.QuorumMax, of current-term entries only
 //     (§5.4.2), with the leader's own entry counted once Persisted
 //     (commit.go); a no-op entry on election (leader.go).
+//
 //   - Bootstrap: every initial member writes the same first configuration,
 //     with the cluster ID the shell drew, as entry 1 of term 1 before any
 //     election, and answers once it is durable (bootstrap.go); every
 //     message carries the ID and a peer drops another cluster's
 //     (ErrOtherCluster, membership.go).
+//
 //   - rafter's initial configuration on blank peers, the legacy path
 //     (refused by a blank peer that has seen a cluster, which would
 //     otherwise start a second one), and joint consensus (transitional,
 //     then stable), one change at a time (membership.go, commit.go).
+//
 //   - ReadIndex reads confirmed by a send_clock quorum round, answered only
 //     after the leader committed an entry of its term (read.go).
+//
 //   - A configured peer drops, with ErrUnknownPeer, the votes, unexpected
 //     AppendEntries replies and hopeless vote requests of peers its latest
 //     configuration does not list; never AppendEntries, which a lagging
@@ -63,7 +69,6 @@
 //     after a loss, and never compacted away under a follower still
 //     installing one (snapshot.go, log.go).
 //
-// Broken invariants
-// (two leaders in a term, a committed entry overwritten) panic: the
-// supervisor restarts the peer.
+// Broken invariants (two leaders in a term, a committed entry overwritten)
+// panic: the supervisor restarts the peer.
 package core
