@@ -70,6 +70,8 @@ func TestSnapshotCatchUpAndRestart(t *testing.T) {
 	fst, err := c.Client().Status(ctx, follower)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, fst.SnapshotIndex, st.SnapshotIndex, "the follower installed the leader's snapshot")
+	assert.Positive(t, fst.SnapshotBytes, "Status reports the snapshot file's bytes")
+	assert.Positive(t, fst.LogBytes, "and the log's")
 	lst, err := c.Client().Status(ctx, leader)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, lst.SnapshotsSent, uint64(1))

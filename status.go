@@ -70,6 +70,11 @@ type Status struct {
 	// (re)start of the peer's consensus actor.
 	SnapshotsSent     uint64
 	RepeatedSnapshots uint64
+	// LogBytes and SnapshotBytes are the bytes on disk of the peer's log
+	// segments and current snapshot file (0 if its log server did not
+	// answer within a second).
+	LogBytes      uint64
+	SnapshotBytes uint64
 }
 
 // ClusterID returns the identity of the peer's cluster, from its latest
@@ -107,6 +112,8 @@ func statusFromPB(r *rafterpb.StatusReply) Status {
 		FirstIndex:           r.GetFirstIndex(),
 		SnapshotsSent:        r.GetSnapshotsSent(),
 		RepeatedSnapshots:    r.GetRepeatedSnapshots(),
+		LogBytes:             r.GetLogBytes(),
+		SnapshotBytes:        r.GetSnapshotBytes(),
 	}
 }
 

@@ -77,7 +77,9 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 	case *rafterpb.GetLeaderRequest:
 		a.reply(ctx, ctx.Sender(), &rafterpb.GetLeaderReply{Leader: a.core.Status().Leader})
 	case *rafterpb.StatusRequest:
-		a.reply(ctx, ctx.Sender(), a.status())
+		reply := a.status()
+		a.diskBytes(reply)
+		a.reply(ctx, ctx.Sender(), reply)
 	case *rafterpb.GetEntryRequest:
 		// Hand the log server what the core holds first, so the entry a
 		// client just saw committed (or the leader's last) is there to read.
@@ -312,6 +314,23 @@ func (a *consensusActor) getEntry(r *rafterpb.GetEntryRequest) *rafterpb.GetEntr
 		return &rafterpb.GetEntryReply{Error: &rafterpb.Error{Code: rafterpb.ErrorCode_ERROR_CODE_COMPACTED, Message: msg}}
 	}
 	return &rafterpb.GetEntryReply{Entry: reply.GetEntry()}
+}
+
+// diskStatsTimeout bounds the log server call of a StatusRequest.
+const diskStatsTimeout = time.Second
+
+// diskBytes fills the bytes on disk of a StatusReply from the log server's
+// figures. It blocks the actor for one call (status requests are for
+// operators and tests, not the hot path); on a timeout they stay 0.
+func (a *consensusActor) diskBytes(r *rafterpb.StatusReply) {
+	ctx, cancel := context.WithTimeout(context.Background(), min(diskStatsTimeout, a.opts.logCallTimeout()))
+	defer cancel()
+	st, err := actor.Call[*rafterpb.LogStatsReply](ctx, a.opts.System, a.opts.Log, &rafterpb.LogGetStats{})
+	if err != nil {
+		a.logger.Debug("consensus: no disk figures for status", "error", err)
+		return
+	}
+	r.LogBytes, r.SnapshotBytes = st.GetLogBytes(), st.GetSnapshotBytes()
 }
 
 // status describes this peer for a StatusRequest.

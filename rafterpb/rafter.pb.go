@@ -2292,8 +2292,12 @@ type StatusReply struct {
 	// right after finishing the previous one (it fell behind while restoring).
 	SnapshotsSent     uint64 `protobuf:"varint,25,opt,name=snapshots_sent,json=snapshotsSent,proto3" json:"snapshots_sent,omitempty"`
 	RepeatedSnapshots uint64 `protobuf:"varint,26,opt,name=repeated_snapshots,json=repeatedSnapshots,proto3" json:"repeated_snapshots,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Bytes on disk of the log segments and of the current snapshot file
+	// (0 if the log server did not answer within a second).
+	LogBytes      uint64 `protobuf:"varint,27,opt,name=log_bytes,json=logBytes,proto3" json:"log_bytes,omitempty"`
+	SnapshotBytes uint64 `protobuf:"varint,28,opt,name=snapshot_bytes,json=snapshotBytes,proto3" json:"snapshot_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StatusReply) Reset() {
@@ -2452,6 +2456,20 @@ func (x *StatusReply) GetRepeatedSnapshots() uint64 {
 	return 0
 }
 
+func (x *StatusReply) GetLogBytes() uint64 {
+	if x != nil {
+		return x.LogBytes
+	}
+	return 0
+}
+
+func (x *StatusReply) GetSnapshotBytes() uint64 {
+	if x != nil {
+		return x.SnapshotBytes
+	}
+	return 0
+}
+
 var File_rafter_proto protoreflect.FileDescriptor
 
 const file_rafter_proto_rawDesc = "" +
@@ -2592,7 +2610,7 @@ const file_rafter_proto_rawDesc = "" +
 	"\rSnapshotReply\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\x12&\n" +
 	"\x05error\x18\x02 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\x0f\n" +
-	"\rStatusRequest\"\xbd\x05\n" +
+	"\rStatusRequest\"\x81\x06\n" +
 	"\vStatusReply\x12#\n" +
 	"\x04self\x18\x01 \x01(\v2\x0f.rafter.v1.PeerR\x04self\x12#\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x0f.rafter.v1.RoleR\x04role\x12\x12\n" +
@@ -2614,7 +2632,9 @@ const file_rafter_proto_rawDesc = "" +
 	"\vfirst_index\x18\x18 \x01(\x04R\n" +
 	"firstIndex\x12%\n" +
 	"\x0esnapshots_sent\x18\x19 \x01(\x04R\rsnapshotsSent\x12-\n" +
-	"\x12repeated_snapshots\x18\x1a \x01(\x04R\x11repeatedSnapshots*J\n" +
+	"\x12repeated_snapshots\x18\x1a \x01(\x04R\x11repeatedSnapshots\x12\x1b\n" +
+	"\tlog_bytes\x18\x1b \x01(\x04R\blogBytes\x12%\n" +
+	"\x0esnapshot_bytes\x18\x1c \x01(\x04R\rsnapshotBytes*J\n" +
 	"\tEntryType\x12\x13\n" +
 	"\x0fENTRY_TYPE_NOOP\x10\x00\x12\x15\n" +
 	"\x11ENTRY_TYPE_CONFIG\x10\x01\x12\x11\n" +
