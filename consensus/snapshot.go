@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
 
@@ -44,8 +45,10 @@ var ErrNoSnapshotter = errors.New("consensus: the state machine does not impleme
 // snapshotIO is the actor's snapshot traffic with its log server.
 type snapshotIO struct {
 	// saving is the snapshot being written (nil: none): the core's
-	// Ready.Snapshot, whose size the log server's answer completes.
-	saving *rafterpb.SnapshotMeta
+	// Ready.Snapshot, whose size the log server's answer completes;
+	// savingSince when it was taken (zero with metrics off).
+	saving      *rafterpb.SnapshotMeta
+	savingSince time.Time
 	// failed: the state machine could not take the snapshot the core asked
 	// for; drain reports it to the core after the Ready is advanced.
 	failed error
@@ -77,7 +80,7 @@ func (a *consensusActor) takeSnapshot(ctx protoactor.Context, meta *rafterpb.Sna
 		a.snap.failed = err
 		return
 	}
-	a.snap.saving = meta
+	a.snap.saving, a.snap.savingSince = meta, a.opts.Metrics.Now()
 	ctx.Request(a.opts.Log, &rafterpb.LogSnapshotSave{
 		Handle: h, Index: meta.GetIndex(), Term: meta.GetTerm(), Config: meta.GetConfig(),
 	})
@@ -87,6 +90,7 @@ func (a *consensusActor) takeSnapshot(ctx protoactor.Context, meta *rafterpb.Sna
 func (a *consensusActor) afterAdvance() {
 	if err := a.snap.failed; err != nil {
 		a.snap.failed = nil
+		a.opts.Metrics.SnapshotSaved(0, 0, true)
 		a.logger.Warn("consensus: no snapshot taken", "error", err)
 		a.core.SnapshotSaved(nil, err)
 	}
@@ -100,9 +104,13 @@ func (a *consensusActor) onSnapshotSaved(m *rafterpb.LogSnapshotSaved) {
 	}
 	a.snap.saving = nil
 	if e := m.GetError(); e != nil {
+		a.opts.Metrics.SnapshotSaved(0, 0, true)
 		a.logger.Warn("consensus: snapshot not saved", "index", m.GetIndex(), "error", e.GetMessage())
 		a.core.SnapshotSaved(nil, fmt.Errorf("consensus: log server: %s", e.GetMessage()))
 		return
+	}
+	if a.opts.Metrics != nil {
+		a.opts.Metrics.SnapshotSaved(m.GetBytes(), time.Since(a.snap.savingSince), false)
 	}
 	a.logger.Debug("consensus: snapshot saved", "index", m.GetIndex(), "bytes", m.GetBytes())
 	a.core.SnapshotSaved(&rafterpb.SnapshotMeta{
@@ -177,6 +185,7 @@ func (a *consensusActor) onSnapshotChunk(ctx protoactor.Context, r *rafterpb.Log
 		return // a newer snapshot replaced it: the core restarts the transfer
 	}
 	in.Data, in.Done = r.GetData(), r.GetDone()
+	a.opts.Metrics.ChunkSent()
 	if uint64(len(in.Data)) > in.GetTotalSize()-in.GetOffset() {
 		a.logger.Error("consensus: the snapshot file is larger than the core was told", "index", in.GetLastIncludedIndex())
 		return
@@ -187,6 +196,7 @@ func (a *consensusActor) onSnapshotChunk(ctx protoactor.Context, r *rafterpb.Log
 // installChunk hands a received chunk to the log server.
 func (a *consensusActor) installChunk(ctx protoactor.Context, ch core.InstallChunk) {
 	in := ch.Msg
+	a.opts.Metrics.ChunkReceived()
 	a.snap.installs = append(a.snap.installs, ch)
 	ctx.Request(a.opts.Log, &rafterpb.LogInstallChunk{
 		Index: in.GetLastIncludedIndex(), Term: in.GetLastIncludedTerm(),
@@ -217,6 +227,7 @@ func (a *consensusActor) onInstallReply(r *rafterpb.LogInstallReply) {
 			// The snapshot is installed on disk: a restart restores it.
 			panic(err)
 		}
+		a.opts.Metrics.SnapshotInstalled()
 	}
 }
 

@@ -25,6 +25,11 @@
 //	messages_dropped_total{reason}                                  unknown_peer, other_cluster, contradiction, invalid, unsupported, refused, malformed, misaddressed
 //	log_write_duration_seconds, log_sync_duration_seconds           log server histograms
 //	log_entries_per_sync                                            histogram (group commit)
+//	snapshot_index, log_first_index, snapshot_bytes                 gauges
+//	snapshot_duration_seconds                                       histogram: Snapshot call to durable file
+//	snapshots_saved_total{result}, snapshot_installs_total          ok or failed; installed from a leader
+//	snapshot_chunks_sent_total, snapshot_chunks_received_total      InstallSnapshot chunks
+//	snapshots_sent_total, snapshots_repeated_total                  transfers a follower finished; repeated ones
 //	network_refused_total{system}                                   per System, not per peer
 //
 // With SystemOptions.Metrics nil there is no Set: every hook in the actors

@@ -28,6 +28,10 @@ func TestNilIsOff(t *testing.T) {
 	p.Dropped(metrics.DropUnknownPeer)
 	p.Sent(&rafterpb.RaftMessage{})
 	p.Received(&rafterpb.RaftMessage{})
+	p.SnapshotSaved(10, time.Second, false)
+	p.SnapshotInstalled()
+	p.ChunkSent()
+	p.ChunkReceived()
 	l := p.LogServer()
 	assert.Nil(t, l)
 	assert.True(t, l.Now().IsZero())
@@ -156,4 +160,62 @@ func TestAnswered(t *testing.T) {
 	assert.Equal(t, 1.0, got["rafter_request_errors_total,not_modified,definite"])
 	assert.Equal(t, 2.0, got["rafter_proposal_duration_seconds"])
 	assert.Equal(t, 1.0, got["rafter_read_duration_seconds"])
+}
+
+// Snapshot figures: gauges from Status, counters from the shell's hooks and
+// from the core's transfer counts, which restart with the consensus actor.
+func TestSnapshotMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s, err := metrics.New(reg)
+	require.NoError(t, err)
+	p := s.Peer("a")
+	p.Observe(core.Status{SnapshotIndex: 40, FirstIndex: 31, SnapshotsSent: 2, RepeatedSnapshots: 1})
+	p.Observe(core.Status{SnapshotIndex: 80, FirstIndex: 71, SnapshotsSent: 3, RepeatedSnapshots: 1})
+	p.Observe(core.Status{SnapshotIndex: 80, FirstIndex: 71, SnapshotsSent: 1}) // a restarted actor
+	p.SnapshotSaved(1234, 5*time.Millisecond, false)
+	p.SnapshotSaved(0, 0, true)
+	p.SnapshotInstalled()
+	p.ChunkSent()
+	p.ChunkSent()
+	p.ChunkReceived()
+	for name, want := range map[string]float64{
+		"rafter_snapshot_index":                 80,
+		"rafter_log_first_index":                71,
+		"rafter_snapshot_bytes":                 1234,
+		"rafter_snapshots_sent_total":           4,
+		"rafter_snapshots_repeated_total":       1,
+		"rafter_snapshot_installs_total":        1,
+		"rafter_snapshot_chunks_sent_total":     2,
+		"rafter_snapshot_chunks_received_total": 1,
+	} {
+		got, err := testutil.GatherAndCount(reg, name)
+		require.NoError(t, err)
+		require.Equal(t, 1, got, name)
+		assert.InDelta(t, want, gatherValue(t, reg, name), 0, name)
+	}
+	n, err := testutil.GatherAndCount(reg, "rafter_snapshots_saved_total")
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "ok and failed")
+	s.Remove("a")
+	n, err = testutil.GatherAndCount(reg, "rafter_snapshot_index")
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}
+
+func gatherValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		m := mf.GetMetric()[0]
+		if g := m.GetGauge(); g != nil {
+			return g.GetValue()
+		}
+		return m.GetCounter().GetValue()
+	}
+	t.Fatalf("no %s", name)
+	return 0
 }

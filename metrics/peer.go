@@ -34,6 +34,12 @@ type Peer struct {
 	proposalSeconds, readSeconds   prometheus.Observer
 	aeSent, aeReceived             prometheus.Observer
 
+	snapshotIndex, firstIndex, snapshotBytes prometheus.Gauge
+	snapshotSecs                             prometheus.Observer
+	snapshotsOK, snapshotsFail, installs     prometheus.Counter
+	chunksSent, chunksReceived               prometheus.Counter
+	snapshotsSent, repeatedSnap              prometheus.Counter
+
 	log *Log // the log server's part
 
 	// What the last Observe saw, to count transitions. The core reports
@@ -41,6 +47,9 @@ type Peer struct {
 	roleSeen               int
 	termSeen               uint64
 	leaderName, leaderNode string
+	// The core's snapshot transfer counts as last seen (they restart at
+	// 0 with the consensus actor).
+	sentSeen, repeatedSeen uint64
 }
 
 // Now returns the current time when metrics are on, the zero time when p is
@@ -62,6 +71,14 @@ func (p *Peer) Observe(st core.Status) {
 		return
 	}
 	p.term.Set(float64(st.Term))
+	p.snapshotIndex.Set(float64(st.SnapshotIndex))
+	p.firstIndex.Set(float64(st.FirstIndex))
+	if st.SnapshotsSent < p.sentSeen || st.RepeatedSnapshots < p.repeatedSeen { // a new incarnation
+		p.sentSeen, p.repeatedSeen = 0, 0
+	}
+	p.snapshotsSent.Add(float64(st.SnapshotsSent - p.sentSeen))
+	p.repeatedSnap.Add(float64(st.RepeatedSnapshots - p.repeatedSeen))
+	p.sentSeen, p.repeatedSeen = st.SnapshotsSent, st.RepeatedSnapshots
 	p.commit.Set(float64(st.CommitIndex))
 	p.applied.Set(float64(st.Applied))
 	p.last.Set(float64(st.LastIndex))
@@ -268,4 +285,39 @@ func (l *Log) Synced(start time.Time, entries int) {
 	}
 	l.syncSeconds.Observe(time.Since(start).Seconds())
 	l.syncEntries.Observe(float64(entries))
+}
+
+// SnapshotSaved records a snapshot of the state machine: durable after
+// took, of bytes bytes, or failed.
+func (p *Peer) SnapshotSaved(bytes uint64, took time.Duration, failed bool) {
+	if p == nil {
+		return
+	}
+	if failed {
+		p.snapshotsFail.Inc()
+		return
+	}
+	p.snapshotsOK.Inc()
+	p.snapshotBytes.Set(float64(bytes))
+	p.snapshotSecs.Observe(took.Seconds())
+}
+
+// SnapshotInstalled records a snapshot installed from a leader and restored.
+func (p *Peer) SnapshotInstalled() {
+	if p != nil {
+		p.installs.Inc()
+	}
+}
+
+// ChunkSent and ChunkReceived count InstallSnapshot chunks.
+func (p *Peer) ChunkSent() {
+	if p != nil {
+		p.chunksSent.Inc()
+	}
+}
+
+func (p *Peer) ChunkReceived() {
+	if p != nil {
+		p.chunksReceived.Inc()
+	}
 }

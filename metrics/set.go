@@ -32,6 +32,13 @@ type Set struct {
 	logWriteSeconds *prometheus.HistogramVec
 	logSyncSeconds  *prometheus.HistogramVec
 	logSyncEntries  *prometheus.HistogramVec
+
+	snapshotIndex, firstIndex   *prometheus.GaugeVec
+	snapshotBytes               *prometheus.GaugeVec
+	snapshotSeconds             *prometheus.HistogramVec
+	snapshotsSaved, installs    *prometheus.CounterVec
+	chunksSent, chunksReceived  *prometheus.CounterVec
+	snapshotsSent, repeatedSnap *prometheus.CounterVec
 }
 
 // ErrRegister: a collector could not be registered (a metric of the same
@@ -96,6 +103,18 @@ func New(reg prometheus.Registerer) (*Set, error) {
 		"Seconds one group-commit Sync of this peer's log server took (write of the buffered records and fdatasync).", peer, latencyBuckets)
 	s.logSyncEntries = histogram(&r, "log_entries_per_sync",
 		"Entries made durable by one fsync of this peer's log server (group commit).", peer, countBuckets)
+	s.snapshotIndex = gauge(&r, "snapshot_index", "Last index of the peer's newest durable snapshot (0: none).", peer)
+	s.firstIndex = gauge(&r, "log_first_index", "First index the peer's log holds in memory (entries below it are compacted).", peer)
+	s.snapshotBytes = gauge(&r, "snapshot_bytes", "Bytes of the snapshot file the peer saved last.", peer)
+	s.snapshotSeconds = histogram(&r, "snapshot_duration_seconds",
+		"Seconds from the state machine's Snapshot call to the file being durable (the body is written while applies go on).", peer, latencyBuckets)
+	s.snapshotsSaved = counter(&r, "snapshots_saved_total", "Snapshots of its state machine the peer saved, by result (ok, failed).", []string{"peer", "result"})
+	s.installs = counter(&r, "snapshot_installs_total", "Snapshots the peer installed from a leader (InstallSnapshot) and restored.", peer)
+	s.chunksSent = counter(&r, "snapshot_chunks_sent_total", "InstallSnapshot chunks the peer, as leader, sent (resent ones included).", peer)
+	s.chunksReceived = counter(&r, "snapshot_chunks_received_total", "InstallSnapshot chunks the peer received and handed to its log server.", peer)
+	s.snapshotsSent = counter(&r, "snapshots_sent_total", "Snapshot transfers the peer, as leader, finished (the follower installed it).", peer)
+	s.repeatedSnap = counter(&r, "snapshots_repeated_total",
+		"Snapshot transfers a follower needed right after finishing the previous one (its Restore was slower than the log grew by TrailingEntries).", peer)
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -177,6 +196,17 @@ func (s *Set) Peer(peer string) *Peer {
 		readSeconds:      s.readSeconds.WithLabelValues(peer),
 		aeSent:           s.aeSent.WithLabelValues(peer),
 		aeReceived:       s.aeReceived.WithLabelValues(peer),
+		snapshotIndex:    s.snapshotIndex.WithLabelValues(peer),
+		firstIndex:       s.firstIndex.WithLabelValues(peer),
+		snapshotBytes:    s.snapshotBytes.WithLabelValues(peer),
+		snapshotSecs:     s.snapshotSeconds.WithLabelValues(peer),
+		snapshotsOK:      s.snapshotsSaved.WithLabelValues(peer, "ok"),
+		snapshotsFail:    s.snapshotsSaved.WithLabelValues(peer, "failed"),
+		installs:         s.installs.WithLabelValues(peer),
+		chunksSent:       s.chunksSent.WithLabelValues(peer),
+		chunksReceived:   s.chunksReceived.WithLabelValues(peer),
+		snapshotsSent:    s.snapshotsSent.WithLabelValues(peer),
+		repeatedSnap:     s.repeatedSnap.WithLabelValues(peer),
 		log: &Log{
 			writeSeconds: s.logWriteSeconds.WithLabelValues(peer),
 			syncSeconds:  s.logSyncSeconds.WithLabelValues(peer),
@@ -199,6 +229,8 @@ func (s *Set) Remove(peer string) {
 		s.electionsWon, s.proposals, s.reads, s.staleReads, s.proposalSeconds, s.readSeconds,
 		s.forwarded, s.requestErrors, s.aeSent, s.aeReceived, s.inflight, s.dropped,
 		s.logWriteSeconds, s.logSyncSeconds, s.logSyncEntries,
+		s.snapshotIndex, s.firstIndex, s.snapshotBytes, s.snapshotSeconds, s.snapshotsSaved, s.installs,
+		s.chunksSent, s.chunksReceived, s.snapshotsSent, s.repeatedSnap,
 	} {
 		v.DeletePartialMatch(l)
 	}
