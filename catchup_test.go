@@ -107,6 +107,7 @@ func TestCatchUpBySnapshotThenLog(t *testing.T) {
 	c := cluster.Start(t, cluster.Config{N: 3, Remote: true, Options: func(i int, o *rafter.Options) {
 		o.StateMachine = ms.factory(fmt.Sprintf("p%d", i+1))
 		o.SnapshotEntries, o.TrailingEntries = uint64(max(n/20, 50)), uint64(max(n/40, 10))
+		o.SnapshotMinInterval = 0
 	}})
 	c.Configure()
 	leader := c.WaitLeader()
@@ -144,6 +145,7 @@ func TestBlankPeerReceivesLargeState(t *testing.T) {
 	c := cluster.Start(t, cluster.Config{N: 4, Remote: true, Options: func(i int, o *rafter.Options) {
 		o.StateMachine = ms.factory(fmt.Sprintf("p%d", i+1))
 		o.SnapshotEntries, o.TrailingEntries = uint64(max(keys/4, 100)), uint64(max(keys/8, 20))
+		o.SnapshotMinInterval = 0
 	}})
 	three, fourth := c.Peers[:3], c.Peers[3]
 	c.SetConfig(three[0], three)

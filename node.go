@@ -130,6 +130,7 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 			CheckQuorum:      opts.CheckQuorum,
 
 			SnapshotEntries:    opts.SnapshotEntries,
+			SnapshotMinTicks:   int(opts.SnapshotMinInterval / tick),
 			TrailingEntries:    opts.TrailingEntries,
 			SnapshotChunkBytes: opts.SnapshotChunkBytes,
 		},

@@ -95,6 +95,13 @@ type Options struct {
 	// Default: 8192.
 	SnapshotEntries uint64
 
+	// SnapshotMinInterval: after a snapshot, the next waits at least this
+	// long, unless 4 × SnapshotEntries entries are applied first (so memory
+	// stays bounded): a busy cluster with a large state does not spend its
+	// disk rewriting it every SnapshotEntries entries (hashicorp/raft's
+	// SnapshotInterval plays this part). 0: no wait. Default: 10 s.
+	SnapshotMinInterval time.Duration
+
 	// TrailingEntries is how many entries are kept behind a snapshot, in
 	// memory and on disk, so that a follower a little behind gets entries
 	// rather than the whole snapshot. Unit: entries. Default: 10240.
@@ -145,19 +152,20 @@ const MaxCommandBytesLimit = 16<<20 - 4<<10
 // StateMachine are left for the caller.
 func DefaultOptions() Options {
 	return Options{
-		HeartbeatInterval:  defaultHeartbeat,
-		ElectionTimeoutMin: defaultElectionMin,
-		ElectionTimeoutMax: 2 * defaultElectionMin,
-		MaxAppendEntries:   defaultMaxAppendEnts,
-		MaxAppendBytes:     defaultMaxAppendBytes,
-		MaxInflight:        defaultMaxInflight,
-		MaxCommandBytes:    defaultMaxCommand,
-		PreVote:            true,
-		CheckQuorum:        true,
-		SegmentBytes:       defaultSegmentBytes,
-		SnapshotEntries:    defaultSnapshotEvery,
-		TrailingEntries:    defaultTrailing,
-		SnapshotChunkBytes: defaultChunkBytes,
+		HeartbeatInterval:   defaultHeartbeat,
+		ElectionTimeoutMin:  defaultElectionMin,
+		ElectionTimeoutMax:  2 * defaultElectionMin,
+		MaxAppendEntries:    defaultMaxAppendEnts,
+		MaxAppendBytes:      defaultMaxAppendBytes,
+		MaxInflight:         defaultMaxInflight,
+		MaxCommandBytes:     defaultMaxCommand,
+		PreVote:             true,
+		CheckQuorum:         true,
+		SegmentBytes:        defaultSegmentBytes,
+		SnapshotEntries:     defaultSnapshotEvery,
+		SnapshotMinInterval: 10 * time.Second,
+		TrailingEntries:     defaultTrailing,
+		SnapshotChunkBytes:  defaultChunkBytes,
 
 		StopTransferTimeout: 4 * defaultHeartbeat,
 	}
@@ -208,6 +216,8 @@ func (o Options) Validate() error {
 		return bad("SegmentBytes", o.SegmentBytes, "must be at least %d bytes", minSegmentBytes)
 	case o.SnapshotChunkBytes < 1 || o.SnapshotChunkBytes > maxAppendBytesLimit:
 		return bad("SnapshotChunkBytes", o.SnapshotChunkBytes, "must be between 1 and %d bytes", maxAppendBytesLimit)
+	case o.SnapshotMinInterval < 0:
+		return bad("SnapshotMinInterval", o.SnapshotMinInterval, "must be 0 (no wait) or positive")
 	case o.TrailingEntries > 1<<40:
 		return bad("TrailingEntries", o.TrailingEntries, "must be at most 2^40")
 	case o.StopTransferTimeout < 0:

@@ -27,6 +27,7 @@ func snapshotCluster(t *testing.T, sm func() rafter.StateMachine, every, trailin
 	c := cluster.Start(t, cluster.Config{N: 3, Remote: true, Options: func(_ int, o *rafter.Options) {
 		o.StateMachine = sm
 		o.SnapshotEntries, o.TrailingEntries, o.SnapshotChunkBytes = every, trailing, chunk
+		o.SnapshotMinInterval = 0
 		o.SegmentBytes = 4 << 10
 	}})
 	c.Configure()

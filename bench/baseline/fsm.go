@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/gob"
 	"fmt"
 	"io"
 
@@ -41,19 +40,20 @@ func (f kvFSM) Snapshot() (raft.FSMSnapshot, error) {
 // Restore replaces the map with a snapshot's.
 func (f kvFSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	m := map[string][]byte{}
-	if err := gob.NewDecoder(rc).Decode(&m); err != nil {
+	m, err := benchkit.ReadMap(rc)
+	if err != nil {
 		return fmt.Errorf("baseline: restore: %w", err)
 	}
 	f.Replace(m)
 	return nil
 }
 
-// kvSnapshot is a point-in-time copy of the map, written as gob.
+// kvSnapshot is a point-in-time copy of the map, written with
+// benchkit.WriteMap (as rafter's benchmark state machine does).
 type kvSnapshot struct{ m map[string][]byte }
 
 func (s *kvSnapshot) Persist(sink raft.SnapshotSink) error {
-	if err := gob.NewEncoder(sink).Encode(s.m); err != nil {
+	if _, err := benchkit.WriteMap(sink, s.m); err != nil {
 		_ = sink.Cancel()
 		return fmt.Errorf("baseline: persist: %w", err)
 	}

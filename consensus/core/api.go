@@ -92,6 +92,11 @@ type Options struct {
 	// TrailingEntries: entries kept behind the snapshot, in memory and on
 	// disk, for followers a little behind.
 	TrailingEntries uint64
+	// SnapshotMinTicks: after a snapshot, the next waits this many ticks
+	// unless the log grows past 4*SnapshotEntries first (a busy cluster
+	// with a large state would otherwise spend its disk on snapshots); 0:
+	// no wait.
+	SnapshotMinTicks int
 	// SnapshotChunkBytes bounds one InstallSnapshot chunk (default 1 MiB);
 	// MaxSnapshotInflight the chunks unanswered to one follower (default 4).
 	SnapshotChunkBytes  uint64

@@ -154,8 +154,8 @@ func checkOptions(o *Options) error {
 	if o.MaxInflight == 0 {
 		o.MaxInflight = DefaultMaxInflight
 	}
-	if o.MaxSnapshotInflight < 0 {
-		return fmt.Errorf("%w: negative MaxSnapshotInflight", ErrInvalidOptions)
+	if o.MaxSnapshotInflight < 0 || o.SnapshotMinTicks < 0 {
+		return fmt.Errorf("%w: negative MaxSnapshotInflight or SnapshotMinTicks", ErrInvalidOptions)
 	}
 	if o.SnapshotChunkBytes == 0 {
 		o.SnapshotChunkBytes = DefaultSnapshotChunkBytes

@@ -8,6 +8,7 @@ import (
 // Tick advances the logical clock by one tick.
 func (c *Core) Tick() {
 	defer c.settleTransferWait(true)
+	c.snaps.ticks++
 	if c.role == Leader {
 		c.tickLeader()
 		return

@@ -13,8 +13,9 @@ import (
 // installs one a leader streams.
 //
 // Taking one: once SnapshotEntries entries were applied since the last
-// snapshot (or ForceSnapshot asked), Ready.Snapshot asks the shell for a
-// snapshot of its state machine at the applied index. SnapshotSaved reports
+// snapshot and SnapshotMinTicks have passed (or 4*SnapshotEntries, or
+// ForceSnapshot asked), Ready.Snapshot asks the shell for a snapshot of its
+// state machine at the applied index. SnapshotSaved reports
 // it durable; the core then drops the entries up to TrailingEntries behind
 // it from memory and asks the log server (Ready.Compact) to do the same.
 //
@@ -61,6 +62,8 @@ type snapshots struct {
 	// sent and repeated count finished transfers, and transfers a follower
 	// needed right after the previous one (Status).
 	sent, repeated uint64
+	// ticks counts the ticks since the last snapshot was asked for.
+	ticks int
 }
 
 // snapshotSend is the leader's transfer of a snapshot to one follower.
@@ -121,7 +124,10 @@ func (c *Core) wantSnapshot() bool {
 	if since < every {
 		return false
 	}
-	return !c.sendingSnapshot() || since >= 4*every
+	if since >= 4*every {
+		return true // memory stays bounded
+	}
+	return c.snaps.ticks >= c.opts.SnapshotMinTicks && !c.sendingSnapshot()
 }
 
 // sendingSnapshot: this leader streams its snapshot to a follower that
@@ -149,7 +155,7 @@ func (c *Core) takeSnapshot() *rafterpb.SnapshotMeta {
 	if conf == nil {
 		conf = blankConfig
 	}
-	c.snaps.taking = true
+	c.snaps.taking, c.snaps.ticks = true, 0
 	c.snaps.waiting, c.snaps.forced = append(c.snaps.waiting, c.snaps.forced...), nil
 	return &rafterpb.SnapshotMeta{Index: c.applied, Term: c.log.term(c.applied), Config: conf}
 }

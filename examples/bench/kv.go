@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/gob"
 	"fmt"
 	"io"
 
@@ -12,8 +11,8 @@ import (
 // kv is the benchmark's state machine, benchkit's Store: Apply stores the
 // value of a benchkit command (or refuses it with benchkit.ErrBadCommand);
 // Read returns the value of the key named by the query. It snapshots as the
-// baseline's FSM does (a copy of the map, written as gob), so both libraries
-// do the same snapshot work in a run.
+// baseline's FSM does (a copy of the map, written with benchkit.WriteMap),
+// so both libraries do the same snapshot work in a run.
 type kv struct{ *benchkit.Store }
 
 var (
@@ -34,8 +33,8 @@ func (s kv) Snapshot() (rafter.Snapshot, error) { return kvSnapshot{s.Clone()}, 
 
 // Restore replaces the map with a snapshot's.
 func (s kv) Restore(r io.Reader) error {
-	m := map[string][]byte{}
-	if err := gob.NewDecoder(r).Decode(&m); err != nil {
+	m, err := benchkit.ReadMap(r)
+	if err != nil {
 		return fmt.Errorf("bench: restore: %w", err)
 	}
 	s.Replace(m)
@@ -44,21 +43,6 @@ func (s kv) Restore(r io.Reader) error {
 
 type kvSnapshot struct{ m map[string][]byte }
 
-func (s kvSnapshot) WriteTo(w io.Writer) (int64, error) {
-	cw := &countWriter{w: w}
-	err := gob.NewEncoder(cw).Encode(s.m)
-	return cw.n, err
-}
+func (s kvSnapshot) WriteTo(w io.Writer) (int64, error) { return benchkit.WriteMap(w, s.m) }
 
 func (kvSnapshot) Release() {}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}

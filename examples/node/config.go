@@ -37,13 +37,14 @@ type config struct {
 	Heartbeat       time.Duration
 	ElectionTimeout time.Duration
 	// SnapshotEntries and TrailingEntries are rafter.Options'.
-	SnapshotEntries uint64
-	TrailingEntries uint64
-	OpTimeout       time.Duration
-	ShutdownGrace   time.Duration
-	MaxRequestBytes int
-	MaxClients      int
-	LogLevel        slog.Level
+	SnapshotEntries     uint64
+	TrailingEntries     uint64
+	SnapshotMinInterval time.Duration
+	OpTimeout           time.Duration
+	ShutdownGrace       time.Duration
+	MaxRequestBytes     int
+	MaxClients          int
+	LogLevel            slog.Level
 
 	// The Redis front end's defences (see doc.go, "Security and limits").
 	RequirePass    string        // AUTH password; "" lets every client in
@@ -94,6 +95,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.DurationVar(&c.ElectionTimeout, "election-timeout", rafter.DefaultOptions().ElectionTimeoutMin, "minimum election timeout (timeouts are drawn from [t, 2t))")
 	fs.Uint64Var(&c.SnapshotEntries, "snapshot-entries", rafter.DefaultOptions().SnapshotEntries,
 		"snapshot the state and compact the log every this many applied entries (0: never)")
+	fs.DurationVar(&c.SnapshotMinInterval, "snapshot-min-interval", rafter.DefaultOptions().SnapshotMinInterval,
+		"least time between two snapshots unless the log grows 4 x -snapshot-entries first (0: none)")
 	fs.Uint64Var(&c.TrailingEntries, "trailing-entries", rafter.DefaultOptions().TrailingEntries,
 		"log entries kept behind a snapshot for followers a little behind")
 	fs.DurationVar(&c.OpTimeout, "op-timeout", 5*time.Second, "deadline of one Redis command's Raft round trip")

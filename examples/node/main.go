@@ -102,6 +102,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 	opts.ElectionTimeoutMin = cfg.ElectionTimeout
 	opts.ElectionTimeoutMax = 0
 	opts.SnapshotEntries, opts.TrailingEntries = cfg.SnapshotEntries, cfg.TrailingEntries
+	opts.SnapshotMinInterval = cfg.SnapshotMinInterval
 	if err := sys.StartNode(self, opts); err != nil {
 		return fmt.Errorf("node: %w", err)
 	}

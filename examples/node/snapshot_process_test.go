@@ -46,7 +46,7 @@ func TestSnapshotsSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three processes; skipped with -short")
 	}
-	extra := []string{"-snapshot-entries", "8", "-trailing-entries", "2", "-op-timeout", "2s",
+	extra := []string{"-snapshot-entries", "8", "-trailing-entries", "2", "-snapshot-min-interval", "0s", "-op-timeout", "2s",
 		"-heartbeat", "20ms", "-election-timeout", "200ms"}
 	dir, bin, peers, procs := threeNodes(t, extra...)
 	names := []string{"a", "b", "c"}

@@ -68,6 +68,7 @@ func Run(t testing.TB, cfg Config) (*History, []string) {
 			// Small thresholds, so that snapshots, compaction and
 			// InstallSnapshot happen under the faults (issue 11).
 			o.SnapshotEntries, o.TrailingEntries, o.SnapshotChunkBytes = 50, 10, 256
+			o.SnapshotMinInterval = 0
 			o.SegmentBytes = 4 << 10
 		},
 	}

@@ -71,7 +71,7 @@ func (c *Cluster) Args(host string) []string {
 		"-op-timeout", c.OpTimeout.String(),
 		// Small thresholds, so that compaction and InstallSnapshot happen
 		// under the faults (issue 11).
-		"-snapshot-entries", "64", "-trailing-entries", "16",
+		"-snapshot-entries", "64", "-trailing-entries", "16", "-snapshot-min-interval", "0s",
 	}
 	args = append(args, c.TLSArgs(host)...)
 	if host == c.Hosts[0] {

@@ -59,6 +59,7 @@ func (w *World) boot(n *node) {
 		CheckQuorum:         w.o.CheckQuorum,
 		SnapshotEntries:     w.o.SnapshotEntries,
 		TrailingEntries:     w.o.TrailingEntries,
+		SnapshotMinTicks:    w.o.SnapshotMinTicks,
 		SnapshotChunkBytes:  w.o.SnapshotChunkBytes,
 		MaxSnapshotInflight: w.o.MaxSnapshotInflight,
 	}

@@ -60,6 +60,8 @@ type Options struct {
 	// durable (time units): a large state machine's save can outlast an
 	// install, which then makes it stale.
 	MaxSnapshotSave int64
+	// SnapshotMinTicks is the core's wait between snapshots (0: none).
+	SnapshotMinTicks int
 	// Faults break the harness on purpose, to prove that the checker sees
 	// it. All false in real runs.
 	Faults Faults
@@ -161,5 +163,8 @@ func RandomOptions(seed uint64) Options {
 	// Drawn last, so that the draws above (and the schedules of seeds
 	// that do not bootstrap) are what they were before it existed.
 	o.Bootstrap = r.IntN(2) == 0
+	if r.IntN(4) == 0 {
+		o.SnapshotMinTicks = 1 + r.IntN(30) // snapshots wait, or the log reaches 4x
+	}
 	return o
 }
