@@ -71,8 +71,8 @@ type Status struct {
 	SnapshotsSent     uint64
 	RepeatedSnapshots uint64
 	// LogBytes and SnapshotBytes are the bytes on disk of the peer's log
-	// segments and current snapshot file (0 if its log server did not
-	// answer within a second).
+	// segments and current snapshot file, as of its log server's last
+	// acknowledged write (0 before the first).
 	LogBytes      uint64
 	SnapshotBytes uint64
 }

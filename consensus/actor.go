@@ -81,6 +81,9 @@ type consensusActor struct {
 	// repeatedSnapshots the core's count of them as last logged.
 	snap              snapshotIO
 	repeatedSnapshots uint64
+	// disk is the log server's figures as its last LogWritten reported
+	// them (Status; the log server owns them).
+	disk struct{ logBytes, snapshotBytes uint64 }
 
 	ev eventState // what the last events said (events.go)
 }

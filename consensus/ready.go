@@ -94,6 +94,7 @@ func (a *consensusActor) onLogWritten(ctx protoactor.Context, m *rafterpb.LogWri
 		return
 	}
 	a.core.Persisted(m.GetLastIndex(), m.GetLastTerm())
+	a.disk.logBytes, a.disk.snapshotBytes = m.GetLogBytes(), m.GetSnapshotBytes()
 	n := 0
 	for _, h := range a.held {
 		if h.seq > m.GetSeq() {

@@ -77,9 +77,7 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 	case *rafterpb.GetLeaderRequest:
 		a.reply(ctx, ctx.Sender(), &rafterpb.GetLeaderReply{Leader: a.core.Status().Leader})
 	case *rafterpb.StatusRequest:
-		reply := a.status()
-		a.diskBytes(reply)
-		a.reply(ctx, ctx.Sender(), reply)
+		a.reply(ctx, ctx.Sender(), a.status())
 	case *rafterpb.GetEntryRequest:
 		// Hand the log server what the core holds first, so the entry a
 		// client just saw committed (or the leader's last) is there to read.
@@ -316,23 +314,6 @@ func (a *consensusActor) getEntry(r *rafterpb.GetEntryRequest) *rafterpb.GetEntr
 	return &rafterpb.GetEntryReply{Entry: reply.GetEntry()}
 }
 
-// diskStatsTimeout bounds the log server call of a StatusRequest.
-const diskStatsTimeout = time.Second
-
-// diskBytes fills the bytes on disk of a StatusReply from the log server's
-// figures. It blocks the actor for one call (status requests are for
-// operators and tests, not the hot path); on a timeout they stay 0.
-func (a *consensusActor) diskBytes(r *rafterpb.StatusReply) {
-	ctx, cancel := context.WithTimeout(context.Background(), min(diskStatsTimeout, a.opts.logCallTimeout()))
-	defer cancel()
-	st, err := actor.Call[*rafterpb.LogStatsReply](ctx, a.opts.System, a.opts.Log, &rafterpb.LogGetStats{})
-	if err != nil {
-		a.logger.Debug("consensus: no disk figures for status", "error", err)
-		return
-	}
-	r.LogBytes, r.SnapshotBytes = st.GetLogBytes(), st.GetSnapshotBytes()
-}
-
 // status describes this peer for a StatusRequest.
 func (a *consensusActor) status() *rafterpb.StatusReply {
 	st := a.core.Status()
@@ -355,6 +336,8 @@ func (a *consensusActor) status() *rafterpb.StatusReply {
 		FirstIndex:           st.FirstIndex,
 		SnapshotsSent:        st.SnapshotsSent,
 		RepeatedSnapshots:    st.RepeatedSnapshots,
+		LogBytes:             a.disk.logBytes,
+		SnapshotBytes:        a.disk.snapshotBytes,
 	}
 }
 

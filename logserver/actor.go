@@ -174,9 +174,11 @@ func (s *server) reply(ctx protoactor.Context, syncStart time.Time) {
 		s.stats.BatchHistogram = append(s.stats.BatchHistogram, 0)
 	}
 	s.stats.BatchHistogram[b]++
+	logBytes, snapBytes := s.log.LogBytes(), s.log.SnapshotBytes()
 	for _, p := range batch {
 		s.stats.Entries += uint64(p.n)
 		if p.to != nil {
+			p.reply.LogBytes, p.reply.SnapshotBytes = logBytes, snapBytes
 			ctx.Send(p.to, p.reply)
 		}
 		s.opts.Metrics.Written(p.arrived)

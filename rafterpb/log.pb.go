@@ -111,11 +111,15 @@ func (x *LogWrite) GetCommitFloor() uint64 {
 // only once the write is durable (fsync'ed). With error set, nothing of that
 // write changed on disk.
 type LogWritten struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Seq           uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
-	LastIndex     uint64                 `protobuf:"varint,2,opt,name=last_index,json=lastIndex,proto3" json:"last_index,omitempty"` // the log's last index after the write
-	LastTerm      uint64                 `protobuf:"varint,3,opt,name=last_term,json=lastTerm,proto3" json:"last_term,omitempty"`    // the term of that entry (0 for an empty log)
-	Error         *Error                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Seq       uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	LastIndex uint64                 `protobuf:"varint,2,opt,name=last_index,json=lastIndex,proto3" json:"last_index,omitempty"` // the log's last index after the write
+	LastTerm  uint64                 `protobuf:"varint,3,opt,name=last_term,json=lastTerm,proto3" json:"last_term,omitempty"`    // the term of that entry (0 for an empty log)
+	Error     *Error                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	// Bytes on disk of the segments and of the current snapshot file when
+	// the write became durable (the consensus actor's Status reports them).
+	LogBytes      uint64 `protobuf:"varint,5,opt,name=log_bytes,json=logBytes,proto3" json:"log_bytes,omitempty"`
+	SnapshotBytes uint64 `protobuf:"varint,6,opt,name=snapshot_bytes,json=snapshotBytes,proto3" json:"snapshot_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -176,6 +180,20 @@ func (x *LogWritten) GetError() *Error {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *LogWritten) GetLogBytes() uint64 {
+	if x != nil {
+		return x.LogBytes
+	}
+	return 0
+}
+
+func (x *LogWritten) GetSnapshotBytes() uint64 {
+	if x != nil {
+		return x.SnapshotBytes
+	}
+	return 0
 }
 
 // LogGetEntry reads one entry (or the last one, with last set).
@@ -1351,14 +1369,16 @@ const file_log_proto_rawDesc = "" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12#\n" +
 	"\x04meta\x18\x02 \x01(\v2\x0f.rafter.v1.MetaR\x04meta\x12*\n" +
 	"\aentries\x18\x03 \x03(\v2\x10.rafter.v1.EntryR\aentries\x12!\n" +
-	"\fcommit_floor\x18\x04 \x01(\x04R\vcommitFloor\"\x82\x01\n" +
+	"\fcommit_floor\x18\x04 \x01(\x04R\vcommitFloor\"\xc6\x01\n" +
 	"\n" +
 	"LogWritten\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x1d\n" +
 	"\n" +
 	"last_index\x18\x02 \x01(\x04R\tlastIndex\x12\x1b\n" +
 	"\tlast_term\x18\x03 \x01(\x04R\blastTerm\x12&\n" +
-	"\x05error\x18\x04 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"7\n" +
+	"\x05error\x18\x04 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x1b\n" +
+	"\tlog_bytes\x18\x05 \x01(\x04R\blogBytes\x12%\n" +
+	"\x0esnapshot_bytes\x18\x06 \x01(\x04R\rsnapshotBytes\"7\n" +
 	"\vLogGetEntry\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x12\n" +
 	"\x04last\x18\x02 \x01(\bR\x04last\"}\n" +

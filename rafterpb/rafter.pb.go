@@ -2292,8 +2292,8 @@ type StatusReply struct {
 	// right after finishing the previous one (it fell behind while restoring).
 	SnapshotsSent     uint64 `protobuf:"varint,25,opt,name=snapshots_sent,json=snapshotsSent,proto3" json:"snapshots_sent,omitempty"`
 	RepeatedSnapshots uint64 `protobuf:"varint,26,opt,name=repeated_snapshots,json=repeatedSnapshots,proto3" json:"repeated_snapshots,omitempty"`
-	// Bytes on disk of the log segments and of the current snapshot file
-	// (0 if the log server did not answer within a second).
+	// Bytes on disk of the log segments and of the current snapshot file,
+	// as of the log server's last acknowledged write (0 before the first).
 	LogBytes      uint64 `protobuf:"varint,27,opt,name=log_bytes,json=logBytes,proto3" json:"log_bytes,omitempty"`
 	SnapshotBytes uint64 `protobuf:"varint,28,opt,name=snapshot_bytes,json=snapshotBytes,proto3" json:"snapshot_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
