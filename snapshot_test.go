@@ -22,13 +22,16 @@ import (
 // and snapshot options (small segments, so compaction deletes files),
 // configures them, and creates kvsm table "t". It returns the cluster, its
 // leader, a follower and a kvsm client of the leader.
-func snapshotCluster(t *testing.T, sm func() rafter.StateMachine, every, trailing, chunk uint64) (*cluster.Cluster, rafter.Peer, rafter.Peer, *kvsm.Client) {
+func snapshotCluster(t *testing.T, sm func() rafter.StateMachine, every, trailing, chunk uint64, opts ...func(*rafter.Options)) (*cluster.Cluster, rafter.Peer, rafter.Peer, *kvsm.Client) {
 	t.Helper()
 	c := cluster.Start(t, cluster.Config{N: 3, Remote: true, Options: func(_ int, o *rafter.Options) {
 		o.StateMachine = sm
 		o.SnapshotEntries, o.TrailingEntries, o.SnapshotChunkBytes = every, trailing, chunk
 		o.SnapshotMinInterval = 0
 		o.SegmentBytes = 4 << 10
+		for _, f := range opts {
+			f(o)
+		}
 	}})
 	c.Configure()
 	leader := c.WaitLeader()
@@ -124,7 +127,12 @@ func (s slowRestore) Restore(r io.Reader) error {
 // after one snapshot; Status says no follower needed a second in a row.
 func TestSnapshotSlowRestoreConverges(t *testing.T) {
 	slow := func() rafter.StateMachine { return slowRestore{kvsm.New(), time.Second} }
-	c, leader, follower, kv := snapshotCluster(t, slow, 300, 5, 512)
+	// One chunk, and a patient leader (a transfer counts as stalled after
+	// an election timeout): the test is about the restore, not about
+	// chunks lost to a machine slowed by -race.
+	c, leader, follower, kv := snapshotCluster(t, slow, 300, 5, 1<<20, func(o *rafter.Options) {
+		o.HeartbeatInterval, o.ElectionTimeoutMin, o.ElectionTimeoutMax = 50*time.Millisecond, time.Second, 2*time.Second
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	i := c.Index(follower)

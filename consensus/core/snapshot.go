@@ -70,6 +70,10 @@ type snapshots struct {
 // Offsets are bytes of the snapshot file.
 type snapshotSend struct {
 	index, term, size uint64
+	// keep is the lowest snapshot index the follower may be installing
+	// (this transfer's, or an earlier one's whose bytes went out):
+	// compaction stays at or below it.
+	keep uint64
 	chunk             uint64 // bytes per chunk
 	window            int    // chunks unanswered at most
 	next              uint64 // the next offset to send
@@ -199,7 +203,7 @@ func (c *Core) adoptSnapshot(meta *rafterpb.SnapshotMeta) {
 		if c.role == Leader {
 			for _, pr := range c.leading.prs {
 				if pr.state == snapshot {
-					cut = min(cut, pr.send.index) // it continues from there
+					cut = min(cut, pr.send.keep) // it continues from there
 				}
 			}
 		}
@@ -210,16 +214,25 @@ func (c *Core) adoptSnapshot(meta *rafterpb.SnapshotMeta) {
 	}
 }
 
-// startSnapshot puts pr in snapshot state with the newest snapshot.
+// startSnapshot puts pr in snapshot state with the newest snapshot. A
+// transfer that replaces one whose bytes were (partly) sent keeps that
+// one's index as its floor (keep): the follower may still finish installing
+// it, and then continues with the entries after it, so compaction must not
+// pass it until the follower answers or the log outgrows restoreSlack.
 func (c *Core) startSnapshot(pr *progress) {
 	s := c.snaps.last
 	if pr.state != snapshot && pr.lastSnapshot != 0 {
 		c.snaps.repeated++
 	}
+	keep := s.GetIndex()
+	if old := pr.send; pr.state == snapshot && old.next > 0 &&
+		c.log.lastIndex()-old.keep <= restoreSlack*c.opts.SnapshotEntries+c.opts.TrailingEntries {
+		keep = min(keep, old.keep)
+	}
 	pr.state = snapshot
 	pr.paused = false
 	pr.inflight.reset()
-	pr.send = snapshotSend{index: s.GetIndex(), term: s.GetTerm(), size: s.GetSize(),
+	pr.send = snapshotSend{index: s.GetIndex(), term: s.GetTerm(), size: s.GetSize(), keep: keep,
 		chunk: c.opts.SnapshotChunkBytes, window: c.opts.MaxSnapshotInflight}
 }
 
@@ -260,7 +273,7 @@ func (c *Core) snapshotStalled(pr *progress) {
 	switch {
 	case s.index == c.snaps.last.GetIndex():
 		s.next = s.acked
-	case s.next < s.size || s.heard || c.log.lastIndex()-s.index > restoreSlack*c.opts.SnapshotEntries+c.opts.TrailingEntries:
+	case s.next < s.size || s.heard || c.log.lastIndex()-s.keep > restoreSlack*c.opts.SnapshotEntries+c.opts.TrailingEntries:
 		c.startSnapshot(pr) // the file it was sending is gone
 	}
 }
