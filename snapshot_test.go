@@ -130,14 +130,14 @@ func TestSnapshotSlowRestoreConverges(t *testing.T) {
 	// One chunk, and a patient leader (a transfer counts as stalled after
 	// an election timeout): the test is about the restore, not about
 	// chunks lost to a machine slowed by -race.
-	c, leader, follower, kv := snapshotCluster(t, slow, 300, 5, 1<<20, func(o *rafter.Options) {
+	c, leader, follower, kv := snapshotCluster(t, slow, 1000, 5, 1<<20, func(o *rafter.Options) {
 		o.HeartbeatInterval, o.ElectionTimeoutMin, o.ElectionTimeoutMax = 50*time.Millisecond, time.Second, 2*time.Second
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	i := c.Index(follower)
 	require.NoError(t, c.Systems[i].StopNode(follower))
-	for k := range 400 {
+	for k := range 1200 {
 		require.NoError(t, kv.Put(ctx, "t", fmt.Sprint(k), []byte("x")))
 	}
 

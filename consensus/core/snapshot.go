@@ -73,12 +73,12 @@ type snapshotSend struct {
 	// keep is the lowest snapshot index the follower may be installing
 	// (this transfer's, or an earlier one's whose bytes went out):
 	// compaction stays at or below it.
-	keep uint64
-	chunk             uint64 // bytes per chunk
-	window            int    // chunks unanswered at most
-	next              uint64 // the next offset to send
-	acked             uint64 // the offset the follower expects (answered so far)
-	progressed        bool   // acked moved since the last heartbeat round
+	keep       uint64
+	chunk      uint64 // bytes per chunk
+	window     int    // chunks unanswered at most
+	next       uint64 // the next offset to send
+	acked      uint64 // the offset the follower expects (answered so far)
+	progressed bool   // acked moved since the last heartbeat round
 	// idle counts the heartbeat rounds without an answer that moved acked:
 	// a chunk of a large snapshot may take its follower longer than a
 	// round to write, so the transfer stalls only after an election
@@ -218,7 +218,8 @@ func (c *Core) adoptSnapshot(meta *rafterpb.SnapshotMeta) {
 // transfer that replaces one whose bytes were (partly) sent keeps that
 // one's index as its floor (keep): the follower may still finish installing
 // it, and then continues with the entries after it, so compaction must not
-// pass it until the follower answers or the log outgrows restoreSlack.
+// pass it until the follower answers or the log grows 4 x SnapshotEntries
+// past it (a follower that is down holds compaction back no further).
 func (c *Core) startSnapshot(pr *progress) {
 	s := c.snaps.last
 	if pr.state != snapshot && pr.lastSnapshot != 0 {
@@ -226,7 +227,7 @@ func (c *Core) startSnapshot(pr *progress) {
 	}
 	keep := s.GetIndex()
 	if old := pr.send; pr.state == snapshot && old.next > 0 &&
-		c.log.lastIndex()-old.keep <= restoreSlack*c.opts.SnapshotEntries+c.opts.TrailingEntries {
+		c.log.lastIndex()-old.keep <= 4*c.opts.SnapshotEntries+c.opts.TrailingEntries {
 		keep = min(keep, old.keep)
 	}
 	pr.state = snapshot
@@ -273,7 +274,7 @@ func (c *Core) snapshotStalled(pr *progress) {
 	switch {
 	case s.index == c.snaps.last.GetIndex():
 		s.next = s.acked
-	case s.next < s.size || s.heard || c.log.lastIndex()-s.keep > restoreSlack*c.opts.SnapshotEntries+c.opts.TrailingEntries:
+	case s.next < s.size || s.heard || c.log.lastIndex()-s.index > restoreSlack*c.opts.SnapshotEntries+c.opts.TrailingEntries:
 		c.startSnapshot(pr) // the file it was sending is gone
 	}
 }
