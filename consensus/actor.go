@@ -172,7 +172,7 @@ func (a *consensusActor) start(ctx protoactor.Context) {
 		copts.SnapshotEntries = 0 // documented: such a machine is never compacted
 	}
 	if s := restored.Snapshot; s != nil {
-		if err := a.restore(s); err != nil {
+		if err := a.restore(a.sm, s); err != nil {
 			panic(err)
 		}
 	}

@@ -223,7 +223,7 @@ func (a *consensusActor) onInstallReply(r *rafterpb.LogInstallReply) {
 	if a.core.InstallProgress(ch, reply) {
 		a.logger.Info("consensus: installing a snapshot from the leader",
 			"leader", ch.From.GetName(), "index", r.GetIndex(), "bytes", r.GetSnapshot().GetSize())
-		if err := a.restore(r.GetSnapshot()); err != nil {
+		if err := a.restore(a.opts.NewStateMachine(), r.GetSnapshot()); err != nil {
 			// The snapshot is installed on disk: a restart restores it.
 			panic(err)
 		}
@@ -231,11 +231,11 @@ func (a *consensusActor) onInstallReply(r *rafterpb.LogInstallReply) {
 	}
 }
 
-// restore replaces the state machine with a fresh one restored from the log
-// server's current snapshot, which must be want. It blocks the actor for as
-// long as Restore takes: nothing can be applied meanwhile anyway.
-func (a *consensusActor) restore(want *rafterpb.SnapshotMeta) error {
-	sm := a.opts.NewStateMachine()
+// restore restores sm, a fresh state machine, from the log server's current
+// snapshot, which must be want, and makes it the actor's. It blocks the
+// actor for as long as Restore takes: nothing can be applied meanwhile
+// anyway.
+func (a *consensusActor) restore(sm StateMachine, want *rafterpb.SnapshotMeta) error {
 	ss, ok := sm.(Snapshotter)
 	if !ok {
 		return fmt.Errorf("%w: cannot restore the snapshot at %d", ErrNoSnapshotter, want.GetIndex())

@@ -94,20 +94,9 @@ func TestThreeProcessesHTTP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three processes; skipped with -short")
 	}
-	dir := t.TempDir()
-	bin := buildNode(t, dir)
-	ports := freePorts(t, 3)
-	names := []string{"a", "b", "c"}
-	var peerList []string
-	for i, n := range names {
-		peerList = append(peerList, fmt.Sprintf("%s@127.0.0.1:%d", n, ports[i]))
-	}
-	peers := strings.Join(peerList, ",")
-	var procs []*proc
-	for i, n := range names {
-		p := startNode(t, bin, dir, n, peers, i == 0, "-http", "127.0.0.1:0")
-		require.NotEmpty(t, p.http, "%s printed no http= address", n)
-		procs = append(procs, p)
+	_, _, _, procs := threeNodes(t, "-http", "127.0.0.1:0")
+	for _, p := range procs {
+		require.NotEmpty(t, p.http, "%s printed no http= address", p.name)
 	}
 
 	// Writes through every node: the table exists and the cluster works.

@@ -197,19 +197,8 @@ func TestThreeProcessesWithRedisCLI(t *testing.T) {
 			t.Skipf("%s not found: %s", tool, howToGetRedisTools)
 		}
 	}
-	dir := t.TempDir()
-	bin := buildNode(t, dir)
-	ports := freePorts(t, 3)
+	dir, bin, peers, procs := threeNodes(t)
 	names := []string{"a", "b", "c"}
-	var peerList []string
-	for i, n := range names {
-		peerList = append(peerList, fmt.Sprintf("%s@127.0.0.1:%d", n, ports[i]))
-	}
-	peers := strings.Join(peerList, ",")
-	var procs []*proc
-	for i, n := range names {
-		procs = append(procs, startNode(t, bin, dir, n, peers, i == 0))
-	}
 	a, b, c := procs[0], procs[1], procs[2]
 
 	// The cluster is up when every node has the configuration, knows the
