@@ -168,3 +168,13 @@ func RandomOptions(seed uint64) Options {
 	}
 	return o
 }
+
+// electionMax is the longest election timeout a core of o draws, in ticks.
+// Run lets the settle phase last at least four of them, so that a
+// converged cluster is expected of every schedule, whatever its timeouts.
+func (o Options) electionMax() int {
+	if o.ElectionTicksMax > 0 {
+		return o.ElectionTicksMax
+	}
+	return 2 * o.ElectionTicks
+}

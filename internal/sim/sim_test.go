@@ -56,7 +56,16 @@ func TestSimulation(t *testing.T) {
 			unanswered = append(unanswered, r.Seed)
 		}
 	}
-	// Liveness statistics, not failures: see doc.go and FINDINGS.md.
+	// Liveness: the settle phase meets Raft's timing requirement and lasts
+	// four election timeouts, so nearly every schedule ends with a leader
+	// (9 of 10,000 seeds did not when this bound was set: a leader removing
+	// itself in the last election timeout). A rate above 1 in 200 means
+	// elections or hand-overs got slower or stuck, which no safety check sees.
+	if seeds >= 1000 && total.Unconverged*200 > seeds {
+		t.Errorf("%d of %d schedules ended without a settled leader (bound: 1 in 200); first seeds: %v",
+			total.Unconverged, seeds, stuck)
+	}
+	// Unanswered requests are a statistic, not a failure: see doc.go and FINDINGS.md.
 	t.Logf("unconverged (no leader with an entry of its term committed after the settle phase), first seeds: %v", stuck)
 	t.Logf("unanswered (a request still pending on a leader of the same term at the end), first seeds: %v", unanswered)
 	t.Logf("%d schedules in %v, %d failed; totals %+v", seeds, time.Since(start).Round(time.Millisecond), failed, total)

@@ -105,6 +105,7 @@ type World struct {
 // Run runs one schedule and checks it; it never panics (a panic of the
 // core is reported as a violation).
 func Run(o Options) (res Result) {
+	o.Settle = max(o.Settle, 4*o.electionMax())
 	w := newWorld(o)
 	defer func() {
 		if r := recover(); r != nil {
@@ -231,11 +232,17 @@ func (w *World) handle(e *event) {
 	}
 }
 
-// settle ends the chaos: the network heals (no partition, no loss) and
-// every peer comes back.
+// settle ends the chaos: the network heals (no partition, no loss, no
+// long delays) and every peer comes back. Messages and writes then take
+// at most a quarter of the election timeout, Raft's timing requirement
+// (broadcast time well below the election timeout): a cluster that still
+// elects no leader is a liveness failure, not a schedule whose round trip
+// outlasts every election.
 func (w *World) settle() {
 	w.chaos = false
-	w.o.Loss = 0
+	w.o.Loss, w.o.LongDelay = 0, 0
+	bound := max(1, int64(w.o.ElectionTicks)*TickUnit/4)
+	w.o.MaxDelay, w.o.MaxFsync = min(w.o.MaxDelay, bound), min(w.o.MaxFsync, bound)
 	w.heal()
 	for _, n := range w.nodes {
 		if !n.up {
