@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -107,26 +108,28 @@ func (l *load) waitAcked(n int64, what string) {
 	}
 }
 
-// stall is the write unavailability around an event that ran from start to
-// end: from the last acknowledgement before start to the first one after
-// end (0 if none came after end yet).
+// stall is the write unavailability of an event that began at start,
+// once writes flow again at end: the longest gap between consecutive
+// acknowledgements from the last one before start to the last one before
+// end (0 if no write was acknowledged before start). An answer already on
+// its way when the event began does not hide the gap that follows it.
 func (l *load) stall(start, end time.Time) time.Duration {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	var before, after time.Time
-	for _, at := range l.ackedAt {
-		if at.Before(start) {
-			before = at
-		}
-		if at.After(end) {
-			after = at
+	at := slices.Clone(l.ackedAt)
+	l.mu.Unlock()
+	slices.SortFunc(at, time.Time.Compare)
+	var prev time.Time
+	var longest time.Duration
+	for _, a := range at {
+		if a.After(end) {
 			break
 		}
+		if !a.Before(start) && !prev.IsZero() {
+			longest = max(longest, a.Sub(prev))
+		}
+		prev = a
 	}
-	if before.IsZero() || after.IsZero() {
-		return 0
-	}
-	return after.Sub(before)
+	return longest
 }
 
 // finish stops the writers and checks every failure carried a documented

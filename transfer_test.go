@@ -47,7 +47,7 @@ func TestTransferLeadershipUnderLoad(t *testing.T) {
 		}
 		leader = next
 		l.waitAcked(10, "after a transfer")
-		stalls = append(stalls, l.stall(start, end))
+		stalls = append(stalls, l.stall(start, time.Now()))
 	}
 
 	// The same clients across a kill of the leader's consensus actor.
@@ -57,7 +57,7 @@ func TestTransferLeadershipUnderLoad(t *testing.T) {
 		require.NoError(t, c.SystemOf(leader).Kill(leader, rafter.ActorConsensus))
 		leader = c.WaitLeader()
 		l.waitAcked(10, "after a leader kill")
-		kills = append(kills, l.stall(start, start))
+		kills = append(kills, l.stall(start, time.Now()))
 	}
 	acked := l.finish()
 	c.WaitConverged()
