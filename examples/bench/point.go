@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -24,7 +25,8 @@ type point struct {
 	maxAppend   int
 	maxInflight int
 	cpuprofile  string
-	metrics     bool // SystemOptions.Metrics set
+	diag        diagnostics // -trace, -blockprofile, -mutexprofile (trace.go)
+	metrics     bool        // SystemOptions.Metrics set
 	// snapshotEntries is Options.SnapshotEntries (0: no snapshots).
 	snapshotEntries uint64
 }
@@ -46,7 +48,15 @@ func runPointHere(p point, dir string) (benchkit.Result, error) {
 		return benchkit.Result{}, fmt.Errorf("bench: start cluster: %w", err)
 	}
 	defer cl.close()
-	return measure(ctx, cl, p)
+	stop, err := p.diag.start(os.Stderr)
+	if err != nil {
+		return benchkit.Result{}, err
+	}
+	res, err := measure(ctx, cl, p)
+	if serr := stop(); err == nil && serr != nil {
+		return benchkit.Result{}, serr
+	}
+	return res, err
 }
 
 // measure runs point p's load against cl's leader from cl's client
