@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -48,7 +47,7 @@ func runPointHere(p point, dir string) (benchkit.Result, error) {
 		return benchkit.Result{}, fmt.Errorf("bench: start cluster: %w", err)
 	}
 	defer cl.close()
-	stop, err := p.diag.start(os.Stderr)
+	stop, err := p.diag.start()
 	if err != nil {
 		return benchkit.Result{}, err
 	}

@@ -24,12 +24,17 @@ type diagnostics struct {
 	trace        float64 // sampling rate of -trace (0: off)
 	blockprofile string  // file of the block profile ("" = none)
 	mutexprofile string
+	out          io.Writer // where the trace table goes (nil: stderr, beside the RESULT line on stdout)
 }
 
 // start turns on what d asks for and returns the function that turns it
-// off and writes the results: the trace table to w, the profiles to their
-// files.
-func (d diagnostics) start(w io.Writer) (stop func() error, err error) {
+// off and writes the results: the trace table to d.out, the profiles to
+// their files.
+func (d diagnostics) start() (stop func() error, err error) {
+	w := d.out
+	if w == nil {
+		w = os.Stderr
+	}
 	var rec *hoptrace.Recorder
 	if d.trace > 0 {
 		if rec, err = hoptrace.New(d.trace); err != nil {
