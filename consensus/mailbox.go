@@ -34,12 +34,8 @@ type answeringMailbox struct {
 // use it as the actor's supervisor.ChildSpec.Mailbox (the supervisor
 // replaces any mailbox set in Props). With protoactor's default mailbox,
 // requests queued at a stopping actor are never answered.
-//
-// The queue is protoactor's unbounded priority queue: log acknowledgements
-// and Raft messages are served before queued client requests
-// (rafterpb/priority.go says why), in arrival order within each kind.
 func Mailbox(sys *actor.System) protoactor.MailboxProducer {
-	unbounded := protoactor.UnboundedPriority()
+	unbounded := protoactor.Unbounded()
 	return func() protoactor.Mailbox {
 		return &answeringMailbox{Mailbox: unbounded(), sys: sys}
 	}
