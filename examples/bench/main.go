@@ -40,9 +40,9 @@ func parseFlags() flags {
 	flag.IntVar(&f.maxAppend, "maxappend", 0, "Options.MaxAppendEntries (0: rafter's default)")
 	flag.IntVar(&f.maxInflight, "inflight", 0, "Options.MaxInflight (0: rafter's default)")
 	flag.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of each run's window to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof")
-	flag.Float64Var(&f.diag.trace, "trace", 0, "sample this fraction of writes (0.01: 1 %) and print each hop's median/p99 share of a write's latency after each run (local and remote transports; 0: off)")
-	flag.StringVar(&f.diag.blockprofile, "blockprofile", "", "write a block profile of each run to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof (local and remote transports)")
-	flag.StringVar(&f.diag.mutexprofile, "mutexprofile", "", "write a mutex profile of each run to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof (local and remote transports)")
+	flag.Float64Var(&f.diag.trace, "trace", 0, "sample this fraction of writes (0.01: 1 %) and print each hop's median/p99 share of a write's latency after each run (with -transport procs: the leader process's hops only; 0: off)")
+	flag.StringVar(&f.diag.blockprofile, "blockprofile", "", "write a block profile of each run to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof (with -transport procs: the leader's process)")
+	flag.StringVar(&f.diag.mutexprofile, "mutexprofile", "", "write a mutex profile of each run to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof (with -transport procs: the leader's process)")
 	flag.StringVar(&f.compare, "compare", "", "print the ratio table rafter / hashicorp of these JSON-lines files (this program's and bench/baseline's, comma list) and exit")
 	flag.StringVar(&f.metrics, "metrics", "off", "off | on: Prometheus metrics (SystemOptions.Metrics, a fresh registry per System) (comma list; \"off,on\" measures the overhead, each load's off and on points run back to back)")
 	flag.Uint64Var(&f.snapshotEntries, "snapshot-entries", rafter.DefaultOptions().SnapshotEntries,

@@ -47,6 +47,13 @@ func runPointHere(p point, dir string) (benchkit.Result, error) {
 		return benchkit.Result{}, fmt.Errorf("bench: start cluster: %w", err)
 	}
 	defer cl.close()
+	return measureWith(ctx, cl, p)
+}
+
+// measureWith is measure with p's -trace, -blockprofile and -mutexprofile
+// on around it (in a "procs" run only the leader's process measures, so
+// the trace has no follower hops there).
+func measureWith(ctx context.Context, cl *cluster, p point) (benchkit.Result, error) {
 	stop, err := p.diag.start()
 	if err != nil {
 		return benchkit.Result{}, err

@@ -153,3 +153,27 @@ func BenchmarkOnNotSampled(b *testing.B) {
 		hotPath(uint64(i))
 	}
 }
+
+// With its followers in other processes a trace has no follower hops: the
+// table still has the leader's, and no share of commits waiting for them.
+func TestRecorderWithoutFollowers(t *testing.T) {
+	r, err := New(1)
+	require.NoError(t, err)
+	called := r.Now()
+	r.Begin("L", 3, r.Now())
+	for _, h := range []Hop{ReadyOut, LogReceived, Written, Synced, LogWritten, Committed, Applied} {
+		r.Mark("L", h, 3, 3)
+	}
+	r.Answer(3, called)
+	tb := r.Table()
+	require.Equal(t, 1, tb.Traces)
+	assert.Zero(t, tb.LeaderLast)
+	for _, row := range tb.Rows {
+		switch row.Hop {
+		case Synced, Applied, Answered:
+			assert.Equal(t, 1, row.N, row.Hop.String())
+		case FollowerReceived, Acked, Committed:
+			assert.Zero(t, row.N, row.Hop.String())
+		}
+	}
+}

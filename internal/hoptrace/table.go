@@ -22,7 +22,8 @@ type Table struct {
 	P50, P99        time.Duration // a write's whole time, call to answer
 	Rows            []Row
 	// LeaderLast is the fraction of traces whose commit waited for the
-	// leader's own LogWritten rather than the follower's ack.
+	// leader's own LogWritten rather than the follower's ack (of those
+	// with an ack: a follower in another process is not traced).
 	LeaderLast float64
 }
 
@@ -33,17 +34,20 @@ func (r *Recorder) Table() Table {
 	t := Table{Traces: len(done), Dropped: r.dropped}
 	r.mu.Unlock()
 	var total []int64
-	leaderLast := 0
+	leaderLast, acked := 0, 0
 	for _, s := range done {
 		total = append(total, s[Answered]-s[Called])
-		if s[LogWritten] > s[Acked] {
-			leaderLast++
+		if s[Acked] != 0 { // none without followers in this process
+			acked++
+			if s[LogWritten] > s[Acked] {
+				leaderLast++
+			}
 		}
 	}
 	p50 := quantile(total, 0.5)
 	t.P50, t.P99 = time.Duration(p50), time.Duration(quantile(total, 0.99))
-	if len(done) > 0 {
-		t.LeaderLast = float64(leaderLast) / float64(len(done))
+	if acked > 0 {
+		t.LeaderLast = float64(leaderLast) / float64(acked)
 	}
 	for _, seg := range segments {
 		var own, since []int64
