@@ -266,7 +266,7 @@ func call[R any](ctx context.Context, s *System, via Peer, what string, req any)
 			return zero, fmt.Errorf("rafter: %s via %s: %w", what, via, err)
 		}
 	}
-	r, err := actor.Call[R](ctx, s.actors, s.actors.PIDOf(via.Name+"/consensus", via.Node), req)
+	r, err := actor.Call[R](ctx, s.actors, s.consensusPID(via), req)
 	if err != nil {
 		return zero, fmt.Errorf("rafter: %s via %s: %w", what, via, callError(err))
 	}
