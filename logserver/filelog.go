@@ -38,10 +38,11 @@ type FileLog struct {
 	// start at its size. Write only appends here, and Sync (or a read, a
 	// truncation, a roll, or pend outgrowing maxPend) writes them with one
 	// pwrite: a group commit of many Writes costs one write syscall.
-	pend    []byte
-	scratch []byte // checkWrite's encodings, reused across Writes
-	broken  error  // sticky: after a failed I/O the in-memory view may be wrong
-	closed  bool
+	pend     []byte
+	scratch  []byte   // checkWrite's encodings, reused across Writes
+	payloads [][]byte // checkWrite's slice of them, reused across Writes
+	broken   error    // sticky: after a failed I/O the in-memory view may be wrong
+	closed   bool
 }
 
 // loc is where one entry's record lives. It holds no pointer (the segment
@@ -91,9 +92,13 @@ func (l *FileLog) Write(meta *rafterpb.Meta, entries []*rafterpb.Entry) error {
 		return err
 	}
 	state := logState{meta: l.meta, last: l.LastIndex(), floor: l.floor, termAt: l.TermAt}
-	payloads, scratch, err := checkWrite(state, meta, entries, l.opts.MaxEntryBytes, l.scratch)
+	payloads, scratch, err := checkWrite(state, meta, entries, l.opts.MaxEntryBytes, l.scratch, l.payloads)
 	if cap(scratch) <= maxPend {
 		l.scratch = scratch // payloads alias it until this Write returns
+	}
+	if cap(payloads) <= maxPayloadSlots {
+		l.payloads = payloads
+		defer clear(payloads) // hold no encodings once this Write returns
 	}
 	if err != nil {
 		return err
@@ -137,6 +142,10 @@ func (l *FileLog) writeMetaNow() error {
 // Write writes them at once, so a caller that never syncs does not grow
 // memory without bound.
 const maxPend = 1 << 20
+
+// maxPayloadSlots bounds the slice of encodings a FileLog keeps between
+// Writes (a write of more entries allocates its own).
+const maxPayloadSlots = 4096
 
 // appendRecords encodes the records after the last one into pend, rolling to
 // a new segment when the active one would exceed SegmentBytes. A roll writes
