@@ -7,6 +7,7 @@ import (
 
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/config"
+	"github.com/rafter-go/rafter/internal/hoptrace"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -62,9 +63,17 @@ func (s *System) Op(ctx context.Context, via Peer, cmd []byte) ([]byte, error) {
 	if err := s.checkCommand(via, cmd); err != nil {
 		return nil, err
 	}
+	var called int64
+	tr := hoptrace.Active()
+	if tr != nil {
+		called = tr.Now()
+	}
 	r, err := call[*rafterpb.OpReply](ctx, s, via, "op", &rafterpb.OpRequest{Cmd: cmd})
 	if err != nil {
 		return nil, err
+	}
+	if tr != nil {
+		tr.Answer(r.GetIndex(), called)
 	}
 	if err := fromWire(r.GetError()); err != nil {
 		return nil, wrapReply("op", via, err)
@@ -257,7 +266,7 @@ func call[R any](ctx context.Context, s *System, via Peer, what string, req any)
 			return zero, fmt.Errorf("rafter: %s via %s: %w", what, via, err)
 		}
 	}
-	r, err := actor.Call[R](ctx, s.actors, s.actors.PIDOf(via.Name+"/consensus", via.Node), req)
+	r, err := actor.Call[R](ctx, s.actors, s.consensusPID(via), req)
 	if err != nil {
 		return zero, fmt.Errorf("rafter: %s via %s: %w", what, via, callError(err))
 	}

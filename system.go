@@ -128,6 +128,8 @@ type System struct {
 	nodes  map[string]*node // by peer name
 	closed bool
 	boot   bootstrapMemo // the last Bootstrap's list and cluster ID (bootstrap.go)
+
+	pids pidCache // the consensus actors clients call (pidcache.go)
 }
 
 // node is the System's record of one started peer.

@@ -165,3 +165,25 @@ func TestProtoactorLogsGoToLogger(t *testing.T) {
 	}
 	assert.Positive(t, n, "no record tagged lib=protoactor among %d", len(st.all()))
 }
+
+// BenchmarkCallRemote is a Call round trip between two Systems over gRPC on
+// 127.0.0.1 (no TLS; BenchmarkOpRemoteTLS in the root package has the
+// whole Op with TLS), from 16 goroutines at once as rafter's clients and
+// peers load it: the remote transport's cost per message.
+func BenchmarkCallRemote(b *testing.B) {
+	from, to := newNode(b, Options{}), newNode(b, Options{})
+	echo := from.PIDOf("echo", to.Address())
+	echoUntilOK(b, from, echo, 10*time.Second)
+	req := wrapperspb.String("x")
+	b.ReportAllocs()
+	b.SetParallelism(8) // x GOMAXPROCS
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := Call[*wrapperspb.StringValue](b.Context(), from, echo, req); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

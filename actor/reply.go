@@ -89,13 +89,27 @@ func (s *System) takeReplyBox() (*replyBox, *protoactor.PID) {
 	if b.seq == 0 { // wrapped: 0 means idle
 		b.seq++
 	}
-	b.gen, b.got = b.seq, false
-	gen := b.gen
+	gen := b.seq
 	b.mu.Unlock()
 	// Address is read at each call: it changes from "nonhost" when the
 	// remote starts.
-	return b, &protoactor.PID{Address: reg.Address, Id: b.id, RequestId: gen}
+	pid := &protoactor.PID{Address: reg.Address, Id: b.id, RequestId: gen}
+	// Resolve the PID here, on the caller's goroutine: protoactor caches
+	// the process in the PID at its first send, a registry lookup (two
+	// string hashes and a lock) and an allocation. Otherwise the actor
+	// that answers pays them, and the leader's consensus actor, which
+	// answers every Op in turn, spent 7 % of a loaded 128-client run's
+	// CPU on them (examples/bench/README.md, "Latency budget"). The box is
+	// still idle, so it drops the message.
+	s.actors.Root.Send(pid, warmUp{})
+	b.mu.Lock()
+	b.gen, b.got = gen, false
+	b.mu.Unlock()
+	return b, pid
 }
+
+// warmUp is the message takeReplyBox sends to resolve a reply PID.
+type warmUp struct{}
 
 // putReplyBox disarms b (later replies are dropped), empties it and makes
 // it idle, or unregisters it when enough boxes are idle already.

@@ -3,6 +3,7 @@ package actor
 import (
 	"testing"
 
+	protoactor "github.com/asynkron/protoactor-go/actor"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -48,4 +49,29 @@ func TestReplyBoxDropsRepliesToEarlierCalls(t *testing.T) {
 	default:
 	}
 	s.putReplyBox(b2)
+}
+
+// BenchmarkReplySend is the answering side of a Call alone: one send to
+// the caller's reply PID, as the consensus actor answers an Op. The PID
+// was resolved by takeReplyBox, so the send finds its process cached.
+func BenchmarkReplySend(b *testing.B) {
+	s := newLocal(b)
+	boxes := make([]*replyBox, b.N)
+	pids := make([]*protoactor.PID, b.N)
+	for i := range b.N {
+		boxes[i], pids[i] = s.takeReplyBox()
+	}
+	msg := wrapperspb.String("x")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, pid := range pids {
+		s.actors.Root.Send(pid, msg)
+	}
+	b.StopTimer()
+	for _, box := range boxes {
+		if got := <-box.ch; got != msg {
+			b.Fatalf("box got %v", got)
+		}
+		s.putReplyBox(box)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/rafter-go/rafter/config"
 	"github.com/rafter-go/rafter/consensus/core"
 	"github.com/rafter-go/rafter/events"
+	"github.com/rafter-go/rafter/internal/hoptrace"
 	"github.com/rafter-go/rafter/metrics"
 	"github.com/rafter-go/rafter/rafterpb"
 )
@@ -230,6 +231,9 @@ func (a *consensusActor) onRaftMessage(m *rafterpb.RaftMessage) {
 		return
 	}
 	a.opts.Metrics.Received(m)
+	if tr := hoptrace.Active(); tr != nil {
+		a.traceMessage(tr, hoptrace.Received, m)
+	}
 	a.eventMessage(events.KindReceive, m, Deliver)
 	if err := a.core.Step(m); err != nil {
 		a.refusedByCore(m, err)

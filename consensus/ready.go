@@ -6,6 +6,7 @@ import (
 	protoactor "github.com/asynkron/protoactor-go/actor"
 
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/internal/hoptrace"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -37,6 +38,10 @@ func (a *consensusActor) drain(ctx protoactor.Context) {
 
 // execute runs one Ready in the order core/api.go fixes.
 func (a *consensusActor) execute(ctx protoactor.Context, rd core.Ready) {
+	tr := hoptrace.Active()
+	if tr != nil {
+		a.traceReady(tr, &rd)
+	}
 	// 0. A snapshot of the state machine as it is now, before this Ready's
 	// entries are applied.
 	if rd.Snapshot != nil {
@@ -68,6 +73,9 @@ func (a *consensusActor) execute(ctx protoactor.Context, rd core.Ready) {
 	}
 	// 3. Apply, 4. answer released reads, 5. deliver results.
 	a.apply(ctx, rd.Committed)
+	if tr != nil {
+		a.traceApplied(tr, rd.Committed)
+	}
 	a.answerReads(ctx, rd.Reads)
 	for _, r := range rd.Results {
 		a.deliverResult(ctx, r)
@@ -94,6 +102,9 @@ func (a *consensusActor) onLogWritten(ctx protoactor.Context, m *rafterpb.LogWri
 		return
 	}
 	a.core.Persisted(m.GetLastIndex(), m.GetLastTerm())
+	if tr := hoptrace.Active(); tr != nil {
+		tr.Upto(a.opts.Self.GetName(), hoptrace.LogWritten, m.GetLastIndex())
+	}
 	a.disk.logBytes, a.disk.snapshotBytes = m.GetLogBytes(), m.GetSnapshotBytes()
 	n := 0
 	for _, h := range a.held {

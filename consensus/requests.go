@@ -12,6 +12,7 @@ import (
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/config"
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/internal/hoptrace"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -50,6 +51,12 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 			return
 		}
 		a.opts.Metrics.Proposed()
+		if tr := hoptrace.Active(); tr != nil && tr.Sample() {
+			received, last := tr.Now(), a.core.Status().LastIndex
+			a.core.Propose(a.track(ctx, r), r.GetCmd())
+			a.traceProposal(tr, received, last)
+			return
+		}
 		a.core.Propose(a.track(ctx, r), r.GetCmd())
 	case *rafterpb.ReadOpRequest:
 		if r.GetStale() {

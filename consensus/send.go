@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rafter-go/rafter/events"
+	"github.com/rafter-go/rafter/internal/hoptrace"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -15,6 +16,9 @@ import (
 // schedule.
 func (a *consensusActor) sendPeer(ctx protoactor.Context, m *rafterpb.RaftMessage) {
 	a.opts.Metrics.Sent(m)
+	if tr := hoptrace.Active(); tr != nil {
+		a.traceMessage(tr, hoptrace.AppendSent, m)
+	}
 	a.send(ctx, m.GetTo(), a.consensusPID(m.GetTo()), m, nil)
 }
 

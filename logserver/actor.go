@@ -7,6 +7,8 @@ import (
 	"time"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
+
+	"github.com/rafter-go/rafter/internal/hoptrace"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -121,7 +123,18 @@ func (s *server) handle(ctx protoactor.Context, msg any) {
 // reply, and the supervisor restarts the peer, whose recovery decides.
 func (s *server) write(ctx protoactor.Context, m *rafterpb.LogWrite) {
 	arrived := s.opts.Metrics.Now()
+	tr := hoptrace.Active()
+	if tr != nil {
+		if es := m.GetEntries(); len(es) > 0 {
+			tr.Mark(tracePeer(ctx.Sender()), hoptrace.LogReceived, es[0].GetIndex(), es[len(es)-1].GetIndex())
+		}
+	}
 	err := s.log.Write(m.GetMeta(), m.GetEntries())
+	if tr != nil && err == nil {
+		if es := m.GetEntries(); len(es) > 0 {
+			tr.Mark(tracePeer(ctx.Sender()), hoptrace.Written, es[0].GetIndex(), es[len(es)-1].GetIndex())
+		}
+	}
 	if err != nil && s.log.broken != nil {
 		panic(err)
 	}
@@ -157,6 +170,9 @@ func (s *server) sync(ctx protoactor.Context) {
 	start := s.opts.Metrics.Now()
 	if err := s.log.Sync(); err != nil {
 		panic(err)
+	}
+	if tr := hoptrace.Active(); tr != nil {
+		tr.Upto(tracePeer(s.pending[0].to), hoptrace.Synced, s.log.LastIndex())
 	}
 	s.reply(ctx, start)
 }

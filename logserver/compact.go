@@ -33,7 +33,7 @@ func (l *FileLog) Compact(index uint64) error {
 		}
 	}
 	newFirst := l.segs[k].first
-	l.locs = append([]loc(nil), l.locs[newFirst-l.first:]...) // let the old array go
+	l.locs.dropFront(int(newFirst - l.first))
 	l.first = newFirst
 	clear(l.segs[:k])
 	l.segs = append([]*segment(nil), l.segs[k:]...)
@@ -56,7 +56,7 @@ func (l *FileLog) dropAllSegments(index uint64) error {
 		}
 	}
 	l.segBase += uint32(len(l.segs))
-	l.segs, l.locs, l.first = nil, nil, index+1
+	l.segs, l.locs, l.first = nil, locIndex{}, index+1
 	return syncDir(l.dir)
 }
 

@@ -37,7 +37,10 @@ func TestCorruptionEveryBitOfEveryRecord(t *testing.T) {
 	o, _ := testOptions(300)
 	l := mustOpen(t, dir, o)
 	require.NoError(t, l.Write(&rafterpb.Meta{Term: 1}, append(entries(1, 5, 1, 40), configEntry(6, 1, "a"), entry(nil, 7, 1, 0))))
-	locs := append([]loc(nil), l.locs...)
+	var locs []loc
+	for i := range uint64(l.locs.len()) {
+		locs = append(locs, l.locs.at(i))
+	}
 	require.NoError(t, l.Close())
 	require.Greater(t, len(segPaths(t, dir)), 1)
 	flips := 0

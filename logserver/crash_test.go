@@ -34,7 +34,7 @@ func TestCrashTornTailEveryOffset(t *testing.T) {
 			require.NoError(t, err)
 			last := entry(nil, uint64(tc.before+1), 2, 60)
 			require.NoError(t, l.Write(nil, []*rafterpb.Entry{last}))
-			at := l.locs[len(l.locs)-1]
+			at := l.locs.last()
 			atSeg := l.segOf(at).path
 			require.NoError(t, l.Close())
 			if tc.segBytes < 1<<20 {

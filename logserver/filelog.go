@@ -23,7 +23,7 @@ type FileLog struct {
 
 	segs    []*segment
 	segBase uint32    // loc.seg of segs[0]: segments dropped at the front so far
-	locs    []loc     // locs[i] locates the entry with index first+i: O(1) lookup
+	locs    locIndex  // locs.at(i) locates the entry with index first+i: O(1) lookup
 	first   uint64    // index of locs[0]: 1, or more after compaction or an install
 	snap    *snapFile // the current snapshot, nil if none
 	install *install  // a snapshot being received, nil if none
@@ -38,10 +38,11 @@ type FileLog struct {
 	// start at its size. Write only appends here, and Sync (or a read, a
 	// truncation, a roll, or pend outgrowing maxPend) writes them with one
 	// pwrite: a group commit of many Writes costs one write syscall.
-	pend    []byte
-	scratch []byte // checkWrite's encodings, reused across Writes
-	broken  error  // sticky: after a failed I/O the in-memory view may be wrong
-	closed  bool
+	pend     []byte
+	scratch  []byte   // checkWrite's encodings, reused across Writes
+	payloads [][]byte // checkWrite's slice of them, reused across Writes
+	broken   error    // sticky: after a failed I/O the in-memory view may be wrong
+	closed   bool
 }
 
 // loc is where one entry's record lives. It holds no pointer (the segment
@@ -91,9 +92,13 @@ func (l *FileLog) Write(meta *rafterpb.Meta, entries []*rafterpb.Entry) error {
 		return err
 	}
 	state := logState{meta: l.meta, last: l.LastIndex(), floor: l.floor, termAt: l.TermAt}
-	payloads, scratch, err := checkWrite(state, meta, entries, l.opts.MaxEntryBytes, l.scratch)
+	payloads, scratch, err := checkWrite(state, meta, entries, l.opts.MaxEntryBytes, l.scratch, l.payloads)
 	if cap(scratch) <= maxPend {
 		l.scratch = scratch // payloads alias it until this Write returns
+	}
+	if cap(payloads) <= maxPayloadSlots {
+		l.payloads = payloads
+		defer clear(payloads) // hold no encodings once this Write returns
 	}
 	if err != nil {
 		return err
@@ -138,6 +143,10 @@ func (l *FileLog) writeMetaNow() error {
 // memory without bound.
 const maxPend = 1 << 20
 
+// maxPayloadSlots bounds the slice of encodings a FileLog keeps between
+// Writes (a write of more entries allocates its own).
+const maxPayloadSlots = 4096
+
 // appendRecords encodes the records after the last one into pend, rolling to
 // a new segment when the active one would exceed SegmentBytes. A roll writes
 // the full segment (one pwrite) and fdatasyncs it; otherwise the records
@@ -173,7 +182,7 @@ func (l *FileLog) appendRecords(entries []*rafterpb.Entry, payloads [][]byte) er
 			l.dirDirty = true
 			seg = next
 		}
-		l.locs = append(l.locs, loc{seg: l.segNo(), off: seg.size + int64(len(buf)), size: uint32(size), term: e.GetTerm()})
+		l.locs.push(loc{seg: l.segNo(), off: seg.size + int64(len(buf)), size: uint32(size), term: e.GetTerm()})
 		buf = appendRecord(buf, recEntry, e.GetTerm(), e.GetIndex(), payloads[i])
 	}
 	l.pend = buf
@@ -218,7 +227,7 @@ func (l *FileLog) truncateFrom(index uint64) error {
 	if err := l.flushPend(); err != nil {
 		return err
 	}
-	at := l.locs[index-l.first]
+	at := l.locs.at(index - l.first)
 	seg := l.segOf(at)
 	keep := int(at.seg-l.segBase) + 1
 	for i := len(l.segs) - 1; i >= keep; i-- {
@@ -242,7 +251,7 @@ func (l *FileLog) truncateFrom(index uint64) error {
 		return err
 	}
 	seg.size, seg.dirty = at.off, false
-	l.locs = l.locs[:index-l.first]
+	l.locs.truncate(int(index - l.first))
 	return nil
 }
 
@@ -307,7 +316,7 @@ func (l *FileLog) Entry(index uint64) (*rafterpb.Entry, error) {
 	if err := l.readable(); err != nil {
 		return nil, err
 	}
-	at := l.locs[index-l.first]
+	at := l.locs.at(index - l.first)
 	buf := make([]byte, at.size)
 	seg := l.segOf(at)
 	if _, err := seg.f.ReadAt(buf, at.off); err != nil {
@@ -349,19 +358,19 @@ func (l *FileLog) Entries(lo, hi uint64) ([]*rafterpb.Entry, error) {
 	}
 	out := make([]*rafterpb.Entry, 0, hi-lo)
 	for i := lo; i < hi; {
-		start := l.locs[i-l.first]
+		start := l.locs.at(i - l.first)
 		j := i + 1
-		for j < hi && l.locs[j-l.first].seg == start.seg {
+		for j < hi && l.locs.at(j-l.first).seg == start.seg {
 			j++
 		}
-		end := l.locs[j-1-l.first]
+		end := l.locs.at(j - 1 - l.first)
 		buf := make([]byte, end.off+int64(end.size)-start.off)
 		seg := l.segOf(start)
 		if _, err := seg.f.ReadAt(buf, start.off); err != nil {
 			return nil, fmt.Errorf("logserver: reading %s at %d: %w", seg.path, start.off, err)
 		}
 		for k := i; k < j; k++ {
-			at := l.locs[k-l.first]
+			at := l.locs.at(k - l.first)
 			rel := at.off - start.off
 			e, err := decodeEntry(buf[rel:rel+int64(at.size)], seg.path, at.off, k)
 			if err != nil {
@@ -376,15 +385,15 @@ func (l *FileLog) Entries(lo, hi uint64) ([]*rafterpb.Entry, error) {
 
 // LastIndex is the index of the last entry; the snapshot index for a log
 // emptied by compaction or an install; 0 for a blank log.
-func (l *FileLog) LastIndex() uint64 { return l.first + uint64(len(l.locs)) - 1 }
+func (l *FileLog) LastIndex() uint64 { return l.first + uint64(l.locs.len()) - 1 }
 
 // LastTerm is the term of the last entry (the snapshot term when the log is
 // empty after a snapshot), 0 for a blank log.
 func (l *FileLog) LastTerm() uint64 {
-	if len(l.locs) == 0 {
+	if l.locs.len() == 0 {
 		return l.SnapshotTerm()
 	}
-	return l.locs[len(l.locs)-1].term
+	return l.locs.last().term
 }
 
 // TermAt is the term of the entry at index, from memory. TermAt(0) is 0; at
@@ -403,7 +412,7 @@ func (l *FileLog) TermAt(index uint64) (uint64, error) {
 	if index > l.LastIndex() {
 		return 0, fmt.Errorf("%w: index %d, last %d", ErrNotFound, index, l.LastIndex())
 	}
-	return l.locs[index-l.first].term, nil
+	return l.locs.at(index - l.first).term, nil
 }
 
 // Meta is the latest metadata written, nil for a blank peer; read-only.

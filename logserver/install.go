@@ -150,7 +150,7 @@ func (l *FileLog) finishInstall(reply *rafterpb.LogInstallReply) (*rafterpb.LogI
 // index with term, the entries after it are kept; otherwise the whole log
 // is discarded and continues after index.
 func (l *FileLog) resetLog(index, term uint64) error {
-	if index <= l.LastIndex() && index >= l.first && l.locs[index-l.first].term == term {
+	if index <= l.LastIndex() && index >= l.first && l.locs.at(index-l.first).term == term {
 		return nil
 	}
 	return l.dropAllSegments(index)

@@ -19,8 +19,9 @@ type logState struct {
 // leaves the log untouched. It returns the encoded entries (protobuf) so
 // that a FileLog marshals each entry once. The encodings are appended to
 // scratch[:0] and alias it (one reused buffer instead of an allocation per
-// entry); the grown scratch is returned for the next call.
-func checkWrite(s logState, meta *rafterpb.Meta, entries []*rafterpb.Entry, maxBytes int, scratch []byte) ([][]byte, []byte, error) {
+// entry); the grown scratch is returned for the next call. The slice of
+// encodings reuses payloads' array when it is large enough.
+func checkWrite(s logState, meta *rafterpb.Meta, entries []*rafterpb.Entry, maxBytes int, scratch []byte, payloads [][]byte) ([][]byte, []byte, error) {
 	// Raft Figure 2: currentTerm only increases; never reset term or vote.
 	if meta != nil && s.meta != nil && meta.GetTerm() < s.meta.GetTerm() {
 		return nil, scratch, fmt.Errorf("%w: metadata term %d below stored term %d", ErrTermRegress, meta.GetTerm(), s.meta.GetTerm())
@@ -28,7 +29,10 @@ func checkWrite(s logState, meta *rafterpb.Meta, entries []*rafterpb.Entry, maxB
 	if len(entries) == 0 {
 		return nil, scratch, nil
 	}
-	payloads := make([][]byte, len(entries))
+	if cap(payloads) < len(entries) {
+		payloads = make([][]byte, len(entries))
+	}
+	payloads = payloads[:len(entries)]
 	buf := scratch[:0]
 	for i, e := range entries {
 		if e == nil || e.GetIndex() == 0 {

@@ -49,15 +49,19 @@ var (
 )
 
 // appendRecord appends the encoding of one record to dst.
+// The header is built in place at the end of dst: a local header array
+// would escape to the heap (crc32 hands its slice to assembly), one
+// allocation per entry written.
 func appendRecord(dst []byte, typ byte, term, index uint64, payload []byte) []byte {
-	var h [headerSize]byte
+	start := len(dst)
+	dst = append(dst, make([]byte, headerSize)...) // no allocation: append's idiom to extend
+	h := dst[start : start+headerSize]
 	binary.BigEndian.PutUint32(h[offLength:], uint32(len(payload)))
 	h[offType] = typ
 	binary.BigEndian.PutUint64(h[offTerm:], term)
 	binary.BigEndian.PutUint64(h[offIndex:], index)
 	binary.BigEndian.PutUint32(h[offDataCRC:], crcOf(payload))
 	binary.BigEndian.PutUint32(h[offHdrCRC:], crcOf(h[:offHdrCRC]))
-	dst = append(dst, h[:]...)
 	return append(dst, payload...)
 }
 

@@ -94,7 +94,7 @@ func (l *FileLog) recover() error {
 	if err := l.reconcile(chosen); err != nil {
 		return err
 	}
-	if l.meta == nil && (len(l.locs) > 0 || l.SnapshotIndex() > 0) {
+	if l.meta == nil && (l.locs.len() > 0 || l.SnapshotIndex() > 0) {
 		// Write puts the metadata on disk before any record, so a log
 		// without it has lost it (deleted, or dropped by a disk). Reading
 		// a blank peer would forget its term and vote: it could vote twice
@@ -135,7 +135,7 @@ func (l *FileLog) scanSegment(s *segment, last bool) error {
 			return &CorruptError{File: s.path, Offset: int64(off), Reason: err.Error()}
 		}
 		// scanSegment runs right after s is appended to segs.
-		l.locs = append(l.locs, loc{seg: l.segNo(), off: int64(off), size: uint32(n), term: r.term})
+		l.locs.push(loc{seg: l.segNo(), off: int64(off), size: uint32(n), term: r.term})
 		off += n
 		want++
 	}

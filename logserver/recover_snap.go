@@ -46,9 +46,9 @@ func (l *FileLog) chooseSnapshot(paths []string, idx []uint64) (*snapFile, error
 	if chosen != nil {
 		base, baseTerm = chosen.hdr.index, chosen.hdr.term
 	}
-	covered := len(l.locs) > 0 && l.first <= base+1 && l.LastIndex() >= corruptIdx
+	covered := l.locs.len() > 0 && l.first <= base+1 && l.LastIndex() >= corruptIdx
 	if covered && base >= l.first {
-		covered = l.locs[base-l.first].term == baseTerm
+		covered = l.locs.at(base-l.first).term == baseTerm
 	}
 	if !covered {
 		return nil, &CorruptError{File: corrupt.File, Offset: corrupt.Offset, Reason: fmt.Sprintf(
@@ -82,12 +82,12 @@ func (l *FileLog) reconcile(sf *snapFile) error {
 	l.floor = max(l.floor, sf.hdr.index)
 	s := sf.hdr.index
 	switch {
-	case len(l.locs) > 0 && l.first > s+1:
+	case l.locs.len() > 0 && l.first > s+1:
 		return &CorruptError{File: l.segs[0].path, Reason: fmt.Sprintf("log starts at %d, snapshot %s ends at %d: entries missing", l.first, sf.path, s)}
-	case len(l.locs) == 0 && len(l.segs) > 0 && l.first > s+1:
+	case l.locs.len() == 0 && len(l.segs) > 0 && l.first > s+1:
 		return &CorruptError{File: l.segs[0].path, Reason: fmt.Sprintf("empty segment for %d after snapshot %s at %d: entries missing", l.first, sf.path, s)}
-	case len(l.locs) == 0, l.LastIndex() < s, s >= l.first && l.locs[s-l.first].term != sf.hdr.term:
-		if len(l.locs) > 0 {
+	case l.locs.len() == 0, l.LastIndex() < s, s >= l.first && l.locs.at(s-l.first).term != sf.hdr.term:
+		if l.locs.len() > 0 {
 			l.log.Warn("logserver: log does not continue the snapshot; finishing an interrupted install reset",
 				"snapshot", sf.path, "first", l.first, "last", l.LastIndex())
 		}

@@ -37,6 +37,16 @@
 //
 //	/tmp/rafter-bench -op write -clients 16 -size 100 -transport local -metrics off,on -runs 3
 //
+// -trace RATE samples that fraction of writes and prints, after each run,
+// the time and share of each hop of a write (client, leader's consensus
+// actor, core, log server, fdatasync, AppendEntries, the follower's same
+// hops, its ack, commit, apply, answer): the latency budget in README.md.
+// It uses internal/hoptrace, whose hooks in the library cost one atomic
+// load per write when off. -blockprofile and -mutexprofile write the
+// runtime's block and mutex profiles. With "procs" they cover the leader's
+// process only: the trace then has the client's and the leader's hops and
+// no follower's.
+//
 // Example, the issue-15 points beside the baseline (scripts/bench-compare.sh
 // runs all of it):
 //

@@ -20,6 +20,7 @@ type flags struct {
 	stats                  bool
 	maxAppend, maxInflight int
 	cpuprofile             string
+	diag                   diagnostics
 	compare, role          string
 	metrics                string
 	snapshotEntries        uint64
@@ -39,6 +40,9 @@ func parseFlags() flags {
 	flag.IntVar(&f.maxAppend, "maxappend", 0, "Options.MaxAppendEntries (0: rafter's default)")
 	flag.IntVar(&f.maxInflight, "inflight", 0, "Options.MaxInflight (0: rafter's default)")
 	flag.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of each run's window to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof")
+	flag.Float64Var(&f.diag.trace, "trace", 0, "sample this fraction of writes (0.01: 1 %) and print each hop's median/p99 share of a write's latency after each run (with -transport procs: the leader process's hops only; 0: off)")
+	flag.StringVar(&f.diag.blockprofile, "blockprofile", "", "write a block profile of each run to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof (with -transport procs: the leader's process)")
+	flag.StringVar(&f.diag.mutexprofile, "mutexprofile", "", "write a mutex profile of each run to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof (with -transport procs: the leader's process)")
 	flag.StringVar(&f.compare, "compare", "", "print the ratio table rafter / hashicorp of these JSON-lines files (this program's and bench/baseline's, comma list) and exit")
 	flag.StringVar(&f.metrics, "metrics", "off", "off | on: Prometheus metrics (SystemOptions.Metrics, a fresh registry per System) (comma list; \"off,on\" measures the overhead, each load's off and on points run back to back)")
 	flag.Uint64Var(&f.snapshotEntries, "snapshot-entries", rafter.DefaultOptions().SnapshotEntries,
@@ -64,7 +68,7 @@ func run(f flags) error {
 		if err != nil {
 			return err
 		}
-		p.cpuprofile = f.cpuprofile
+		p.cpuprofile, p.diag = f.cpuprofile, f.diag
 		if f.role == peerRole {
 			return runPeerProcess(p, f.ID, strings.Split(f.Addrs, ","), f.Dir)
 		}
@@ -121,9 +125,16 @@ func (f flags) runOnce(p point, dir string, run int) (benchkit.Result, error) {
 		"-stats=" + strconv.FormatBool(p.stats),
 		"-maxappend", strconv.Itoa(p.maxAppend), "-inflight", strconv.Itoa(p.maxInflight),
 		"-metrics", onOff(p.metrics), "-snapshot-entries", strconv.FormatUint(p.snapshotEntries, 10)}
-	if f.cpuprofile != "" {
-		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s-%s-s%d-c%d-r%d.pprof",
-			f.cpuprofile, p.transport, p.op, p.size, p.clients, run))
+	suffix := fmt.Sprintf(".%s-%s-s%d-c%d-r%d.pprof", p.transport, p.op, p.size, p.clients, run)
+	for _, pf := range []struct{ flag, prefix string }{
+		{"-cpuprofile", f.cpuprofile}, {"-blockprofile", f.diag.blockprofile}, {"-mutexprofile", f.diag.mutexprofile},
+	} {
+		if pf.prefix != "" {
+			args = append(args, pf.flag, pf.prefix+suffix)
+		}
+	}
+	if f.diag.trace > 0 {
+		args = append(args, "-trace", strconv.FormatFloat(f.diag.trace, 'g', -1, 64))
 	}
 	if p.transport == "procs" {
 		return benchkit.RunProcs(args, peerRole, dir, p.warmup+p.duration)

@@ -43,7 +43,7 @@ func runPeerProcess(p point, id int, addrs []string, dir string) error {
 	case err != nil:
 		return err
 	}
-	return benchkit.ServePeer(func() (benchkit.Result, error) { return measure(ctx, cl, p) })
+	return benchkit.ServePeer(func() (benchkit.Result, error) { return measureWith(ctx, cl, p) })
 }
 
 // startPeer starts this process's peer and waits until some peer leads:

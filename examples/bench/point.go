@@ -24,7 +24,8 @@ type point struct {
 	maxAppend   int
 	maxInflight int
 	cpuprofile  string
-	metrics     bool // SystemOptions.Metrics set
+	diag        diagnostics // -trace, -blockprofile, -mutexprofile (trace.go)
+	metrics     bool        // SystemOptions.Metrics set
 	// snapshotEntries is Options.SnapshotEntries (0: no snapshots).
 	snapshotEntries uint64
 }
@@ -46,7 +47,22 @@ func runPointHere(p point, dir string) (benchkit.Result, error) {
 		return benchkit.Result{}, fmt.Errorf("bench: start cluster: %w", err)
 	}
 	defer cl.close()
-	return measure(ctx, cl, p)
+	return measureWith(ctx, cl, p)
+}
+
+// measureWith is measure with p's -trace, -blockprofile and -mutexprofile
+// on around it (in a "procs" run only the leader's process measures, so
+// the trace has no follower hops there).
+func measureWith(ctx context.Context, cl *cluster, p point) (benchkit.Result, error) {
+	stop, err := p.diag.start()
+	if err != nil {
+		return benchkit.Result{}, err
+	}
+	res, err := measure(ctx, cl, p)
+	if serr := stop(); err == nil && serr != nil {
+		return benchkit.Result{}, serr
+	}
+	return res, err
 }
 
 // measure runs point p's load against cl's leader from cl's client
