@@ -50,6 +50,10 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 			return
 		}
 		a.opts.Metrics.Proposed()
+		if isSessionRequest(r) {
+			a.proposeSession(ctx, r)
+			return
+		}
 		a.core.Propose(a.track(ctx, r), r.GetCmd())
 	case *rafterpb.ReadOpRequest:
 		if r.GetStale() {
