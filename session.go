@@ -3,7 +3,6 @@ package rafter
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -154,7 +153,7 @@ func (se *Session) retry(ctx context.Context, what string, req *rafterpb.OpReque
 		if !Definite(err) {
 			mayBeApplied = true
 		}
-		if !retryable(err) || ctx.Err() != nil {
+		if !se.retryable(err) || ctx.Err() != nil {
 			if mayBeApplied && Definite(err) {
 				return nil, &outcomeError{err: err, definite: false}
 			}
@@ -167,7 +166,7 @@ func (se *Session) retry(ctx context.Context, what string, req *rafterpb.OpReque
 			if mayBeApplied {
 				return nil, &outcomeError{err: err, definite: false}
 			}
-			return nil, fmt.Errorf("rafter: %s via %s: %w (last attempt: %w)", what, se.via, ctx.Err(), err)
+			return nil, err // every attempt was refused: definite
 		case <-t.C:
 		}
 		backoff = min(2*backoff, 250*time.Millisecond)
@@ -190,8 +189,14 @@ func (se *Session) once(ctx context.Context, what string, req *rafterpb.OpReques
 
 // retryable reports whether a Session retries after err: an unknown
 // outcome (the sequence makes the retry safe), or a refusal that a new
-// leader or a restart ends.
-func retryable(err error) bool {
+// leader or a restart ends. A peer of this System that is not running
+// (never started, stopped, given up by its supervisor) is not waited for.
+func (se *Session) retryable(err error) bool {
+	if errors.Is(err, ErrStopped) && se.sys.isLocal(se.via) {
+		if _, rerr := se.sys.running(se.via.Name); rerr != nil {
+			return false
+		}
+	}
 	var re *RedirectError
 	switch {
 	case errors.As(err, &re):
