@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -39,6 +40,7 @@ type Client struct {
 	via rafter.Peer
 
 	noSession bool
+	attempt   time.Duration // the session's attempt timeout (0: rafter's default)
 	mu        sync.Mutex
 	session   *rafter.Session
 }
@@ -49,6 +51,10 @@ type ClientOption func(*Client)
 // WithoutSession makes the Client send commands with System.Op, without a
 // session and without retries: at most once.
 func WithoutSession() ClientOption { return func(c *Client) { c.noSession = true } }
+
+// WithAttemptTimeout sets how long one attempt of a session command waits
+// before it is retried (rafter.Session.SetAttemptTimeout).
+func WithAttemptTimeout(d time.Duration) ClientOption { return func(c *Client) { c.attempt = d } }
 
 // NewClient returns a Client calling through peer via of sys.
 func NewClient(sys *rafter.System, via rafter.Peer, opts ...ClientOption) *Client {
@@ -244,6 +250,7 @@ func (c *Client) send(ctx context.Context, cmd []byte) ([]byte, error) {
 			c.mu.Unlock()
 			return nil, err
 		}
+		se.SetAttemptTimeout(c.attempt)
 		c.session = se
 	}
 	c.mu.Unlock()
