@@ -72,7 +72,10 @@ func (se *Session) SetAttemptTimeout(d time.Duration) {
 }
 
 // Op submits cmd exactly once and returns the result of its Apply, as
-// System.Op does (an *ApplyError is a result: the command was applied).
+// System.Op does (an *ApplyError is a result: the command was applied; when
+// the answer came from the replicas' memory of an earlier attempt, its
+// Index is the log index of the attempt that was answered, not of the one
+// that was applied).
 // Attempts with an unknown outcome (ErrTimeout of one attempt,
 // ErrLeadershipLost, ErrPeersNotResponding, ErrInternal) and transient
 // refusals (ErrNoLeader, ErrElectionInProgress, ErrTransferInProgress,
