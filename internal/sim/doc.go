@@ -30,8 +30,8 @@
 //     (an injected disk error), and a save that an install overtook is
 //     refused as stale. Ready.Compact drops entries from the view and
 //     the durable log. A leader's InstallSnapshot gets its data from the
-//     store's snapshot file (index, term, counter and configuration, a few
-//     tens of bytes) in chunks of 1-16 bytes, so a transfer is many
+//     store's snapshot file (index, term, counter, configuration and the
+//     session table: tens of bytes, a few hundred with sessions) in chunks of 1-16 bytes, so a transfer is many
 //     messages that the network loses, duplicates and reorders; a message
 //     held for a write whose snapshot was replaced meanwhile is dropped. A
 //     follower's log server takes each chunk after the writes before it,
