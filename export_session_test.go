@@ -19,3 +19,12 @@ func SessionOpAt(ctx context.Context, se *Session, seq, floor uint64, cmd []byte
 	}
 	return r.GetResult(), r.GetApplyError(), nil
 }
+
+// RawOp sends req as it is (a test hook for malformed session requests).
+func RawOp(ctx context.Context, s *System, via Peer, req *rafterpb.OpRequest) error {
+	r, err := call[*rafterpb.OpReply](ctx, s, via, "op", req)
+	if err != nil {
+		return err
+	}
+	return fromWire(r.GetError())
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/rafter-go/rafter/internal/cluster"
 	"github.com/rafter-go/rafter/kvsm"
 	"github.com/rafter-go/rafter/kvsm/kvsmpb"
+	"github.com/rafter-go/rafter/rafterpb"
 )
 
 func startSessionCluster(t *testing.T, opts func(o *rafter.Options)) *cluster.Cluster {
@@ -139,4 +140,31 @@ func TestSessionExpiresByLoggedTime(t *testing.T) {
 	assert.True(t, rafter.Definite(err))
 	// The plain wire error alone does not say: it is of unknown outcome.
 	assert.False(t, rafter.Definite(rafter.ErrSessionExpired))
+}
+
+// Malformed session requests from anyone are refused before they reach
+// the log (definite), and nothing is applied.
+func TestSessionMalformedRequestsRefused(t *testing.T) {
+	c := startSessionCluster(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), cluster.Patience)
+	defer cancel()
+	leader := c.WaitLeader()
+	for name, req := range map[string]*rafterpb.OpRequest{
+		"registration with a command":  {RegisterSession: true, Cmd: incrCmd(t)},
+		"registration with a session":  {RegisterSession: true, ClientId: 9},
+		"registration with a sequence": {RegisterSession: true, Sequence: 1},
+		"session without sequence":     {ClientId: 9, Cmd: incrCmd(t)},
+		"sequence without session":     {Sequence: 3, Cmd: incrCmd(t)},
+	} {
+		err := rafter.RawOp(ctx, c.Client(), leader, req)
+		assert.ErrorIs(t, err, rafter.ErrInvalidArgument, name)
+		assert.True(t, rafter.Definite(err), name)
+	}
+	// An unknown session: refused at apply (the entry is logged, its
+	// command is not applied).
+	err := rafter.RawOp(ctx, c.Client(), leader, &rafterpb.OpRequest{ClientId: 999999, Sequence: 1, Cmd: incrCmd(t)})
+	assert.ErrorIs(t, err, rafter.ErrSessionExpired)
+	_, found, err := kvsm.NewClient(c.Client(), leader).Get(ctx, "t", "n")
+	require.NoError(t, err)
+	assert.False(t, found, "nothing was incremented")
 }

@@ -25,11 +25,17 @@ func (a *consensusActor) proposeSession(ctx protoactor.Context, r *rafterpb.OpRe
 	e := &rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_OP, Cmd: r.GetCmd(), ClientId: r.GetClientId(),
 		Sequence: r.GetSequence(), SessionFloor: r.GetSessionFloor(), Stamp: stamp}
 	if r.GetRegisterSession() {
-		e = &rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_SESSION, Stamp: stamp}
-		if r.GetClientId() != 0 || len(r.GetCmd()) > 0 {
-			e.ClientId = 1 // refused by the core: a registration carries nothing
+		if r.GetClientId() != 0 || r.GetSequence() != 0 || len(r.GetCmd()) > 0 {
+			p := pendingRequest{sender: ctx.Sender(), forwarder: r.GetForwarder(), req: r}
+			a.answer(ctx, p, &rafterpb.OpReply{Error: &rafterpb.Error{
+				Code:    rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT,
+				Message: "consensus: a session registration carries no command, session or sequence",
+			}})
+			return
 		}
+		e = &rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_SESSION, Stamp: stamp}
 	}
+	// The core refuses an OP naming a session without a sequence.
 	a.core.ProposeSession(a.track(ctx, r), e)
 }
 
