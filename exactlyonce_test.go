@@ -18,6 +18,7 @@ import (
 	"github.com/rafter-go/rafter"
 	"github.com/rafter-go/rafter/internal/cluster"
 	"github.com/rafter-go/rafter/kvsm"
+	"github.com/rafter-go/rafter/rafterpb"
 )
 
 var (
@@ -38,19 +39,40 @@ type counterRun struct {
 }
 
 // cutLinks is the interceptor: the isolated peer loses every message to or
-// from the others (a leader's answers to forwarded requests included).
+// from the others (a leader's answers to forwarded requests included). It
+// also counts the session commands forwarded more than once (retries).
 type cutLinks struct {
-	mu       sync.Mutex
-	isolated string
+	mu        sync.Mutex
+	isolated  string
+	forwarded map[[2]uint64]int // (session, sequence) -> times forwarded
 }
 
-func (l *cutLinks) intercept(from, to rafter.Peer, _ proto.Message) rafter.Decision {
+func (l *cutLinks) intercept(from, to rafter.Peer, m proto.Message) rafter.Decision {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if op, ok := m.(*rafterpb.OpRequest); ok && op.GetClientId() != 0 {
+		if l.forwarded == nil {
+			l.forwarded = map[[2]uint64]int{}
+		}
+		l.forwarded[[2]uint64{op.GetClientId(), op.GetSequence()}]++
+	}
 	if l.isolated != "" && (from.Name == l.isolated) != (to.Name == l.isolated) {
 		return rafter.Drop
 	}
 	return rafter.Deliver
+}
+
+// retried is how many session commands were forwarded more than once.
+func (l *cutLinks) retried() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, k := range l.forwarded {
+		if k > 1 {
+			n++
+		}
+	}
+	return n
 }
 
 func (l *cutLinks) set(name string) {
@@ -219,12 +241,14 @@ func TestExactlyOnceCounter(t *testing.T) {
 	r := startCounter(t)
 	start := time.Now()
 	got := r.run(*exactlyOnceOps, true, seed)
-	t.Logf("sessions: %d increments in %v, %d faults, counter %d", *exactlyOnceOps, time.Since(start).Round(time.Millisecond), r.faults.Load(), got)
+	t.Logf("sessions: %d increments in %v, %d faults, %d commands forwarded more than once, counter %d",
+		*exactlyOnceOps, time.Since(start).Round(time.Millisecond), r.faults.Load(), r.cut.retried(), got)
 	assert.Equal(t, int64(*exactlyOnceOps), got, "with sessions every increment is applied exactly once")
 	assert.Zero(t, r.repeated.Load(), "two increments answered with the same value")
 	n := 0
 	r.values.Range(func(k, _ any) bool { n++; return k.(int64) >= 1 && k.(int64) <= int64(*exactlyOnceOps) })
 	assert.Equal(t, *exactlyOnceOps, n, "every value from 1 to ops answered once")
+	assert.Positive(t, r.cut.retried(), "the faults made the sessions retry (else this test proves nothing)")
 }
 
 // The same test without sessions: clients that retry an unknown outcome
