@@ -88,7 +88,10 @@ func (se *Session) SetAttemptTimeout(d time.Duration) {
 // may have been appended, the error is of unknown outcome even if the last
 // attempt's own error was definite. ErrSessionExpired is definite on the
 // command's first attempt and of unknown outcome after an earlier attempt
-// went unanswered; after it every Op fails at once (definite).
+// went unanswered; after it every Op fails at once (definite). (The first
+// attempt's rule counts on the transport not duplicating a request: one
+// attempt is at most one log entry. A test interceptor that duplicates
+// forwarded requests can break it.)
 func (se *Session) Op(ctx context.Context, cmd []byte) ([]byte, error) {
 	if err := se.sys.checkCommand(se.via, cmd); err != nil {
 		return nil, err
