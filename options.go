@@ -135,8 +135,9 @@ type Options struct {
 	// MaxSessionResults bounds the results each replica remembers per
 	// session to answer retries; a session with more commands unanswered
 	// at once loses the oldest result, and a retry of that command fails
-	// with ErrSessionExpired. Must be equal on every peer. Unit: results,
-	// from 1 to 65,536. Default: 128.
+	// with ErrSessionExpired. The remembered bytes per session are bounded
+	// too, at 1 MiB (the newest result is kept whatever its size). Must be
+	// equal on every peer. Unit: results, from 1 to 65,536. Default: 128.
 	MaxSessionResults int
 
 	// Seed seeds the election jitter. 0 picks a seed from the clock.

@@ -22,7 +22,8 @@
 //
 // Bounds: at most Options.MaxSessions sessions (registering one more evicts
 // the least recently used, by logged time) and at most Options.MaxResults
-// remembered results per session (recording one more forgets the oldest,
+// remembered results, of at most Options.MaxResultBytes (the newest result
+// is kept whatever its size), per session (recording one more forgets the oldest,
 // and a command of that session below the oldest result kept is refused:
 // it is never applied twice). A command also carries the client's lowest
 // unacknowledged sequence, so results below it are forgotten early.

@@ -139,6 +139,7 @@ func (d *decoder) results(s *state, n uint32) error {
 		}
 		prev = q
 		s.results[q] = Result{Value: v, Err: string(e)}
+		s.bytes += len(v) + len(e)
 	}
 	return nil
 }

@@ -8,8 +8,9 @@ import (
 
 // Defaults for the zero values of Options fields.
 const (
-	DefaultMaxSessions = 4096
-	DefaultMaxResults  = 128
+	DefaultMaxSessions    = 4096
+	DefaultMaxResults     = 128
+	DefaultMaxResultBytes = 1 << 20
 )
 
 // Options bounds a Table. Every replica of a cluster must use the same
@@ -24,6 +25,10 @@ type Options struct {
 	// MaxResults bounds the remembered results per session; 0 means
 	// DefaultMaxResults.
 	MaxResults int
+	// MaxResultBytes bounds the bytes (values and error texts) remembered
+	// per session; the newest result is kept whatever its size. 0 means
+	// DefaultMaxResultBytes.
+	MaxResultBytes int
 }
 
 func (o Options) maxSessions() int {
@@ -31,6 +36,13 @@ func (o Options) maxSessions() int {
 		return o.MaxSessions
 	}
 	return DefaultMaxSessions
+}
+
+func (o Options) maxResultBytes() int {
+	if o.MaxResultBytes > 0 {
+		return o.MaxResultBytes
+	}
+	return DefaultMaxResultBytes
 }
 
 func (o Options) maxResults() int {
@@ -92,6 +104,7 @@ type state struct {
 	// forgotten; a command below it is refused, never applied.
 	floor   uint64
 	results map[uint64]Result
+	bytes   int // of results' values and error texts
 }
 
 // Table is the session table of one replica. It is not safe for
@@ -151,8 +164,9 @@ func (t *Table) Apply(e *rafterpb.Entry) Verdict {
 	s.lastUsed = t.now
 	if low := e.GetSessionFloor(); low > s.floor {
 		// The client holds the answers of every sequence below low.
-		for q := range s.results {
+		for q, r := range s.results {
 			if q < low {
+				s.bytes -= r.size()
 				delete(s.results, q)
 			}
 		}
@@ -167,24 +181,32 @@ func (t *Table) Apply(e *rafterpb.Entry) Verdict {
 	return Verdict{Kind: Run}
 }
 
-// Record remembers the result of e, a command Apply answered Run for.
+func (r Result) size() int { return len(r.Value) + len(r.Err) }
+
+// Record remembers the result of e, a command Apply answered Run for. Past
+// MaxResults or MaxResultBytes the oldest results are forgotten (and
+// their sequences refused from then on); the newest is always kept.
 func (t *Table) Record(e *rafterpb.Entry, r Result) {
 	s := t.sessions[e.GetClientId()]
 	if s == nil {
 		return
 	}
+	if old, ok := s.results[e.GetSequence()]; ok {
+		s.bytes -= old.size() // Apply answers Run once per sequence; be safe anyway
+	}
 	s.results[e.GetSequence()] = r
-	if len(s.results) <= t.opts.maxResults() {
-		return
-	}
-	oldest := uint64(0)
-	for q := range s.results {
-		if oldest == 0 || q < oldest {
-			oldest = q
+	s.bytes += r.size()
+	for len(s.results) > 1 && (len(s.results) > t.opts.maxResults() || s.bytes > t.opts.maxResultBytes()) {
+		oldest := uint64(0)
+		for q := range s.results {
+			if oldest == 0 || q < oldest {
+				oldest = q
+			}
 		}
+		s.bytes -= s.results[oldest].size()
+		delete(s.results, oldest)
+		s.floor = max(s.floor, oldest+1)
 	}
-	delete(s.results, oldest)
-	s.floor = max(s.floor, oldest+1)
 }
 
 // advance moves the logged time to stamp if that is later, and drops

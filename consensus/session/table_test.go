@@ -167,3 +167,30 @@ func FuzzDecode(f *testing.F) {
 		assert.Equal(t, b, got.Encode())
 	})
 }
+
+// MaxResultBytes forgets the oldest results once a session's remembered
+// bytes pass it; the newest is kept whatever its size.
+func TestMaxResultBytesForgetsOldest(t *testing.T) {
+	tb := New(Options{MaxResultBytes: 10})
+	tb.Apply(register(1, 1))
+	sizes := []int{4, 4, 4, 20}
+	for i, size := range sizes {
+		q := uint64(i + 1)
+		e := op(1+q, 1, q, 1, 1)
+		require.Equal(t, Run, tb.Apply(e).Kind)
+		tb.Record(e, Result{Value: make([]byte, size)})
+		if q == 3 {
+			// 12 bytes > 10: sequence 1 is forgotten, 2 and 3 kept.
+			assert.Equal(t, Refused, tb.Apply(op(10, 1, 1, 1, 1)).Kind)
+			assert.Equal(t, Duplicate, tb.Apply(op(11, 1, 2, 1, 1)).Kind)
+		}
+	}
+	// The 20-byte result alone is over the bound and still kept.
+	assert.Equal(t, Refused, tb.Apply(op(12, 1, 3, 1, 1)).Kind)
+	v := tb.Apply(op(13, 1, 4, 1, 1))
+	assert.Equal(t, Duplicate, v.Kind)
+	assert.Len(t, v.Result.Value, 20)
+	back, err := Decode(tb.Encode(), Options{MaxResultBytes: 10})
+	require.NoError(t, err)
+	assert.Equal(t, tb.Encode(), back.Encode())
+}
