@@ -59,6 +59,10 @@ func (s *System) SetConfig(ctx context.Context, via Peer, peers []Peer) error {
 // its Apply once committed and applied (rafter's op). If Apply returned an
 // error, Op returns Apply's result bytes and an *ApplyError: the command is
 // committed. Other errors are documented with their kind in errors.go.
+//
+// Op is at most once: it sends cmd once and never retries. After an error
+// of unknown outcome the command may or may not be applied, and calling Op
+// again may apply it twice; use a Session (NewSession) to retry safely.
 func (s *System) Op(ctx context.Context, via Peer, cmd []byte) ([]byte, error) {
 	if err := s.checkCommand(via, cmd); err != nil {
 		return nil, err

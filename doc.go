@@ -39,6 +39,16 @@
 //	_ = sys.Bootstrap(ctx, []rafter.Peer{a, b, c})
 //	res, err := sys.Op(ctx, b, []byte("cmd")) // forwarded to the leader
 //
+// Op is at most once: after an error of unknown outcome (rafter.Definite
+// is false) the command may or may not have been applied. For commands
+// that must be applied exactly once, open a Session: its Op carries
+// (session, sequence), retries unknown outcomes by itself, and every
+// replica answers a retry of an applied command with the result it
+// remembered (Raft thesis §6.3; session.go, consensus/session).
+//
+//	se, _ := sys.NewSession(ctx, b)
+//	res, err = se.Op(ctx, []byte("incr"))   // applied once, however often retried
+//
 // The legacy path, rafter's: SetConfig(ctx, a, peers) on one blank peer
 // makes it campaign with the list and log it once elected. It still works,
 // but only for peers of a cluster that does not exist yet: a blank peer

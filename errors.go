@@ -110,6 +110,18 @@ var (
 	// is known (a local peer, or the absolute limit MaxCommandBytesLimit),
 	// and by the peer before it is appended otherwise.
 	ErrTooLarge = errors.New("rafter: command too large")
+	// ErrSessionExpired: a Session's command reached replicas that hold no
+	// such session (it expired after Options.SessionTimeout of logged
+	// time, was evicted by Options.MaxSessions, or never existed) or that
+	// forgot the result of its sequence (Options.MaxSessionResults). The
+	// command was not applied by the attempt that got this answer. Its
+	// kind depends on what came before, and Session.Op decides it:
+	// definite when that attempt was the command's first (nothing else
+	// can have applied it), unknown outcome when an earlier attempt
+	// ended without an answer (that attempt may have been applied before
+	// the session expired). A Session that got it is dead: later Ops fail
+	// at once with it (definite); start a new Session.
+	ErrSessionExpired = errors.New("rafter: session expired or unknown")
 )
 
 // RedirectError is returned when a peer is not the leader and could not
@@ -187,6 +199,7 @@ var kinds = []struct {
 	{rafterpb.ErrorCode_ERROR_CODE_TRANSFER_FAILED, ErrTransferFailed, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_ALREADY_BOOTSTRAPPED, ErrAlreadyBootstrapped, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_TOO_LARGE, ErrTooLarge, true, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_SESSION_EXPIRED, ErrSessionExpired, false, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrAlreadyStarted, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrInvalidOptions, true, nil},
 }
@@ -200,6 +213,10 @@ var kinds = []struct {
 func Definite(err error) bool {
 	if err == nil {
 		return false
+	}
+	var oe *outcomeError
+	if errors.As(err, &oe) {
+		return oe.definite // a Session knows what came before
 	}
 	var re *RedirectError
 	if errors.As(err, &re) {

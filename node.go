@@ -10,6 +10,7 @@ import (
 
 	"github.com/rafter-go/rafter/consensus"
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/consensus/session"
 	"github.com/rafter-go/rafter/events"
 	"github.com/rafter-go/rafter/logserver"
 	"github.com/rafter-go/rafter/rafterpb"
@@ -136,6 +137,8 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 		},
 		TickInterval:    tick,
 		MaxCommandBytes: opts.MaxCommandBytes,
+		Sessions: session.Options{Timeout: uint64(opts.SessionTimeout / time.Millisecond),
+			MaxSessions: opts.MaxSessions, MaxResults: opts.MaxSessionResults},
 		NewStateMachine: func() consensus.StateMachine { return opts.StateMachine() },
 		Interceptor:     s.interceptor(),
 		Logger:          logger,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/consensus/session"
 )
 
 // Options configures one peer. Start from DefaultOptions, set DataDir and
@@ -116,6 +117,29 @@ type Options struct {
 	// segment file. Unit: bytes, at least 4 KiB. Default: 64 MiB.
 	SegmentBytes int64
 
+	// SessionTimeout: a client session (NewSession) that sent no command
+	// for this long expires, and its commands then fail with
+	// ErrSessionExpired. Time here is logged time: the leader stamps its
+	// clock on session entries and every replica expires a session at the
+	// same entry, whatever its own clock says. 0: sessions never expire
+	// (only MaxSessions ends them). Must be equal on every peer. Unit:
+	// wall-clock duration, a whole number of milliseconds. Default: 1 h.
+	SessionTimeout time.Duration
+
+	// MaxSessions bounds the client sessions each replica holds;
+	// registering one more evicts the least recently used one (by logged
+	// time). Must be equal on every peer. Unit: sessions, from 1 to
+	// 1,048,576. Default: 4096.
+	MaxSessions int
+
+	// MaxSessionResults bounds the results each replica remembers per
+	// session to answer retries; a session with more commands unanswered
+	// at once loses the oldest result, and a retry of that command fails
+	// with ErrSessionExpired. The remembered bytes per session are bounded
+	// too, at 1 MiB (the newest result is kept whatever its size). Must be
+	// equal on every peer. Unit: results, from 1 to 65,536. Default: 128.
+	MaxSessionResults int
+
 	// Seed seeds the election jitter. 0 picks a seed from the clock.
 	// Default: 0.
 	Seed int64
@@ -168,6 +192,10 @@ func DefaultOptions() Options {
 		SnapshotChunkBytes:  defaultChunkBytes,
 
 		StopTransferTimeout: 4 * defaultHeartbeat,
+
+		SessionTimeout:    time.Hour,
+		MaxSessions:       session.DefaultMaxSessions,
+		MaxSessionResults: session.DefaultMaxResults,
 	}
 }
 
@@ -222,6 +250,20 @@ func (o Options) Validate() error {
 		return bad("TrailingEntries", o.TrailingEntries, "must be at most 2^40")
 	case o.StopTransferTimeout < 0:
 		return bad("StopTransferTimeout", o.StopTransferTimeout, "must be 0 (stop at once) or positive")
+	}
+	return o.validateSessions()
+}
+
+// validateSessions checks the session options.
+func (o Options) validateSessions() error {
+	bad := func(field string, v any, why string) error { return &OptionError{Field: field, Value: v, Reason: why} }
+	switch {
+	case o.SessionTimeout < 0 || o.SessionTimeout%time.Millisecond != 0:
+		return bad("SessionTimeout", o.SessionTimeout, "must be 0 (never expire) or a positive whole number of milliseconds")
+	case o.MaxSessions < 1 || o.MaxSessions > 1<<20:
+		return bad("MaxSessions", o.MaxSessions, "must be between 1 and 1048576")
+	case o.MaxSessionResults < 1 || o.MaxSessionResults > 1<<16:
+		return bad("MaxSessionResults", o.MaxSessionResults, "must be between 1 and 65536")
 	}
 	return nil
 }

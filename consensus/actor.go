@@ -15,6 +15,7 @@ import (
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/config"
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/consensus/session"
 	"github.com/rafter-go/rafter/events"
 	"github.com/rafter-go/rafter/internal/hoptrace"
 	"github.com/rafter-go/rafter/metrics"
@@ -52,6 +53,8 @@ type consensusActor struct {
 	incarnation uint64
 	core        *core.Core
 	sm          StateMachine
+	// sessions is the session table that goes with sm (sessions.go).
+	sessions *session.Table
 
 	timer *time.Timer // the next tick; see timer.go
 
@@ -169,6 +172,7 @@ func (a *consensusActor) start(ctx protoactor.Context) {
 		copts.Seed = jitterSeed(a.opts.Self)
 	}
 	a.sm = a.opts.NewStateMachine()
+	a.sessions = session.New(a.opts.Sessions)
 	if _, ok := a.sm.(Snapshotter); !ok {
 		copts.SnapshotEntries = 0 // documented: such a machine is never compacted
 	}

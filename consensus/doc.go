@@ -21,7 +21,14 @@
 //     forwarded: System.Bootstrap asks every initial member itself;
 //   - forwards Op, ReadOp and SetConfig to the leader when it is a follower
 //     that knows one, with the client as sender so the leader answers the
-//     client directly (rafter's first TODO), up to Options.MaxForwardHops.
+//     client directly (rafter's first TODO), up to Options.MaxForwardHops;
+//   - runs exactly-once client sessions (sessions.go): an OpRequest that
+//     registers a session or names one becomes a SESSION entry or a session
+//     OP entry stamped with the leader's clock (core.ProposeSession), and
+//     such entries are applied through the session table
+//     (consensus/session), which answers a retried command with its
+//     remembered result; snapshots carry the table in front of the state
+//     machine's bytes (snapshot_sessions.go).
 //
 // # The walk of one Op
 //

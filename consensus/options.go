@@ -10,6 +10,7 @@ import (
 
 	"github.com/rafter-go/rafter/actor"
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/consensus/session"
 	"github.com/rafter-go/rafter/events"
 	"github.com/rafter-go/rafter/metrics"
 	"github.com/rafter-go/rafter/rafterpb"
@@ -95,6 +96,10 @@ type Options struct {
 	// whoever sent it (a client, a forwarding peer, a stranger). 0 means
 	// the default, DefaultMaxCommandBytes.
 	MaxCommandBytes int
+	// Sessions bounds the table of exactly-once client sessions
+	// (consensus/session). Every peer of a cluster must use the same
+	// values: they decide what each replica applies.
+	Sessions session.Options
 }
 
 // Defaults for the zero values of Options fields.

@@ -6,6 +6,7 @@ import (
 	protoactor "github.com/asynkron/protoactor-go/actor"
 
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/consensus/session"
 	"github.com/rafter-go/rafter/internal/hoptrace"
 	"github.com/rafter-go/rafter/rafterpb"
 )
@@ -127,6 +128,10 @@ func (a *consensusActor) onLogWritten(ctx protoactor.Context, m *rafterpb.LogWri
 func (a *consensusActor) apply(ctx protoactor.Context, committed []core.Committed) {
 	for _, c := range committed {
 		e := c.Entry
+		if session.IsSession(e) {
+			a.applySession(ctx, c)
+			continue
+		}
 		var result []byte
 		var applyErr error
 		if e.GetType() == rafterpb.EntryType_ENTRY_TYPE_OP {

@@ -51,6 +51,10 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 			return
 		}
 		a.opts.Metrics.Proposed()
+		if isSessionRequest(r) {
+			a.proposeSession(ctx, r)
+			return
+		}
 		if tr := hoptrace.Active(); tr != nil && tr.Sample() {
 			received, last := tr.Now(), a.core.Status().LastIndex
 			a.core.Propose(a.track(ctx, r), r.GetCmd())

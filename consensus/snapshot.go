@@ -74,7 +74,7 @@ func (a *consensusActor) takeSnapshot(ctx protoactor.Context, meta *rafterpb.Sna
 		a.snap.failed = fmt.Errorf("consensus: state machine snapshot at %d: %w", meta.GetIndex(), err)
 		return
 	}
-	h, err := logserver.RegisterSnapshot(body)
+	h, err := logserver.RegisterSnapshot(&withSessions{table: a.sessions.Encode(), body: body})
 	if err != nil {
 		body.Release()
 		a.snap.failed = err
@@ -263,9 +263,13 @@ func (a *consensusActor) restore(sm StateMachine, want *rafterpb.SnapshotMeta) e
 		return fmt.Errorf("%w: %w", ErrLogLoad, err)
 	}
 	defer r.Close()
-	if err := ss.Restore(r); err != nil {
+	table, rest, err := readSessions(r, a.opts.Sessions)
+	if err != nil {
 		return fmt.Errorf("consensus: restore of the snapshot at %d: %w", want.GetIndex(), err)
 	}
-	a.sm = sm
+	if err := ss.Restore(rest); err != nil {
+		return fmt.Errorf("consensus: restore of the snapshot at %d: %w", want.GetIndex(), err)
+	}
+	a.sm, a.sessions = sm, table
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -23,14 +25,44 @@ import (
 // come wrapped together with the *rafter.ApplyError (or *rafter.ReadError)
 // that carried them; rafter's errors pass through wrapped, so
 // errors.Is(err, rafter.ErrTimeout) and rafter.Definite(err) work.
+//
+// Commands go through a rafter.Session (created on the first command), so
+// each is applied exactly once: an attempt with an unknown outcome (a
+// timeout, a leader lost to a crash or a partition) is retried with the
+// same sequence until ctx ends, and the replicas answer a retry of an
+// applied command with its first result. An error returned is then of
+// unknown outcome only if ctx ended first. A session that expired
+// (rafter.ErrSessionExpired) is replaced by a new one on the next command.
+// WithoutSession makes a Client send each command once with System.Op
+// (at most once; an unknown outcome is the caller's to resolve).
 type Client struct {
 	sys *rafter.System
 	via rafter.Peer
+
+	noSession bool
+	attempt   time.Duration // the session's attempt timeout (0: rafter's default)
+	mu        sync.Mutex
+	session   *rafter.Session
 }
 
+// ClientOption configures a Client.
+type ClientOption func(*Client)
+
+// WithoutSession makes the Client send commands with System.Op, without a
+// session and without retries: at most once.
+func WithoutSession() ClientOption { return func(c *Client) { c.noSession = true } }
+
+// WithAttemptTimeout sets how long one attempt of a session command waits
+// before it is retried (rafter.Session.SetAttemptTimeout).
+func WithAttemptTimeout(d time.Duration) ClientOption { return func(c *Client) { c.attempt = d } }
+
 // NewClient returns a Client calling through peer via of sys.
-func NewClient(sys *rafter.System, via rafter.Peer) *Client {
-	return &Client{sys: sys, via: via}
+func NewClient(sys *rafter.System, via rafter.Peer, opts ...ClientOption) *Client {
+	c := &Client{sys: sys, via: via}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // Via returns the peer the client calls through.
@@ -172,17 +204,65 @@ func (c *Client) Append(ctx context.Context, table, key string, value []byte) (n
 	return a.Append.GetValue(), nil
 }
 
-// op sends a Command with System.Op and decodes its Result.
+// Incr adds delta to key's integer value (an absent key counts as 0) and
+// returns the new value; ErrNotInteger if the value is not a signed 64-bit
+// decimal integer or the sum would overflow. With the Client's session it
+// is applied exactly once however often it is retried.
+func (c *Client) Incr(ctx context.Context, table, key string, delta int64) (int64, error) {
+	what := "incr " + table + "/" + key
+	r, err := c.op(ctx, what, &kvsmpb.Command{Op: &kvsmpb.Command_Incr{
+		Incr: &kvsmpb.Incr{Table: table, Key: key, Delta: delta}}})
+	if err != nil {
+		return 0, err
+	}
+	x, ok := r.GetResult().(*kvsmpb.Result_Incr)
+	if !ok {
+		return 0, unexpected(what, r)
+	}
+	return x.Incr.GetValue(), nil
+}
+
+// op sends a Command (through the session, or with System.Op) and decodes
+// its Result.
 func (c *Client) op(ctx context.Context, what string, cmd *kvsmpb.Command) (*kvsmpb.Result, error) {
 	b, err := proto.Marshal(cmd)
 	if err != nil { // for example a key that is not UTF-8
 		return nil, fmt.Errorf("kvsm: %s: %w: %w", what, ErrMalformed, err)
 	}
-	res, err := c.sys.Op(ctx, c.via, b)
+	res, err := c.send(ctx, b)
 	return decode(what, res, err, func(e error) bool {
 		var ae *rafter.ApplyError
 		return errors.As(e, &ae)
 	})
+}
+
+// send runs one command: through the Client's session (made now if it has
+// none), or once with System.Op without one.
+func (c *Client) send(ctx context.Context, cmd []byte) ([]byte, error) {
+	if c.noSession {
+		return c.sys.Op(ctx, c.via, cmd)
+	}
+	c.mu.Lock()
+	se := c.session
+	if se == nil {
+		var err error
+		if se, err = c.sys.NewSession(ctx, c.via); err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+		se.SetAttemptTimeout(c.attempt)
+		c.session = se
+	}
+	c.mu.Unlock()
+	res, err := se.Op(ctx, cmd)
+	if errors.Is(err, rafter.ErrSessionExpired) {
+		c.mu.Lock()
+		if c.session == se {
+			c.session = nil // the next command registers a new one
+		}
+		c.mu.Unlock()
+	}
+	return res, err
 }
 
 // readFunc is System.ReadOp or System.StaleReadOp.

@@ -158,3 +158,28 @@ func TestClientPassesRafterErrors(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.True(t, rafter.Definite(err), "%v", err)
 }
+
+// Incr through a session and without one: both count; the session's
+// client registers its session on the first command.
+func TestClientIncr(t *testing.T) {
+	c := startKV(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	kv := kvsm.NewClient(c.Client(), follower(t, c))
+	plain := kvsm.NewClient(c.Client(), c.Peers[0], kvsm.WithoutSession())
+	require.NoError(t, kv.NewTable(ctx, "n"))
+	v, err := kv.Incr(ctx, "n", "x", 5)
+	require.NoError(t, err)
+	assert.Equal(t, int64(5), v)
+	v, err = plain.Incr(ctx, "n", "x", -7)
+	require.NoError(t, err)
+	assert.Equal(t, int64(-2), v)
+	require.NoError(t, kv.Put(ctx, "n", "s", []byte("text")))
+	_, err = kv.Incr(ctx, "n", "s", 1)
+	assert.ErrorIs(t, err, kvsm.ErrNotInteger)
+	var ae *rafter.ApplyError
+	assert.ErrorAs(t, err, &ae)
+	got, _, err := kv.Get(ctx, "n", "x")
+	require.NoError(t, err)
+	assert.Equal(t, "-2", string(got))
+}

@@ -5,7 +5,8 @@
 // # Data model
 //
 // Named tables of string keys (UTF-8, as proto3 strings) and byte values.
-// Commands (NewTable, DeleteTable, Put, Delete, CompareAndSet, Append) and
+// Commands (NewTable, DeleteTable, Put, Delete, CompareAndSet, Append, Incr:
+// an int64 kept as decimal text, Redis INCRBY's rules, ErrNotInteger) and
 // queries (Get, ListTables, ListKeys) are protobuf messages, defined in
 // kvsmpb/kvsm.proto; each is answered by a kvsmpb.Result. As in rafter's
 // ets backend, an operation on a table that does not exist fails with
@@ -16,12 +17,14 @@
 // # How it fits
 //
 // Give each peer a fresh Machine through Options.StateMachine = Factory().
-// Client writes go through System.Op (committed by a quorum, applied in log
-// order) and reads through System.ReadOp (linearizable: the leader confirms
-// its leadership before answering). Any peer may be the Client's via peer;
-// followers forward to the leader. rafter's errors pass through wrapped, so
-// errors.Is(err, rafter.ErrTimeout) and rafter.Definite(err) tell whether a
-// failed write may have happened.
+// Client writes go through a rafter.Session (committed by a quorum, applied
+// in log order, exactly once: an attempt of unknown outcome is retried with
+// the same sequence until the call's context ends; WithoutSession sends
+// each write once with System.Op instead) and reads through System.ReadOp
+// (linearizable: the leader confirms its leadership before answering). Any
+// peer may be the Client's via peer; followers forward to the leader.
+// rafter's errors pass through wrapped, so errors.Is(err, rafter.ErrTimeout)
+// and rafter.Definite(err) tell whether a failed write may have happened.
 //
 // # Snapshots
 //

@@ -23,6 +23,9 @@ var (
 	// operation this version does not know, or had an invalid field (an
 	// empty table name); also a result that the client cannot decode.
 	ErrMalformed = errors.New("kvsm: malformed command")
+	// ErrNotInteger: Incr found a value that is not a signed 64-bit
+	// decimal integer, or the sum would overflow; the value is unchanged.
+	ErrNotInteger = errors.New("kvsm: value is not an integer or out of range")
 )
 
 // codeOf maps an error of this package to its wire code.
@@ -32,6 +35,8 @@ func codeOf(err error) kvsmpb.Code {
 		return kvsmpb.Code_CODE_NO_SUCH_TABLE
 	case errors.Is(err, ErrTableExists):
 		return kvsmpb.Code_CODE_TABLE_EXISTS
+	case errors.Is(err, ErrNotInteger):
+		return kvsmpb.Code_CODE_NOT_INTEGER
 	}
 	return kvsmpb.Code_CODE_MALFORMED
 }
@@ -49,6 +54,8 @@ func errorOf(r *kvsmpb.Result) error {
 		s = ErrTableExists
 	case kvsmpb.Code_CODE_MALFORMED:
 		s = ErrMalformed
+	case kvsmpb.Code_CODE_NOT_INTEGER:
+		s = ErrNotInteger
 	default:
 		return fmt.Errorf("%w: unknown result code %d: %s", ErrMalformed, r.GetCode(), r.GetDetail())
 	}

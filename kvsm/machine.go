@@ -89,6 +89,8 @@ func (m *Machine) apply(c *kvsmpb.Command) (*kvsmpb.Result, error) {
 		return m.cas(op.Cas)
 	case *kvsmpb.Command_Append:
 		return m.append(op.Append)
+	case *kvsmpb.Command_Incr:
+		return m.incr(op.Incr)
 	}
 	// A oneof number this version does not know decodes as no op at all.
 	return nil, fmt.Errorf("%w: unknown command", ErrMalformed)

@@ -198,7 +198,10 @@ func (p *Peer) Answered(request string, arrived time.Time, code rafterpb.ErrorCo
 func errorKind(code rafterpb.ErrorCode) string {
 	switch code {
 	case rafterpb.ErrorCode_ERROR_CODE_LEADERSHIP_LOST, rafterpb.ErrorCode_ERROR_CODE_PEERS_NOT_RESPONDING,
-		rafterpb.ErrorCode_ERROR_CODE_INTERNAL, rafterpb.ErrorCode_ERROR_CODE_TIMEOUT:
+		rafterpb.ErrorCode_ERROR_CODE_INTERNAL, rafterpb.ErrorCode_ERROR_CODE_TIMEOUT,
+		// Not applied by this attempt; an earlier one may have been (only
+		// the client can tell: rafter.Session.Op).
+		rafterpb.ErrorCode_ERROR_CODE_SESSION_EXPIRED:
 		return "unknown"
 	}
 	return "definite"

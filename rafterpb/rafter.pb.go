@@ -3,7 +3,7 @@
 //
 // Field-number policy: numbers are never reused. Gaps marked "reserved for" are
 // kept free for features that are planned but not built yet (snapshots,
-// leadership transfer, learners, client sessions). Add new fields after the last
+// leadership transfer, learners). Add new fields after the last
 // used number of a message, never in a gap that a comment reserves for another use.
 //
 // Messages between a peer's consensus actor and its own log server are in
@@ -40,7 +40,10 @@ const (
 	// A membership configuration (Entry.config is set).
 	EntryType_ENTRY_TYPE_CONFIG EntryType = 1
 	// A state machine command (Entry.cmd is set).
-	EntryType_ENTRY_TYPE_OP EntryType = 2 // 3: reserved for ENTRY_TYPE_SESSION (idempotent client sessions).
+	EntryType_ENTRY_TYPE_OP EntryType = 2
+	// Registers a client session (exactly-once commands, Raft thesis §6.3):
+	// the session's ID is this entry's index. Entry.stamp is set.
+	EntryType_ENTRY_TYPE_SESSION EntryType = 3
 )
 
 // Enum value maps for EntryType.
@@ -49,11 +52,13 @@ var (
 		0: "ENTRY_TYPE_NOOP",
 		1: "ENTRY_TYPE_CONFIG",
 		2: "ENTRY_TYPE_OP",
+		3: "ENTRY_TYPE_SESSION",
 	}
 	EntryType_value = map[string]int32{
-		"ENTRY_TYPE_NOOP":   0,
-		"ENTRY_TYPE_CONFIG": 1,
-		"ENTRY_TYPE_OP":     2,
+		"ENTRY_TYPE_NOOP":    0,
+		"ENTRY_TYPE_CONFIG":  1,
+		"ENTRY_TYPE_OP":      2,
+		"ENTRY_TYPE_SESSION": 3,
 	}
 )
 
@@ -176,6 +181,11 @@ const (
 	// GetEntry of an index that compaction removed: only the snapshot holds
 	// its effect (definite).
 	ErrorCode_ERROR_CODE_COMPACTED ErrorCode = 19
+	// A session command named a session the replicas do not hold (never
+	// registered, expired, evicted) or a sequence whose result they forgot;
+	// it was not applied now (whether an earlier attempt was, the client
+	// alone can tell).
+	ErrorCode_ERROR_CODE_SESSION_EXPIRED ErrorCode = 20
 )
 
 // Enum value maps for ErrorCode.
@@ -201,6 +211,7 @@ var (
 		17: "ERROR_CODE_TRANSFER_FAILED",
 		18: "ERROR_CODE_ALREADY_BOOTSTRAPPED",
 		19: "ERROR_CODE_COMPACTED",
+		20: "ERROR_CODE_SESSION_EXPIRED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_NONE":                   0,
@@ -223,6 +234,7 @@ var (
 		"ERROR_CODE_TRANSFER_FAILED":        17,
 		"ERROR_CODE_ALREADY_BOOTSTRAPPED":   18,
 		"ERROR_CODE_COMPACTED":              19,
+		"ERROR_CODE_SESSION_EXPIRED":        20,
 	}
 )
 
@@ -364,12 +376,22 @@ func (x *Peer) GetNode() string {
 
 // Entry is one log entry.
 type Entry struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Term          uint64                 `protobuf:"varint,1,opt,name=term,proto3" json:"term,omitempty"`
-	Index         uint64                 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
-	Type          EntryType              `protobuf:"varint,3,opt,name=type,proto3,enum=rafter.v1.EntryType" json:"type,omitempty"`
-	Cmd           []byte                 `protobuf:"bytes,4,opt,name=cmd,proto3" json:"cmd,omitempty"`       // ENTRY_TYPE_OP
-	Config        *Config                `protobuf:"bytes,5,opt,name=config,proto3" json:"config,omitempty"` // ENTRY_TYPE_CONFIG
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Term   uint64                 `protobuf:"varint,1,opt,name=term,proto3" json:"term,omitempty"`
+	Index  uint64                 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	Type   EntryType              `protobuf:"varint,3,opt,name=type,proto3,enum=rafter.v1.EntryType" json:"type,omitempty"`
+	Cmd    []byte                 `protobuf:"bytes,4,opt,name=cmd,proto3" json:"cmd,omitempty"`       // ENTRY_TYPE_OP
+	Config *Config                `protobuf:"bytes,5,opt,name=config,proto3" json:"config,omitempty"` // ENTRY_TYPE_CONFIG
+	// A session OP: the session (the index of its SESSION entry) and the
+	// command's sequence number in it (from 1). 0: no session.
+	ClientId uint64 `protobuf:"varint,6,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	Sequence uint64 `protobuf:"varint,7,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// A session OP: the client's lowest unacknowledged sequence; it holds
+	// the answers below it, so replicas forget their results.
+	SessionFloor uint64 `protobuf:"varint,8,opt,name=session_floor,json=sessionFloor,proto3" json:"session_floor,omitempty"`
+	// SESSION and session OP entries: the leader's clock when it appended
+	// the entry (Unix milliseconds). Sessions expire by this logged time.
+	Stamp         uint64 `protobuf:"varint,9,opt,name=stamp,proto3" json:"stamp,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -437,6 +459,34 @@ func (x *Entry) GetConfig() *Config {
 		return x.Config
 	}
 	return nil
+}
+
+func (x *Entry) GetClientId() uint64 {
+	if x != nil {
+		return x.ClientId
+	}
+	return 0
+}
+
+func (x *Entry) GetSequence() uint64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *Entry) GetSessionFloor() uint64 {
+	if x != nil {
+		return x.SessionFloor
+	}
+	return 0
+}
+
+func (x *Entry) GetStamp() uint64 {
+	if x != nil {
+		return x.Stamp
+	}
+	return 0
 }
 
 // Meta is the durable per-peer metadata: rafter's #meta{}. It must be durable
@@ -1342,13 +1392,22 @@ type OpRequest struct {
 	// refuses to forward past a small limit so that stale leader hints cannot
 	// make a request circle.
 	Hops uint32 `protobuf:"varint,2,opt,name=hops,proto3" json:"hops,omitempty"`
-	// 3, 4: reserved for client_id and sequence (idempotent clients).
+	// Exactly-once sessions: the session and the command's sequence in it
+	// (0: no session), as Entry.client_id and Entry.sequence.
+	ClientId uint64 `protobuf:"varint,3,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	Sequence uint64 `protobuf:"varint,4,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	// The peer that forwarded the request (the last hop), unset when it came
 	// straight from the client. The leader's answer goes to the client, across
 	// the link back to this peer, and a test interceptor judges it as such.
-	Forwarder     *Peer `protobuf:"bytes,5,opt,name=forwarder,proto3" json:"forwarder,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Forwarder *Peer `protobuf:"bytes,5,opt,name=forwarder,proto3" json:"forwarder,omitempty"`
+	// With client_id: the client's lowest unacknowledged sequence
+	// (Entry.session_floor).
+	SessionFloor uint64 `protobuf:"varint,6,opt,name=session_floor,json=sessionFloor,proto3" json:"session_floor,omitempty"`
+	// Register a new session instead of running cmd (which must be empty):
+	// the reply's index is the session's ID.
+	RegisterSession bool `protobuf:"varint,7,opt,name=register_session,json=registerSession,proto3" json:"register_session,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *OpRequest) Reset() {
@@ -1395,11 +1454,39 @@ func (x *OpRequest) GetHops() uint32 {
 	return 0
 }
 
+func (x *OpRequest) GetClientId() uint64 {
+	if x != nil {
+		return x.ClientId
+	}
+	return 0
+}
+
+func (x *OpRequest) GetSequence() uint64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
 func (x *OpRequest) GetForwarder() *Peer {
 	if x != nil {
 		return x.Forwarder
 	}
 	return nil
+}
+
+func (x *OpRequest) GetSessionFloor() uint64 {
+	if x != nil {
+		return x.SessionFloor
+	}
+	return 0
+}
+
+func (x *OpRequest) GetRegisterSession() bool {
+	if x != nil {
+		return x.RegisterSession
+	}
+	return false
 }
 
 type OpReply struct {
@@ -2477,13 +2564,17 @@ const file_rafter_proto_rawDesc = "" +
 	"\frafter.proto\x12\trafter.v1\".\n" +
 	"\x04Peer\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
-	"\x04node\x18\x02 \x01(\tR\x04node\"\x98\x01\n" +
+	"\x04node\x18\x02 \x01(\tR\x04node\"\x8c\x02\n" +
 	"\x05Entry\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x04R\x04term\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12(\n" +
 	"\x04type\x18\x03 \x01(\x0e2\x14.rafter.v1.EntryTypeR\x04type\x12\x10\n" +
 	"\x03cmd\x18\x04 \x01(\fR\x03cmd\x12)\n" +
-	"\x06config\x18\x05 \x01(\v2\x11.rafter.v1.ConfigR\x06config\"H\n" +
+	"\x06config\x18\x05 \x01(\v2\x11.rafter.v1.ConfigR\x06config\x12\x1b\n" +
+	"\tclient_id\x18\x06 \x01(\x04R\bclientId\x12\x1a\n" +
+	"\bsequence\x18\a \x01(\x04R\bsequence\x12#\n" +
+	"\rsession_floor\x18\b \x01(\x04R\fsessionFloor\x12\x14\n" +
+	"\x05stamp\x18\t \x01(\x04R\x05stamp\"H\n" +
 	"\x04Meta\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x04R\x04term\x12,\n" +
 	"\tvoted_for\x18\x02 \x01(\v2\x0f.rafter.v1.PeerR\bvotedFor\"\xb9\x01\n" +
@@ -2555,11 +2646,15 @@ const file_rafter_proto_rawDesc = "" +
 	"\x05Error\x12(\n" +
 	"\x04code\x18\x01 \x01(\x0e2\x14.rafter.v1.ErrorCodeR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12'\n" +
-	"\x06leader\x18\x03 \x01(\v2\x0f.rafter.v1.PeerR\x06leader\"`\n" +
+	"\x06leader\x18\x03 \x01(\v2\x0f.rafter.v1.PeerR\x06leader\"\xe9\x01\n" +
 	"\tOpRequest\x12\x10\n" +
 	"\x03cmd\x18\x01 \x01(\fR\x03cmd\x12\x12\n" +
-	"\x04hops\x18\x02 \x01(\rR\x04hops\x12-\n" +
-	"\tforwarder\x18\x05 \x01(\v2\x0f.rafter.v1.PeerR\tforwarder\"\x80\x01\n" +
+	"\x04hops\x18\x02 \x01(\rR\x04hops\x12\x1b\n" +
+	"\tclient_id\x18\x03 \x01(\x04R\bclientId\x12\x1a\n" +
+	"\bsequence\x18\x04 \x01(\x04R\bsequence\x12-\n" +
+	"\tforwarder\x18\x05 \x01(\v2\x0f.rafter.v1.PeerR\tforwarder\x12#\n" +
+	"\rsession_floor\x18\x06 \x01(\x04R\fsessionFloor\x12)\n" +
+	"\x10register_session\x18\a \x01(\bR\x0fregisterSession\"\x80\x01\n" +
 	"\aOpReply\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x1f\n" +
 	"\vapply_error\x18\x02 \x01(\tR\n" +
@@ -2634,16 +2729,17 @@ const file_rafter_proto_rawDesc = "" +
 	"\x0esnapshots_sent\x18\x19 \x01(\x04R\rsnapshotsSent\x12-\n" +
 	"\x12repeated_snapshots\x18\x1a \x01(\x04R\x11repeatedSnapshots\x12\x1b\n" +
 	"\tlog_bytes\x18\x1b \x01(\x04R\blogBytes\x12%\n" +
-	"\x0esnapshot_bytes\x18\x1c \x01(\x04R\rsnapshotBytes*J\n" +
+	"\x0esnapshot_bytes\x18\x1c \x01(\x04R\rsnapshotBytes*b\n" +
 	"\tEntryType\x12\x13\n" +
 	"\x0fENTRY_TYPE_NOOP\x10\x00\x12\x15\n" +
 	"\x11ENTRY_TYPE_CONFIG\x10\x01\x12\x11\n" +
-	"\rENTRY_TYPE_OP\x10\x02*w\n" +
+	"\rENTRY_TYPE_OP\x10\x02\x12\x16\n" +
+	"\x12ENTRY_TYPE_SESSION\x10\x03*w\n" +
 	"\vConfigState\x12\x16\n" +
 	"\x12CONFIG_STATE_BLANK\x10\x00\x12\x17\n" +
 	"\x13CONFIG_STATE_STABLE\x10\x01\x12\x18\n" +
 	"\x14CONFIG_STATE_STAGING\x10\x02\x12\x1d\n" +
-	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\xe1\x04\n" +
+	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\x81\x05\n" +
 	"\tErrorCode\x12\x13\n" +
 	"\x0fERROR_CODE_NONE\x10\x00\x12\x18\n" +
 	"\x14ERROR_CODE_NO_LEADER\x10\x01\x12#\n" +
@@ -2665,7 +2761,8 @@ const file_rafter_proto_rawDesc = "" +
 	"\x1fERROR_CODE_TRANSFER_IN_PROGRESS\x10\x10\x12\x1e\n" +
 	"\x1aERROR_CODE_TRANSFER_FAILED\x10\x11\x12#\n" +
 	"\x1fERROR_CODE_ALREADY_BOOTSTRAPPED\x10\x12\x12\x18\n" +
-	"\x14ERROR_CODE_COMPACTED\x10\x13*h\n" +
+	"\x14ERROR_CODE_COMPACTED\x10\x13\x12\x1e\n" +
+	"\x1aERROR_CODE_SESSION_EXPIRED\x10\x14*h\n" +
 	"\x04Role\x12\x11\n" +
 	"\rROLE_FOLLOWER\x10\x00\x12\x16\n" +
 	"\x12ROLE_PRE_CANDIDATE\x10\x01\x12\x12\n" +

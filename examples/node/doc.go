@@ -139,8 +139,12 @@
 //
 // The keys live in one kvsm table (-table, default "default"), which every
 // node creates once the cluster has a leader (creating it twice is
-// harmless). Writes go through System.Op and are forwarded to the leader
-// by the library; reads go through System.ReadOp and are linearizable.
+// harmless). Writes go through the node's exactly-once session
+// (rafter.Session, via kvsm.Client) and are forwarded to the leader by the
+// library: an attempt whose outcome is unknown (a leader killed or cut off
+// under the node) is retried with the same sequence until the command
+// timeout, and the cluster applies it once. Reads go through
+// System.ReadOp and are linearizable.
 //
 //	SET key value             OK (no NX/XX/EX options: use SETNX or CAS)
 //	GET key                   value or nil
@@ -152,6 +156,10 @@
 //	CAS key new EXPECT old    set key to new if its value is old
 //	CAS key new ABSENT        set key to new if it does not exist
 //	                          both reply [1 or 0, value after the command]
+//	INCR key, DECR key        the new value (an absent key counts as 0)
+//	INCRBY key n              the new value; n and the stored value are
+//	                          64-bit decimal integers, else "ERR value is
+//	                          not an integer or out of range" (overflow too)
 //	PING [msg], ECHO msg, INFO [section], QUIT
 //	AUTH [default] password   with -requirepass
 //	CONFIG GET p, COMMAND     empty answers (redis-benchmark and redis-cli ask)
@@ -167,6 +175,9 @@
 // Failures of the cluster come back with a kind a client can act on:
 // "TRYAGAIN ..." when nothing was applied (no leader yet, an election,
 // the cluster still forming) and any failed read; "UNKNOWN ..." when a
-// write's outcome is unknown (a timeout, leadership lost while pending):
-// read the key back before retrying a non-idempotent write.
+// write's outcome is still unknown when the command timeout ends (the
+// node's session retried it until then): read the key back before
+// retrying a non-idempotent write. If the client's own connection to the
+// node drops before the reply, the outcome is unknown to that client, as
+// with Redis: INCR then may or may not have counted.
 package main

@@ -121,6 +121,20 @@ type runner struct {
 	h   *History
 	ids atomic.Int64 // porcupine client ids, dense from 0
 	seq atomic.Int64 // unique write values
+	// kvs holds one kvsm.Client (so one exactly-once session) per peer,
+	// shared by the clients: sessions are safe for concurrent use, and a
+	// client per operation would register a session per operation.
+	kvs sync.Map // int (peer index) -> *kvsm.Client
+}
+
+// kv is the kvsm client that calls through peer via.
+func (r *runner) kv(via int) *kvsm.Client {
+	if kv, ok := r.kvs.Load(via); ok {
+		return kv.(*kvsm.Client)
+	}
+	peer := r.c.Peers[via]
+	kv, _ := r.kvs.LoadOrStore(via, kvsm.NewClient(r.c.SystemOf(peer), peer))
+	return kv.(*kvsm.Client)
 }
 
 // client issues operations until ctx ends. It calls through one peer and
@@ -179,8 +193,7 @@ func (r *runner) pick(rng *rand.Rand, seen map[string]*string) Input {
 
 // do runs one operation and records it.
 func (r *runner) do(id, via int, in Input) Op {
-	peer := r.c.Peers[via]
-	kv := kvsm.NewClient(r.c.SystemOf(peer), peer)
+	kv := r.kv(via)
 	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.OpTimeout)
 	defer cancel()
 	op := Op{Client: id, Input: in, Call: r.h.Now()}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/rafter-go/rafter/consensus/session"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -38,6 +39,10 @@ type checker struct {
 	cmdIndex map[string]uint64
 	// votes: the durable vote of each (peer, term).
 	votes map[voteKey]string
+	// sess replays the session table over the committed log (nil: the
+	// schedule has no sessions); session.go.
+	sess     *sessionRef
+	sessOpts session.Options
 }
 
 type commitRec struct {
@@ -46,6 +51,7 @@ type commitRec struct {
 	chain uint64 // chain hash of the committed prefix up to this entry
 	term  uint64 // the term of the peer that first reported the commit
 	at    int64  // when (the write's linearization point)
+	table uint64 // digest of the session table after this entry (session.go)
 }
 
 type voteKey struct {
@@ -157,7 +163,18 @@ func (c *checker) commit(peer string, term uint64, view *logView, from, to uint6
 			c.fail("%s commits index %d with a prefix that is not the committed one", peer, i)
 			return
 		}
-		c.committed = append(c.committed, commitRec{e: rec.e, hash: rec.hash, chain: chain, term: term, at: now})
+		if c.sess != nil && session.IsSession(rec.e) {
+			if c.sessionCommit(i, rec.e) {
+				c.opsAt = append(c.opsAt, i)
+			}
+			c.committed = append(c.committed, commitRec{e: rec.e, hash: rec.hash, chain: chain, term: term, at: now, table: c.sess.digest})
+			continue
+		}
+		var table uint64
+		if c.sess != nil {
+			table = c.sess.digest
+		}
+		c.committed = append(c.committed, commitRec{e: rec.e, hash: rec.hash, chain: chain, term: term, at: now, table: table})
 		if rec.e.GetType() == rafterpb.EntryType_ENTRY_TYPE_OP {
 			c.opsAt = append(c.opsAt, i)
 			cmd := string(rec.e.GetCmd())
@@ -201,6 +218,7 @@ func (c *checker) snapshotState(peer, what string, f *snapFile) {
 		c.fail("%s %s snapshot %d whose state machine counted %d operations; the committed prefix holds %d",
 			peer, what, i, f.count, want)
 	}
+	c.sessionSnapshot(peer, what, f)
 }
 
 // opsUpTo counts the operations of the committed prefix up to index i.

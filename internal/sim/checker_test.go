@@ -143,15 +143,15 @@ func TestCheckerDoubleVote(t *testing.T) {
 func TestCheckerSnapshots(t *testing.T) {
 	c := newChecker()
 	c.commit("p1", 1, view(ent(1, 1, "a"), ent(2, 1, "b"), ent(3, 1, "c")), 1, 3, 10)
-	c.snapshotState("p1", "saves", encodeSnap(2, 1, nil, 2))
+	c.snapshotState("p1", "saves", encodeSnap(2, 1, nil, 2, nil))
 	require.Nil(t, c.err)
-	c.snapshotState("p1", "saves", encodeSnap(2, 1, nil, 3))
+	c.snapshotState("p1", "saves", encodeSnap(2, 1, nil, 3, nil))
 	require.NotNil(t, c.err)
 	assert.Contains(t, c.err.What, "counted 3 operations; the committed prefix holds 2")
 
 	c = newChecker()
 	c.commit("p1", 1, view(ent(1, 1, "a")), 1, 1, 10)
-	c.snapshotState("p2", "installs", encodeSnap(1, 2, nil, 1))
+	c.snapshotState("p2", "installs", encodeSnap(1, 2, nil, 1, nil))
 	require.NotNil(t, c.err, "another term at the index")
 
 	c = newChecker()

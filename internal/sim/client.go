@@ -28,6 +28,10 @@ type op struct {
 	to     *rafterpb.Peer   // opTransfer: the target (nil: the leader picks)
 	invoke int64
 	tries  int
+	// A session command (session.go): its session and sequence; unknown
+	// once an attempt ended without an answer (it may be applied).
+	session, seq uint64
+	unknown      bool
 }
 
 type changeKind int
@@ -63,6 +67,9 @@ type client struct {
 	curID core.RequestID // the attempt in flight; 0 between attempts
 	next  int            // the peer of the next attempt
 	hint  int            // the last known leader; -1 if none
+	// session is the client's session (0: none yet), sessionSeq the last
+	// sequence it used (session.go).
+	session, sessionSeq uint64
 }
 
 const (
@@ -76,6 +83,7 @@ func (w *World) clientAct(c *client) {
 		o := &op{kind: opRead, invoke: w.now}
 		if w.rng.IntN(10) < 6 {
 			o.kind, o.cmd = opWrite, fmt.Sprintf("c%d-%d", c.idx, c.seq)
+			w.sessionWrite(c, o)
 		}
 		c.cur, c.next = o, w.pickPeer(c)
 	}
@@ -114,7 +122,11 @@ func (w *World) request(c *client) {
 		return
 	}
 	switch o.kind {
-	case opWrite:
+	case opWrite, opRegister:
+		if o.session != 0 || o.kind == opRegister {
+			w.proposeSession(n, id, o)
+			break
+		}
 		n.core.Propose(id, []byte(o.cmd))
 	case opRead:
 		if w.o.Faults.LocalReads {
@@ -131,7 +143,7 @@ func (w *World) request(c *client) {
 }
 
 func (w *World) timeout(c *client, id core.RequestID) {
-	if c.curID == id {
+	if c.curID == id && !w.retrySession(c) {
 		w.finish(c) // unknown outcome: give the operation up
 	}
 }
@@ -248,6 +260,7 @@ func (w *World) answerResult(n *node, r core.Result) {
 	}
 	leader, known := w.byName[r.Leader.GetName()]
 	switch {
+	case (errors.Is(r.Err, core.ErrLeadershipLost) || errors.Is(r.Err, core.ErrPeersNotResponding)) && w.retrySession(c):
 	case r.Err == nil, errors.Is(r.Err, core.ErrNotModified), errors.Is(r.Err, core.ErrInvalidInitialConfig),
 		errors.Is(r.Err, core.ErrLeadershipLost), errors.Is(r.Err, core.ErrPeersNotResponding),
 		errors.Is(r.Err, core.ErrTransferFailed), errors.Is(r.Err, core.ErrInvalidArgument):

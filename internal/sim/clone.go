@@ -36,7 +36,8 @@ func cloneEntry(e *rafterpb.Entry) *rafterpb.Entry {
 	if e == nil {
 		return nil
 	}
-	out := &rafterpb.Entry{Term: e.Term, Index: e.Index, Type: e.Type, Config: cloneConfig(e.Config)}
+	out := &rafterpb.Entry{Term: e.Term, Index: e.Index, Type: e.Type, Config: cloneConfig(e.Config),
+		ClientId: e.ClientId, Sequence: e.Sequence, SessionFloor: e.SessionFloor, Stamp: e.Stamp}
 	if e.Cmd != nil {
 		out.Cmd = append([]byte{}, e.Cmd...)
 	}

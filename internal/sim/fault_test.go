@@ -37,6 +37,15 @@ func TestCheckerCatchesFaults(t *testing.T) {
 		// An install that keeps a log that conflicts with the snapshot:
 		// its old suffix later counts as committed.
 		{"install keeps log", Faults{InstallKeepsLog: true}, 300, snapOptions},
+		// A retried session command applied a second time.
+		{"session reapply", Faults{SessionReapply: true}, 1000, sessionOptions},
+		// Snapshots without the session table: a restored replica forgets
+		// its sessions.
+		{"session-less snapshot", Faults{SessionLessSnapshot: true}, 100, func(seed uint64) Options {
+			o := sessionOptions(seed)
+			o.SnapshotEntries, o.TrailingEntries = 5, seed%3
+			return o
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,6 +83,13 @@ func faultOptions(seed uint64) Options {
 	o.PartitionEvery = 10
 	o.MaxFsync = 5 * TickUnit
 	o.Clients = 3
+	return o
+}
+
+// sessionOptions is faultOptions with every client on sessions.
+func sessionOptions(seed uint64) Options {
+	o := faultOptions(seed)
+	o.Sessions = true
 	return o
 }
 

@@ -39,6 +39,9 @@ func mixString(h uint64, s string) uint64 {
 func entryHash(e *rafterpb.Entry) uint64 {
 	h := mix(0, e.GetTerm(), e.GetIndex(), uint64(e.GetType()))
 	h = mixString(h, string(e.GetCmd()))
+	if e.GetClientId() != 0 || e.GetStamp() != 0 { // a session entry (session.go)
+		h = mix(h, e.GetClientId(), e.GetSequence(), e.GetSessionFloor(), e.GetStamp())
+	}
 	if c := e.GetConfig(); c != nil {
 		h = mix(h, uint64(c.GetState()))
 		for _, p := range c.GetOldServers() {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/consensus/session"
 	"github.com/rafter-go/rafter/rafterpb"
 	"google.golang.org/protobuf/proto"
 )
@@ -30,6 +31,7 @@ type node struct {
 // operations, so linearizability is checkable.
 type counter struct {
 	applied, count uint64
+	sessions       *session.Table // session.go
 }
 
 // boot starts a peer from its durable state (blank the first time): the
@@ -64,10 +66,10 @@ func (w *World) boot(n *node) {
 		MaxSnapshotInflight: w.o.MaxSnapshotInflight,
 	}
 	r := core.Restored{Meta: meta, Entries: entries}
-	sm := counter{}
+	sm := w.newCounter(0, 0, nil)
 	if s := n.st.snap; s != nil {
 		r.Snapshot = cloneSnapMeta(s.meta)
-		sm = counter{applied: s.meta.GetIndex(), count: s.count}
+		sm = w.newCounter(s.meta.GetIndex(), s.count, s.table)
 		w.chk.snapshotState(n.name, "restarts from", s)
 	}
 	c, err := core.New(cfg, r)
@@ -139,15 +141,8 @@ func (w *World) execute(n *node, rd core.Ready) {
 		w.send(n, m)
 	}
 	w.holdAfterPersist(n, wr, rd.MessagesAfterPersist)
-	for _, c := range rd.Committed { // 3. apply
-		w.chk.apply(n.name, n.sm.applied, c.Entry)
-		n.sm.applied = c.Entry.GetIndex()
-		if c.Entry.GetType() == rafterpb.EntryType_ENTRY_TYPE_OP {
-			n.sm.count++
-		}
-		if c.ID != 0 {
-			w.answerWrite(n, c.ID, c.Entry)
-		}
+	for _, c := range rd.Committed { // 3. apply (session.go)
+		w.applyEntry(n, c)
 	}
 	for _, rs := range rd.Reads { // 4. reads
 		if n.sm.applied < rs.Index {

@@ -3,6 +3,8 @@ package sim
 import (
 	"io"
 	"math/rand/v2"
+
+	"github.com/rafter-go/rafter/consensus/session"
 )
 
 // Time in the simulator is an integer clock. A peer's Tick comes every
@@ -62,6 +64,10 @@ type Options struct {
 	MaxSnapshotSave int64
 	// SnapshotMinTicks is the core's wait between snapshots (0: none).
 	SnapshotMinTicks int
+	// Sessions: clients use exactly-once sessions (session.go), with
+	// SessionOptions on every replica (Timeout in time units).
+	Sessions       bool
+	SessionOptions session.Options
 	// Faults break the harness on purpose, to prove that the checker sees
 	// it. All false in real runs.
 	Faults Faults
@@ -89,6 +95,11 @@ type Faults struct {
 	// NoRestore: the state machine is not restored from an installed
 	// snapshot when InstallProgress asks for it.
 	NoRestore bool
+	// SessionReapply: a retried session command is applied again instead
+	// of answered from the session table.
+	SessionReapply bool
+	// SessionLessSnapshot: snapshots leave the session table out.
+	SessionLessSnapshot bool
 	// NoSendCheck turns the durable-before-send check off (a checker
 	// switch, not a fault), so that a test can show the end-to-end
 	// invariants catch a durability fault on their own.
@@ -165,6 +176,21 @@ func RandomOptions(seed uint64) Options {
 	o.Bootstrap = r.IntN(2) == 0
 	if r.IntN(4) == 0 {
 		o.SnapshotMinTicks = 1 + r.IntN(30) // snapshots wait, or the log reaches 4x
+	}
+	// Sessions in three schedules of four: expiring after 30-150 ticks of
+	// logged time or never, few sessions (evictions) or many, few
+	// remembered results (forgotten ones) or many.
+	if r.IntN(4) != 0 {
+		o.Sessions = true
+		if r.IntN(3) != 0 {
+			o.SessionOptions.Timeout = uint64(30+r.IntN(121)) * TickUnit
+		}
+		if r.IntN(3) == 0 {
+			o.SessionOptions.MaxSessions = 1 + r.IntN(3)
+		}
+		if r.IntN(2) == 0 {
+			o.SessionOptions.MaxResults = 1 + r.IntN(3)
+		}
 	}
 	return o
 }

@@ -16,7 +16,8 @@ import (
 // that InstallSnapshot streams real chunks that can be lost, duplicated,
 // reordered and must be reassembled. Layout (big endian):
 //
-//	index u64 | term u64 | count u64 | config length u32 | config (protobuf) | CRC-32C u32 of all before
+//	index u64 | term u64 | count u64 | config length u32 | table length u32 |
+//	config (protobuf) | session table (consensus/session) | CRC-32C u32 of all before
 //
 // The errors mirror logserver's for the same refusals (logserver/install.go,
 // snapsave.go, compact.go).
@@ -28,7 +29,7 @@ var (
 	errSaveFailed    = errors.New("sim: snapshot save failed (injected disk error)")
 	errCompactPast   = errors.New("sim: compaction past the snapshot index")
 	castagnoli       = crc32.MakeTable(crc32.Castagnoli)
-	snapFixed        = 8 + 8 + 8 + 4
+	snapFixed        = 8 + 8 + 8 + 4 + 4
 	minSnapFile      = uint64(snapFixed + 4)
 	marshalSnapshots = proto.MarshalOptions{Deterministic: true}
 )
@@ -38,23 +39,26 @@ var (
 type snapFile struct {
 	meta  *rafterpb.SnapshotMeta
 	count uint64
+	table []byte // the session table, encoded
 	data  []byte
 }
 
-func encodeSnap(index, term uint64, conf *rafterpb.Config, count uint64) *snapFile {
+func encodeSnap(index, term uint64, conf *rafterpb.Config, count uint64, table []byte) *snapFile {
 	cb, err := marshalSnapshots.Marshal(conf)
 	if err != nil {
 		panic(fmt.Sprintf("sim: marshalling a configuration: %v", err))
 	}
-	b := make([]byte, 0, snapFixed+len(cb)+4)
+	b := make([]byte, 0, snapFixed+len(cb)+len(table)+4)
 	b = binary.BigEndian.AppendUint64(b, index)
 	b = binary.BigEndian.AppendUint64(b, term)
 	b = binary.BigEndian.AppendUint64(b, count)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(cb)))
+	b = binary.BigEndian.AppendUint32(b, uint32(len(table)))
 	b = append(b, cb...)
+	b = append(b, table...)
 	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 	return &snapFile{meta: &rafterpb.SnapshotMeta{Index: index, Term: term, Config: cloneConfig(conf), Size: uint64(len(b))},
-		count: count, data: b}
+		count: count, table: table, data: b}
 }
 
 // decodeSnap checks and reads a received file.
@@ -66,16 +70,17 @@ func decodeSnap(b []byte) (*snapFile, error) {
 	if crc32.Checksum(body, castagnoli) != sum {
 		return nil, fmt.Errorf("%w: checksum", errSnapInvalid)
 	}
-	n := binary.BigEndian.Uint32(body[24:28])
-	if uint64(n) != uint64(len(body)-snapFixed) {
-		return nil, fmt.Errorf("%w: config length %d", errSnapInvalid, n)
+	n, tn := binary.BigEndian.Uint32(body[24:28]), binary.BigEndian.Uint32(body[28:32])
+	if uint64(n)+uint64(tn) != uint64(len(body)-snapFixed) {
+		return nil, fmt.Errorf("%w: config length %d, table length %d", errSnapInvalid, n, tn)
 	}
 	conf := &rafterpb.Config{}
-	if err := proto.Unmarshal(body[snapFixed:], conf); err != nil {
+	if err := proto.Unmarshal(body[snapFixed:snapFixed+int(n)], conf); err != nil {
 		return nil, fmt.Errorf("%w: config: %w", errSnapInvalid, err)
 	}
+	table := append([]byte(nil), body[snapFixed+int(n):]...)
 	f := encodeSnap(binary.BigEndian.Uint64(body[0:8]), binary.BigEndian.Uint64(body[8:16]), conf,
-		binary.BigEndian.Uint64(body[16:24]))
+		binary.BigEndian.Uint64(body[16:24]), table)
 	return f, nil
 }
 

@@ -16,7 +16,7 @@ var testConf = &rafterpb.Config{State: rafterpb.ConfigState_CONFIG_STATE_STABLE,
 	OldServers: []*rafterpb.Peer{{Name: "p1"}, {Name: "p2"}, {Name: "p3"}}}
 
 func TestSnapFileRoundTrip(t *testing.T) {
-	f := encodeSnap(12, 3, testConf, 7)
+	f := encodeSnap(12, 3, testConf, 7, []byte("table"))
 	assert.Equal(t, uint64(len(f.data)), f.meta.GetSize())
 	g, err := decodeSnap(f.data)
 	require.NoError(t, err)
@@ -52,7 +52,7 @@ func chunkOf(f *snapFile, off, n uint64) *rafterpb.InstallSnapshot {
 
 func TestStoreInstallTakesOnlyTheExpectedOffset(t *testing.T) {
 	s := storeWithLog(3)
-	f := encodeSnap(10, 2, testConf, 4)
+	f := encodeSnap(10, 2, testConf, 4, nil)
 	r, got := s.installChunk(chunkOf(f, 8, 8)) // from the future, no partial file
 	require.NoError(t, r.Err)
 	assert.Nil(t, got)
@@ -85,13 +85,13 @@ func TestStoreInstallTakesOnlyTheExpectedOffset(t *testing.T) {
 	assert.True(t, r.Done)
 	assert.Nil(t, got)
 	// An older snapshot: stale.
-	r, _ = s.installChunk(chunkOf(encodeSnap(9, 2, testConf, 3), 0, 4))
+	r, _ = s.installChunk(chunkOf(encodeSnap(9, 2, testConf, 3, nil), 0, 4))
 	assert.ErrorIs(t, r.Err, errSnapStale)
 }
 
 func TestStoreInstallAbortsAndRefuses(t *testing.T) {
 	s := storeWithLog(3)
-	f, g := encodeSnap(10, 2, testConf, 4), encodeSnap(11, 2, testConf, 5)
+	f, g := encodeSnap(10, 2, testConf, 4, nil), encodeSnap(11, 2, testConf, 5, nil)
 	s.installChunk(chunkOf(f, 0, 8))
 	r, _ := s.installChunk(chunkOf(g, 8, 8)) // another snapshot aborts the partial file
 	assert.Zero(t, r.NextOffset)
@@ -103,7 +103,7 @@ func TestStoreInstallAbortsAndRefuses(t *testing.T) {
 	assert.ErrorIs(t, r.Err, errBadChunk)
 
 	// A file whose header names another snapshot is refused whole.
-	h := encodeSnap(12, 2, testConf, 4)
+	h := encodeSnap(12, 2, testConf, 4, nil)
 	in = chunkOf(h, 0, h.meta.GetSize())
 	in.LastIncludedIndex = 13
 	r, got := s.installChunk(in)
@@ -129,9 +129,9 @@ func TestStoreSaveAndCompact(t *testing.T) {
 	assert.ErrorIs(t, s.checkSave(&rafterpb.SnapshotMeta{Index: 9, Term: 1}), errSnapMismatch, "not in the log")
 	assert.ErrorIs(t, s.checkSave(&rafterpb.SnapshotMeta{Index: 5, Term: 2}), errSnapMismatch, "another term")
 	assert.ErrorIs(t, s.compact(2), errCompactPast, "no snapshot yet")
-	require.NoError(t, s.commitSave(encodeSnap(5, 1, testConf, 5)))
+	require.NoError(t, s.commitSave(encodeSnap(5, 1, testConf, 5, nil)))
 	assert.ErrorIs(t, s.checkSave(&rafterpb.SnapshotMeta{Index: 5, Term: 1}), errSnapStale)
-	assert.ErrorIs(t, s.commitSave(encodeSnap(4, 1, testConf, 4)), errSnapStale, "an older save never replaces a newer one")
+	assert.ErrorIs(t, s.commitSave(encodeSnap(4, 1, testConf, 4, nil)), errSnapStale, "an older save never replaces a newer one")
 	assert.ErrorIs(t, s.compact(6), errCompactPast)
 	require.NoError(t, s.compact(3))
 	assert.Equal(t, uint64(3), s.view.off)
@@ -143,7 +143,7 @@ func TestStoreSaveAndCompact(t *testing.T) {
 // reset after it; one that starts after it has a hole.
 func TestStoreReconcile(t *testing.T) {
 	s := storeWithLog(8)
-	s.snap = encodeSnap(5, 1, testConf, 5)
+	s.snap = encodeSnap(5, 1, testConf, 5, nil)
 	reset, err := s.reconcile()
 	require.NoError(t, err)
 	assert.False(t, reset)
@@ -151,7 +151,7 @@ func TestStoreReconcile(t *testing.T) {
 	assert.Len(t, s.log, 3)
 
 	s = storeWithLog(4) // ends before the snapshot: an install's reset to finish
-	s.snap = encodeSnap(5, 2, testConf, 5)
+	s.snap = encodeSnap(5, 2, testConf, 5, nil)
 	reset, err = s.reconcile()
 	require.NoError(t, err)
 	assert.True(t, reset)
@@ -159,14 +159,14 @@ func TestStoreReconcile(t *testing.T) {
 	assert.Empty(t, s.log)
 
 	s = storeWithLog(8) // another term at the snapshot's index
-	s.snap = encodeSnap(5, 2, testConf, 5)
+	s.snap = encodeSnap(5, 2, testConf, 5, nil)
 	reset, err = s.reconcile()
 	require.NoError(t, err)
 	assert.True(t, reset)
 
 	s = storeWithLog(0)
 	s.logOff = 7
-	s.snap = encodeSnap(5, 2, testConf, 5)
+	s.snap = encodeSnap(5, 2, testConf, 5, nil)
 	_, err = s.reconcile()
 	require.Error(t, err, "entries 6..7 missing")
 	assert.False(t, errors.Is(err, errSnapInvalid))

@@ -26,7 +26,7 @@ func (w *World) saveSnapshot(n *node, m *rafterpb.SnapshotMeta) {
 		w.after(1, ev)
 		return
 	}
-	n.st.saving = encodeSnap(m.GetIndex(), m.GetTerm(), m.GetConfig(), n.sm.count)
+	n.st.saving = encodeSnap(m.GetIndex(), m.GetTerm(), m.GetConfig(), n.sm.count, w.snapTable(n))
 	w.after(1+w.rng.Int64N(max(w.o.MaxSnapshotSave, 1)), ev)
 }
 
@@ -44,7 +44,7 @@ func (w *World) snapSaved(e *event) {
 		err = errSaveFailed
 	}
 	if err == nil && w.o.Faults.LateSnapshot {
-		f = encodeSnap(f.meta.GetIndex(), f.meta.GetTerm(), f.meta.GetConfig(), n.sm.count)
+		f = encodeSnap(f.meta.GetIndex(), f.meta.GetTerm(), f.meta.GetConfig(), n.sm.count, w.snapTable(n))
 	}
 	if err == nil {
 		if err = n.st.commitSave(f); err != nil {
@@ -154,7 +154,7 @@ func (w *World) installProgress(n *node, chunk *core.InstallChunk, r core.Instal
 			return
 		}
 		w.chk.snapshotState(n.name, "restores", s)
-		n.sm = counter{applied: s.meta.GetIndex(), count: s.count}
+		n.sm = w.newCounter(s.meta.GetIndex(), s.count, s.table)
 		w.stats.Restores++
 	}
 	w.drive(n)

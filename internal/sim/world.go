@@ -56,6 +56,8 @@ type Stats struct {
 	// every peer up), no leader had committed an entry of its own term: a
 	// liveness problem (not a safety violation).
 	Unconverged int
+	// Sessions counts exactly-once session traffic (session.go).
+	Sessions SessionStats
 }
 
 // Add sums two Stats.
@@ -72,6 +74,7 @@ func (s Stats) Add(o Stats) Stats {
 		StaleSaves: s.StaleSaves + o.StaleSaves,
 		Chunks:     s.Chunks + o.Chunks, ChunksDropped: s.ChunksDropped + o.ChunksDropped, Installs: s.Installs + o.Installs, Restores: s.Restores + o.Restores,
 		CrashesMidSave: s.CrashesMidSave + o.CrashesMidSave, CrashesMidInstall: s.CrashesMidInstall + o.CrashesMidInstall, Reconciled: s.Reconciled + o.Reconciled,
+		Sessions: s.Sessions.add(o.Sessions),
 	}
 }
 
@@ -164,6 +167,9 @@ func newWorld(o Options) *World {
 	}
 	for i := range o.Clients {
 		w.clients = append(w.clients, &client{idx: i, hint: -1})
+	}
+	if o.Sessions {
+		w.chk.sess, w.chk.sessOpts = newSessionRef(o.SessionOptions), o.SessionOptions
 	}
 	w.admin = &client{idx: o.Clients, admin: true, hint: -1}
 	w.clients = append(w.clients, w.admin)

@@ -45,6 +45,9 @@ const (
 	// The bytes were not a Command or Query, the operation is unknown, or a
 	// field is invalid (an empty table name).
 	Code_CODE_MALFORMED Code = 3
+	// Incr found a value that is not a 64-bit decimal integer, or the sum
+	// would overflow.
+	Code_CODE_NOT_INTEGER Code = 4
 )
 
 // Enum value maps for Code.
@@ -54,12 +57,14 @@ var (
 		1: "CODE_NO_SUCH_TABLE",
 		2: "CODE_TABLE_EXISTS",
 		3: "CODE_MALFORMED",
+		4: "CODE_NOT_INTEGER",
 	}
 	Code_value = map[string]int32{
 		"CODE_OK":            0,
 		"CODE_NO_SUCH_TABLE": 1,
 		"CODE_TABLE_EXISTS":  2,
 		"CODE_MALFORMED":     3,
+		"CODE_NOT_INTEGER":   4,
 	}
 )
 
@@ -102,6 +107,7 @@ type Command struct {
 	//	*Command_Delete
 	//	*Command_Cas
 	//	*Command_Append
+	//	*Command_Incr
 	Op            isCommand_Op `protobuf_oneof:"op"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -198,6 +204,15 @@ func (x *Command) GetAppend() *Append {
 	return nil
 }
 
+func (x *Command) GetIncr() *Incr {
+	if x != nil {
+		if x, ok := x.Op.(*Command_Incr); ok {
+			return x.Incr
+		}
+	}
+	return nil
+}
+
 type isCommand_Op interface {
 	isCommand_Op()
 }
@@ -226,6 +241,10 @@ type Command_Append struct {
 	Append *Append `protobuf:"bytes,6,opt,name=append,proto3,oneof"`
 }
 
+type Command_Incr struct {
+	Incr *Incr `protobuf:"bytes,7,opt,name=incr,proto3,oneof"`
+}
+
 func (*Command_NewTable) isCommand_Op() {}
 
 func (*Command_DeleteTable) isCommand_Op() {}
@@ -237,6 +256,8 @@ func (*Command_Delete) isCommand_Op() {}
 func (*Command_Cas) isCommand_Op() {}
 
 func (*Command_Append) isCommand_Op() {}
+
+func (*Command_Incr) isCommand_Op() {}
 
 // NewTable creates an empty table (rafter: {new, Name}).
 type NewTable struct {
@@ -581,6 +602,70 @@ func (x *Append) GetValue() []byte {
 	return nil
 }
 
+// Incr adds delta to key's value, read as a signed 64-bit decimal integer
+// (an absent key counts as 0), and stores the sum as decimal text, as
+// Redis INCRBY does. A value that is not such an integer, or a sum that
+// overflows, fails with CODE_NOT_INTEGER and leaves the value unchanged.
+type Incr struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Table         string                 `protobuf:"bytes,1,opt,name=table,proto3" json:"table,omitempty"`
+	Key           string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	Delta         int64                  `protobuf:"zigzag64,3,opt,name=delta,proto3" json:"delta,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Incr) Reset() {
+	*x = Incr{}
+	mi := &file_kvsm_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Incr) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Incr) ProtoMessage() {}
+
+func (x *Incr) ProtoReflect() protoreflect.Message {
+	mi := &file_kvsm_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Incr.ProtoReflect.Descriptor instead.
+func (*Incr) Descriptor() ([]byte, []int) {
+	return file_kvsm_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Incr) GetTable() string {
+	if x != nil {
+		return x.Table
+	}
+	return ""
+}
+
+func (x *Incr) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Incr) GetDelta() int64 {
+	if x != nil {
+		return x.Delta
+	}
+	return 0
+}
+
 // Query is one read-only operation (rafter: rafter_backend_ets:read/2).
 type Query struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -596,7 +681,7 @@ type Query struct {
 
 func (x *Query) Reset() {
 	*x = Query{}
-	mi := &file_kvsm_proto_msgTypes[7]
+	mi := &file_kvsm_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -608,7 +693,7 @@ func (x *Query) String() string {
 func (*Query) ProtoMessage() {}
 
 func (x *Query) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[7]
+	mi := &file_kvsm_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -621,7 +706,7 @@ func (x *Query) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Query.ProtoReflect.Descriptor instead.
 func (*Query) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{7}
+	return file_kvsm_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Query) GetQ() isQuery_Q {
@@ -691,7 +776,7 @@ type Get struct {
 
 func (x *Get) Reset() {
 	*x = Get{}
-	mi := &file_kvsm_proto_msgTypes[8]
+	mi := &file_kvsm_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -703,7 +788,7 @@ func (x *Get) String() string {
 func (*Get) ProtoMessage() {}
 
 func (x *Get) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[8]
+	mi := &file_kvsm_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -716,7 +801,7 @@ func (x *Get) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Get.ProtoReflect.Descriptor instead.
 func (*Get) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{8}
+	return file_kvsm_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Get) GetTable() string {
@@ -742,7 +827,7 @@ type ListTables struct {
 
 func (x *ListTables) Reset() {
 	*x = ListTables{}
-	mi := &file_kvsm_proto_msgTypes[9]
+	mi := &file_kvsm_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -754,7 +839,7 @@ func (x *ListTables) String() string {
 func (*ListTables) ProtoMessage() {}
 
 func (x *ListTables) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[9]
+	mi := &file_kvsm_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -767,7 +852,7 @@ func (x *ListTables) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTables.ProtoReflect.Descriptor instead.
 func (*ListTables) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{9}
+	return file_kvsm_proto_rawDescGZIP(), []int{10}
 }
 
 // ListKeys lists the keys of a table, sorted (rafter: {list_keys, Table}).
@@ -780,7 +865,7 @@ type ListKeys struct {
 
 func (x *ListKeys) Reset() {
 	*x = ListKeys{}
-	mi := &file_kvsm_proto_msgTypes[10]
+	mi := &file_kvsm_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -792,7 +877,7 @@ func (x *ListKeys) String() string {
 func (*ListKeys) ProtoMessage() {}
 
 func (x *ListKeys) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[10]
+	mi := &file_kvsm_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -805,7 +890,7 @@ func (x *ListKeys) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeys.ProtoReflect.Descriptor instead.
 func (*ListKeys) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{10}
+	return file_kvsm_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListKeys) GetTable() string {
@@ -829,6 +914,7 @@ type Result struct {
 	//	*Result_Append
 	//	*Result_Get
 	//	*Result_Names
+	//	*Result_Incr
 	Result        isResult_Result `protobuf_oneof:"result"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -836,7 +922,7 @@ type Result struct {
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_kvsm_proto_msgTypes[11]
+	mi := &file_kvsm_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -848,7 +934,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[11]
+	mi := &file_kvsm_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -861,7 +947,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{11}
+	return file_kvsm_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Result) GetCode() Code {
@@ -939,6 +1025,15 @@ func (x *Result) GetNames() *NamesResult {
 	return nil
 }
 
+func (x *Result) GetIncr() *IncrResult {
+	if x != nil {
+		if x, ok := x.Result.(*Result_Incr); ok {
+			return x.Incr
+		}
+	}
+	return nil
+}
+
 type isResult_Result interface {
 	isResult_Result()
 }
@@ -967,6 +1062,10 @@ type Result_Names struct {
 	Names *NamesResult `protobuf:"bytes,8,opt,name=names,proto3,oneof"`
 }
 
+type Result_Incr struct {
+	Incr *IncrResult `protobuf:"bytes,9,opt,name=incr,proto3,oneof"`
+}
+
 func (*Result_Done) isResult_Result() {}
 
 func (*Result_Delete) isResult_Result() {}
@@ -979,6 +1078,8 @@ func (*Result_Get) isResult_Result() {}
 
 func (*Result_Names) isResult_Result() {}
 
+func (*Result_Incr) isResult_Result() {}
+
 // Done answers NewTable, DeleteTable and Put.
 type Done struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -988,7 +1089,7 @@ type Done struct {
 
 func (x *Done) Reset() {
 	*x = Done{}
-	mi := &file_kvsm_proto_msgTypes[12]
+	mi := &file_kvsm_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1000,7 +1101,7 @@ func (x *Done) String() string {
 func (*Done) ProtoMessage() {}
 
 func (x *Done) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[12]
+	mi := &file_kvsm_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1013,7 +1114,7 @@ func (x *Done) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Done.ProtoReflect.Descriptor instead.
 func (*Done) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{12}
+	return file_kvsm_proto_rawDescGZIP(), []int{13}
 }
 
 type DeleteResult struct {
@@ -1026,7 +1127,7 @@ type DeleteResult struct {
 
 func (x *DeleteResult) Reset() {
 	*x = DeleteResult{}
-	mi := &file_kvsm_proto_msgTypes[13]
+	mi := &file_kvsm_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1038,7 +1139,7 @@ func (x *DeleteResult) String() string {
 func (*DeleteResult) ProtoMessage() {}
 
 func (x *DeleteResult) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[13]
+	mi := &file_kvsm_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1051,7 +1152,7 @@ func (x *DeleteResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteResult.ProtoReflect.Descriptor instead.
 func (*DeleteResult) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{13}
+	return file_kvsm_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DeleteResult) GetExisted() bool {
@@ -1074,7 +1175,7 @@ type CasResult struct {
 
 func (x *CasResult) Reset() {
 	*x = CasResult{}
-	mi := &file_kvsm_proto_msgTypes[14]
+	mi := &file_kvsm_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1086,7 +1187,7 @@ func (x *CasResult) String() string {
 func (*CasResult) ProtoMessage() {}
 
 func (x *CasResult) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[14]
+	mi := &file_kvsm_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1099,7 +1200,7 @@ func (x *CasResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CasResult.ProtoReflect.Descriptor instead.
 func (*CasResult) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{14}
+	return file_kvsm_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CasResult) GetSwapped() bool {
@@ -1133,7 +1234,7 @@ type AppendResult struct {
 
 func (x *AppendResult) Reset() {
 	*x = AppendResult{}
-	mi := &file_kvsm_proto_msgTypes[15]
+	mi := &file_kvsm_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1145,7 +1246,7 @@ func (x *AppendResult) String() string {
 func (*AppendResult) ProtoMessage() {}
 
 func (x *AppendResult) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[15]
+	mi := &file_kvsm_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1158,7 +1259,7 @@ func (x *AppendResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppendResult.ProtoReflect.Descriptor instead.
 func (*AppendResult) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{15}
+	return file_kvsm_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *AppendResult) GetValue() []byte {
@@ -1166,6 +1267,51 @@ func (x *AppendResult) GetValue() []byte {
 		return x.Value
 	}
 	return nil
+}
+
+type IncrResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// value is the key's value after the increment.
+	Value         int64 `protobuf:"zigzag64,1,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IncrResult) Reset() {
+	*x = IncrResult{}
+	mi := &file_kvsm_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IncrResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IncrResult) ProtoMessage() {}
+
+func (x *IncrResult) ProtoReflect() protoreflect.Message {
+	mi := &file_kvsm_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IncrResult.ProtoReflect.Descriptor instead.
+func (*IncrResult) Descriptor() ([]byte, []int) {
+	return file_kvsm_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *IncrResult) GetValue() int64 {
+	if x != nil {
+		return x.Value
+	}
+	return 0
 }
 
 type GetResult struct {
@@ -1178,7 +1324,7 @@ type GetResult struct {
 
 func (x *GetResult) Reset() {
 	*x = GetResult{}
-	mi := &file_kvsm_proto_msgTypes[16]
+	mi := &file_kvsm_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1190,7 +1336,7 @@ func (x *GetResult) String() string {
 func (*GetResult) ProtoMessage() {}
 
 func (x *GetResult) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[16]
+	mi := &file_kvsm_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1203,7 +1349,7 @@ func (x *GetResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetResult.ProtoReflect.Descriptor instead.
 func (*GetResult) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{16}
+	return file_kvsm_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetResult) GetFound() bool {
@@ -1230,7 +1376,7 @@ type NamesResult struct {
 
 func (x *NamesResult) Reset() {
 	*x = NamesResult{}
-	mi := &file_kvsm_proto_msgTypes[17]
+	mi := &file_kvsm_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1242,7 +1388,7 @@ func (x *NamesResult) String() string {
 func (*NamesResult) ProtoMessage() {}
 
 func (x *NamesResult) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[17]
+	mi := &file_kvsm_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1255,7 +1401,7 @@ func (x *NamesResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NamesResult.ProtoReflect.Descriptor instead.
 func (*NamesResult) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{17}
+	return file_kvsm_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *NamesResult) GetNames() []string {
@@ -1277,7 +1423,7 @@ type SnapshotHeader struct {
 
 func (x *SnapshotHeader) Reset() {
 	*x = SnapshotHeader{}
-	mi := &file_kvsm_proto_msgTypes[18]
+	mi := &file_kvsm_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1289,7 +1435,7 @@ func (x *SnapshotHeader) String() string {
 func (*SnapshotHeader) ProtoMessage() {}
 
 func (x *SnapshotHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[18]
+	mi := &file_kvsm_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1302,7 +1448,7 @@ func (x *SnapshotHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotHeader.ProtoReflect.Descriptor instead.
 func (*SnapshotHeader) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{18}
+	return file_kvsm_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SnapshotHeader) GetFormat() uint32 {
@@ -1333,7 +1479,7 @@ type SnapshotRecord struct {
 
 func (x *SnapshotRecord) Reset() {
 	*x = SnapshotRecord{}
-	mi := &file_kvsm_proto_msgTypes[19]
+	mi := &file_kvsm_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1345,7 +1491,7 @@ func (x *SnapshotRecord) String() string {
 func (*SnapshotRecord) ProtoMessage() {}
 
 func (x *SnapshotRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[19]
+	mi := &file_kvsm_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1358,7 +1504,7 @@ func (x *SnapshotRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotRecord.ProtoReflect.Descriptor instead.
 func (*SnapshotRecord) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{19}
+	return file_kvsm_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SnapshotRecord) GetR() isSnapshotRecord_R {
@@ -1427,7 +1573,7 @@ type SnapshotEntry struct {
 
 func (x *SnapshotEntry) Reset() {
 	*x = SnapshotEntry{}
-	mi := &file_kvsm_proto_msgTypes[20]
+	mi := &file_kvsm_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1439,7 +1585,7 @@ func (x *SnapshotEntry) String() string {
 func (*SnapshotEntry) ProtoMessage() {}
 
 func (x *SnapshotEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[20]
+	mi := &file_kvsm_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1452,7 +1598,7 @@ func (x *SnapshotEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotEntry.ProtoReflect.Descriptor instead.
 func (*SnapshotEntry) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{20}
+	return file_kvsm_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SnapshotEntry) GetKey() string {
@@ -1481,7 +1627,7 @@ type SnapshotFooter struct {
 
 func (x *SnapshotFooter) Reset() {
 	*x = SnapshotFooter{}
-	mi := &file_kvsm_proto_msgTypes[21]
+	mi := &file_kvsm_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1493,7 +1639,7 @@ func (x *SnapshotFooter) String() string {
 func (*SnapshotFooter) ProtoMessage() {}
 
 func (x *SnapshotFooter) ProtoReflect() protoreflect.Message {
-	mi := &file_kvsm_proto_msgTypes[21]
+	mi := &file_kvsm_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1506,7 +1652,7 @@ func (x *SnapshotFooter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotFooter.ProtoReflect.Descriptor instead.
 func (*SnapshotFooter) Descriptor() ([]byte, []int) {
-	return file_kvsm_proto_rawDescGZIP(), []int{21}
+	return file_kvsm_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SnapshotFooter) GetTables() uint64 {
@@ -1535,14 +1681,15 @@ var File_kvsm_proto protoreflect.FileDescriptor
 const file_kvsm_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"kvsm.proto\x12\x0erafter.kvsm.v1\"\xca\x02\n" +
+	"kvsm.proto\x12\x0erafter.kvsm.v1\"\xf6\x02\n" +
 	"\aCommand\x127\n" +
 	"\tnew_table\x18\x01 \x01(\v2\x18.rafter.kvsm.v1.NewTableH\x00R\bnewTable\x12@\n" +
 	"\fdelete_table\x18\x02 \x01(\v2\x1b.rafter.kvsm.v1.DeleteTableH\x00R\vdeleteTable\x12'\n" +
 	"\x03put\x18\x03 \x01(\v2\x13.rafter.kvsm.v1.PutH\x00R\x03put\x120\n" +
 	"\x06delete\x18\x04 \x01(\v2\x16.rafter.kvsm.v1.DeleteH\x00R\x06delete\x121\n" +
 	"\x03cas\x18\x05 \x01(\v2\x1d.rafter.kvsm.v1.CompareAndSetH\x00R\x03cas\x120\n" +
-	"\x06append\x18\x06 \x01(\v2\x16.rafter.kvsm.v1.AppendH\x00R\x06appendB\x04\n" +
+	"\x06append\x18\x06 \x01(\v2\x16.rafter.kvsm.v1.AppendH\x00R\x06append\x12*\n" +
+	"\x04incr\x18\a \x01(\v2\x14.rafter.kvsm.v1.IncrH\x00R\x04incrB\x04\n" +
 	"\x02op\" \n" +
 	"\bNewTable\x12\x14\n" +
 	"\x05table\x18\x01 \x01(\tR\x05table\"#\n" +
@@ -1564,7 +1711,11 @@ const file_kvsm_proto_rawDesc = "" +
 	"\x06Append\x12\x14\n" +
 	"\x05table\x18\x01 \x01(\tR\x05table\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x03 \x01(\fR\x05value\"\xad\x01\n" +
+	"\x05value\x18\x03 \x01(\fR\x05value\"D\n" +
+	"\x04Incr\x12\x14\n" +
+	"\x05table\x18\x01 \x01(\tR\x05table\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\x12\x14\n" +
+	"\x05delta\x18\x03 \x01(\x12R\x05delta\"\xad\x01\n" +
 	"\x05Query\x12'\n" +
 	"\x03get\x18\x01 \x01(\v2\x13.rafter.kvsm.v1.GetH\x00R\x03get\x12=\n" +
 	"\vlist_tables\x18\x02 \x01(\v2\x1a.rafter.kvsm.v1.ListTablesH\x00R\n" +
@@ -1577,7 +1728,7 @@ const file_kvsm_proto_rawDesc = "" +
 	"\n" +
 	"ListTables\" \n" +
 	"\bListKeys\x12\x14\n" +
-	"\x05table\x18\x01 \x01(\tR\x05table\"\x83\x03\n" +
+	"\x05table\x18\x01 \x01(\tR\x05table\"\xb5\x03\n" +
 	"\x06Result\x12(\n" +
 	"\x04code\x18\x01 \x01(\x0e2\x14.rafter.kvsm.v1.CodeR\x04code\x12\x16\n" +
 	"\x06detail\x18\x02 \x01(\tR\x06detail\x12*\n" +
@@ -1586,7 +1737,8 @@ const file_kvsm_proto_rawDesc = "" +
 	"\x03cas\x18\x05 \x01(\v2\x19.rafter.kvsm.v1.CasResultH\x00R\x03cas\x126\n" +
 	"\x06append\x18\x06 \x01(\v2\x1c.rafter.kvsm.v1.AppendResultH\x00R\x06append\x12-\n" +
 	"\x03get\x18\a \x01(\v2\x19.rafter.kvsm.v1.GetResultH\x00R\x03get\x123\n" +
-	"\x05names\x18\b \x01(\v2\x1b.rafter.kvsm.v1.NamesResultH\x00R\x05namesB\b\n" +
+	"\x05names\x18\b \x01(\v2\x1b.rafter.kvsm.v1.NamesResultH\x00R\x05names\x120\n" +
+	"\x04incr\x18\t \x01(\v2\x1a.rafter.kvsm.v1.IncrResultH\x00R\x04incrB\b\n" +
 	"\x06result\"\x06\n" +
 	"\x04Done\"(\n" +
 	"\fDeleteResult\x12\x18\n" +
@@ -1596,7 +1748,10 @@ const file_kvsm_proto_rawDesc = "" +
 	"\rcurrent_found\x18\x02 \x01(\bR\fcurrentFound\x12\x18\n" +
 	"\acurrent\x18\x03 \x01(\fR\acurrent\"$\n" +
 	"\fAppendResult\x12\x14\n" +
-	"\x05value\x18\x01 \x01(\fR\x05value\"7\n" +
+	"\x05value\x18\x01 \x01(\fR\x05value\"\"\n" +
+	"\n" +
+	"IncrResult\x12\x14\n" +
+	"\x05value\x18\x01 \x01(\x12R\x05value\"7\n" +
 	"\tGetResult\x12\x14\n" +
 	"\x05found\x18\x01 \x01(\bR\x05found\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\"#\n" +
@@ -1616,12 +1771,13 @@ const file_kvsm_proto_rawDesc = "" +
 	"\x0eSnapshotFooter\x12\x16\n" +
 	"\x06tables\x18\x01 \x01(\x04R\x06tables\x12\x12\n" +
 	"\x04keys\x18\x02 \x01(\x04R\x04keys\x12\x16\n" +
-	"\x06crc32c\x18\x03 \x01(\rR\x06crc32c*V\n" +
+	"\x06crc32c\x18\x03 \x01(\rR\x06crc32c*l\n" +
 	"\x04Code\x12\v\n" +
 	"\aCODE_OK\x10\x00\x12\x16\n" +
 	"\x12CODE_NO_SUCH_TABLE\x10\x01\x12\x15\n" +
 	"\x11CODE_TABLE_EXISTS\x10\x02\x12\x12\n" +
-	"\x0eCODE_MALFORMED\x10\x03B)Z'github.com/rafter-go/rafter/kvsm/kvsmpbb\x06proto3"
+	"\x0eCODE_MALFORMED\x10\x03\x12\x14\n" +
+	"\x10CODE_NOT_INTEGER\x10\x04B)Z'github.com/rafter-go/rafter/kvsm/kvsmpbb\x06proto3"
 
 var (
 	file_kvsm_proto_rawDescOnce sync.Once
@@ -1636,7 +1792,7 @@ func file_kvsm_proto_rawDescGZIP() []byte {
 }
 
 var file_kvsm_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kvsm_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_kvsm_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_kvsm_proto_goTypes = []any{
 	(Code)(0),              // 0: rafter.kvsm.v1.Code
 	(*Command)(nil),        // 1: rafter.kvsm.v1.Command
@@ -1646,21 +1802,23 @@ var file_kvsm_proto_goTypes = []any{
 	(*Delete)(nil),         // 5: rafter.kvsm.v1.Delete
 	(*CompareAndSet)(nil),  // 6: rafter.kvsm.v1.CompareAndSet
 	(*Append)(nil),         // 7: rafter.kvsm.v1.Append
-	(*Query)(nil),          // 8: rafter.kvsm.v1.Query
-	(*Get)(nil),            // 9: rafter.kvsm.v1.Get
-	(*ListTables)(nil),     // 10: rafter.kvsm.v1.ListTables
-	(*ListKeys)(nil),       // 11: rafter.kvsm.v1.ListKeys
-	(*Result)(nil),         // 12: rafter.kvsm.v1.Result
-	(*Done)(nil),           // 13: rafter.kvsm.v1.Done
-	(*DeleteResult)(nil),   // 14: rafter.kvsm.v1.DeleteResult
-	(*CasResult)(nil),      // 15: rafter.kvsm.v1.CasResult
-	(*AppendResult)(nil),   // 16: rafter.kvsm.v1.AppendResult
-	(*GetResult)(nil),      // 17: rafter.kvsm.v1.GetResult
-	(*NamesResult)(nil),    // 18: rafter.kvsm.v1.NamesResult
-	(*SnapshotHeader)(nil), // 19: rafter.kvsm.v1.SnapshotHeader
-	(*SnapshotRecord)(nil), // 20: rafter.kvsm.v1.SnapshotRecord
-	(*SnapshotEntry)(nil),  // 21: rafter.kvsm.v1.SnapshotEntry
-	(*SnapshotFooter)(nil), // 22: rafter.kvsm.v1.SnapshotFooter
+	(*Incr)(nil),           // 8: rafter.kvsm.v1.Incr
+	(*Query)(nil),          // 9: rafter.kvsm.v1.Query
+	(*Get)(nil),            // 10: rafter.kvsm.v1.Get
+	(*ListTables)(nil),     // 11: rafter.kvsm.v1.ListTables
+	(*ListKeys)(nil),       // 12: rafter.kvsm.v1.ListKeys
+	(*Result)(nil),         // 13: rafter.kvsm.v1.Result
+	(*Done)(nil),           // 14: rafter.kvsm.v1.Done
+	(*DeleteResult)(nil),   // 15: rafter.kvsm.v1.DeleteResult
+	(*CasResult)(nil),      // 16: rafter.kvsm.v1.CasResult
+	(*AppendResult)(nil),   // 17: rafter.kvsm.v1.AppendResult
+	(*IncrResult)(nil),     // 18: rafter.kvsm.v1.IncrResult
+	(*GetResult)(nil),      // 19: rafter.kvsm.v1.GetResult
+	(*NamesResult)(nil),    // 20: rafter.kvsm.v1.NamesResult
+	(*SnapshotHeader)(nil), // 21: rafter.kvsm.v1.SnapshotHeader
+	(*SnapshotRecord)(nil), // 22: rafter.kvsm.v1.SnapshotRecord
+	(*SnapshotEntry)(nil),  // 23: rafter.kvsm.v1.SnapshotEntry
+	(*SnapshotFooter)(nil), // 24: rafter.kvsm.v1.SnapshotFooter
 }
 var file_kvsm_proto_depIdxs = []int32{
 	2,  // 0: rafter.kvsm.v1.Command.new_table:type_name -> rafter.kvsm.v1.NewTable
@@ -1669,23 +1827,25 @@ var file_kvsm_proto_depIdxs = []int32{
 	5,  // 3: rafter.kvsm.v1.Command.delete:type_name -> rafter.kvsm.v1.Delete
 	6,  // 4: rafter.kvsm.v1.Command.cas:type_name -> rafter.kvsm.v1.CompareAndSet
 	7,  // 5: rafter.kvsm.v1.Command.append:type_name -> rafter.kvsm.v1.Append
-	9,  // 6: rafter.kvsm.v1.Query.get:type_name -> rafter.kvsm.v1.Get
-	10, // 7: rafter.kvsm.v1.Query.list_tables:type_name -> rafter.kvsm.v1.ListTables
-	11, // 8: rafter.kvsm.v1.Query.list_keys:type_name -> rafter.kvsm.v1.ListKeys
-	0,  // 9: rafter.kvsm.v1.Result.code:type_name -> rafter.kvsm.v1.Code
-	13, // 10: rafter.kvsm.v1.Result.done:type_name -> rafter.kvsm.v1.Done
-	14, // 11: rafter.kvsm.v1.Result.delete:type_name -> rafter.kvsm.v1.DeleteResult
-	15, // 12: rafter.kvsm.v1.Result.cas:type_name -> rafter.kvsm.v1.CasResult
-	16, // 13: rafter.kvsm.v1.Result.append:type_name -> rafter.kvsm.v1.AppendResult
-	17, // 14: rafter.kvsm.v1.Result.get:type_name -> rafter.kvsm.v1.GetResult
-	18, // 15: rafter.kvsm.v1.Result.names:type_name -> rafter.kvsm.v1.NamesResult
-	21, // 16: rafter.kvsm.v1.SnapshotRecord.entry:type_name -> rafter.kvsm.v1.SnapshotEntry
-	22, // 17: rafter.kvsm.v1.SnapshotRecord.footer:type_name -> rafter.kvsm.v1.SnapshotFooter
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	8,  // 6: rafter.kvsm.v1.Command.incr:type_name -> rafter.kvsm.v1.Incr
+	10, // 7: rafter.kvsm.v1.Query.get:type_name -> rafter.kvsm.v1.Get
+	11, // 8: rafter.kvsm.v1.Query.list_tables:type_name -> rafter.kvsm.v1.ListTables
+	12, // 9: rafter.kvsm.v1.Query.list_keys:type_name -> rafter.kvsm.v1.ListKeys
+	0,  // 10: rafter.kvsm.v1.Result.code:type_name -> rafter.kvsm.v1.Code
+	14, // 11: rafter.kvsm.v1.Result.done:type_name -> rafter.kvsm.v1.Done
+	15, // 12: rafter.kvsm.v1.Result.delete:type_name -> rafter.kvsm.v1.DeleteResult
+	16, // 13: rafter.kvsm.v1.Result.cas:type_name -> rafter.kvsm.v1.CasResult
+	17, // 14: rafter.kvsm.v1.Result.append:type_name -> rafter.kvsm.v1.AppendResult
+	19, // 15: rafter.kvsm.v1.Result.get:type_name -> rafter.kvsm.v1.GetResult
+	20, // 16: rafter.kvsm.v1.Result.names:type_name -> rafter.kvsm.v1.NamesResult
+	18, // 17: rafter.kvsm.v1.Result.incr:type_name -> rafter.kvsm.v1.IncrResult
+	23, // 18: rafter.kvsm.v1.SnapshotRecord.entry:type_name -> rafter.kvsm.v1.SnapshotEntry
+	24, // 19: rafter.kvsm.v1.SnapshotRecord.footer:type_name -> rafter.kvsm.v1.SnapshotFooter
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_kvsm_proto_init() }
@@ -1700,21 +1860,23 @@ func file_kvsm_proto_init() {
 		(*Command_Delete)(nil),
 		(*Command_Cas)(nil),
 		(*Command_Append)(nil),
+		(*Command_Incr)(nil),
 	}
-	file_kvsm_proto_msgTypes[7].OneofWrappers = []any{
+	file_kvsm_proto_msgTypes[8].OneofWrappers = []any{
 		(*Query_Get)(nil),
 		(*Query_ListTables)(nil),
 		(*Query_ListKeys)(nil),
 	}
-	file_kvsm_proto_msgTypes[11].OneofWrappers = []any{
+	file_kvsm_proto_msgTypes[12].OneofWrappers = []any{
 		(*Result_Done)(nil),
 		(*Result_Delete)(nil),
 		(*Result_Cas)(nil),
 		(*Result_Append)(nil),
 		(*Result_Get)(nil),
 		(*Result_Names)(nil),
+		(*Result_Incr)(nil),
 	}
-	file_kvsm_proto_msgTypes[19].OneofWrappers = []any{
+	file_kvsm_proto_msgTypes[21].OneofWrappers = []any{
 		(*SnapshotRecord_Table)(nil),
 		(*SnapshotRecord_Entry)(nil),
 		(*SnapshotRecord_Footer)(nil),
@@ -1725,7 +1887,7 @@ func file_kvsm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kvsm_proto_rawDesc), len(file_kvsm_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   22,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
