@@ -178,4 +178,3 @@ func TestCheckLearners(t *testing.T) {
 	assert.Equal(t, []string{"b"}, names(CatchingUp(st)))
 	assert.Equal(t, []string{"b"}, names(Followers(p("a"), st)), "listed once")
 }
-
