@@ -112,7 +112,8 @@ func TestMembership_6_InitialConfigRefusedByNewerTerm(t *testing.T) {
 // not start a second cluster (with rafter's rule, d campaigns with the blank
 // e and commits a different entry 1): d redirects to the leader instead.
 func TestMembership_6_BlankMemberRefusesInitialConfig(t *testing.T) {
-	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{})
+	// d counts as caught up with an empty log: the change does not wait.
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(o *Options) { o.CatchUpEntries = 100 }})
 	n.add("d", netOpt{})
 	n.add("e", netOpt{})
 	n.elect("a")
@@ -256,8 +257,9 @@ func configStates(n *network, name string) []rafterpb.ConfigState {
 }
 
 // Reference: Raft §6 (joint consensus) as rafter: 3 -> 5 goes through a
-// transitional entry, then the stable entry of the new servers; the request
-// is answered when the stable entry commits.
+// staging entry (d and e catch up, thesis §4.2.1), a transitional entry,
+// then the stable entry of the new servers; the request is answered when
+// the stable entry commits.
 func TestMembership_6_Grow3To5(t *testing.T) {
 	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{})
 	n.add("d", netOpt{})
@@ -271,11 +273,12 @@ func TestMembership_6_Grow3To5(t *testing.T) {
 		assert.Equal(t, rafterpb.ConfigState_CONFIG_STATE_STABLE, st.Config.GetState(), name)
 		assert.Equal(t, []rafterpb.ConfigState{
 			rafterpb.ConfigState_CONFIG_STATE_STABLE,
+			rafterpb.ConfigState_CONFIG_STATE_STAGING,
 			rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL,
 			rafterpb.ConfigState_CONFIG_STATE_STABLE,
 		}, configStates(n, name), name)
 	}
-	assert.Equal(t, n.core("a").log.configs[2], r.Index, "answered at the final stable entry")
+	assert.Equal(t, n.core("a").log.configs[3], r.Index, "answered at the final stable entry")
 	// The new servers count: with two old servers down, d and e make a quorum.
 	n.isolate("b")
 	n.isolate("c")
@@ -287,7 +290,9 @@ func TestMembership_6_Grow3To5(t *testing.T) {
 // Reference: Raft §6. In the transitional configuration an entry needs a
 // majority of the old and of the new servers.
 func TestMembership_6_TransitionalNeedsBothMajorities(t *testing.T) {
-	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{})
+	// d, e and f count as caught up with their empty logs (staging ends
+	// at once), so that they can be cut off in the joint configuration.
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(o *Options) { o.CatchUpEntries = 100 }})
 	for _, name := range []string{"d", "e", "f"} {
 		n.add(name, netOpt{})
 	}
