@@ -133,6 +133,9 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 			SnapshotMinTicks:   int(opts.SnapshotMinInterval / tick),
 			TrailingEntries:    opts.TrailingEntries,
 			SnapshotChunkBytes: opts.SnapshotChunkBytes,
+
+			CatchUpEntries: opts.CatchUpEntries,
+			CatchUpTicks:   opts.catchUpTicks(tick),
 		},
 		TickInterval:    tick,
 		MaxCommandBytes: opts.MaxCommandBytes,

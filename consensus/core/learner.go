@@ -112,7 +112,11 @@ func (c *Core) advanceStaging() {
 // leader's log to within CatchUpEntries of its last index (the simpler
 // rule that stands in for the thesis's catch-up rounds): the joint
 // configuration then needs them for its quorum without stalling commits
-// for long.
+// for long. A server counts only once this leader knows where its log
+// matches (replicate state, reached by a successful answer): with a log
+// shorter than CatchUpEntries, a server that never answered (down, or not
+// started yet) would otherwise count as caught up and could stall the
+// joint configuration's quorum.
 func (c *Core) caughtUp(conf *rafterpb.Config) bool {
 	return len(c.lagging(conf)) == 0
 }
@@ -124,7 +128,7 @@ func (c *Core) lagging(conf *rafterpb.Config) []*rafterpb.Peer {
 	last := c.log.lastIndex()
 	for _, p := range config.CatchingUp(conf) {
 		pr := c.leading.progress[config.PeerKey(p)]
-		if pr == nil || pr.match+c.opts.CatchUpEntries < last {
+		if pr == nil || pr.state != replicate || pr.match+c.opts.CatchUpEntries < last {
 			out = append(out, p)
 		}
 	}

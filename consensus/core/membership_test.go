@@ -112,8 +112,7 @@ func TestMembership_6_InitialConfigRefusedByNewerTerm(t *testing.T) {
 // not start a second cluster (with rafter's rule, d campaigns with the blank
 // e and commits a different entry 1): d redirects to the leader instead.
 func TestMembership_6_BlankMemberRefusesInitialConfig(t *testing.T) {
-	// d counts as caught up with an empty log: the change does not wait.
-	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(o *Options) { o.CatchUpEntries = 100 }})
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{})
 	n.add("d", netOpt{})
 	n.add("e", netOpt{})
 	n.elect("a")
@@ -121,7 +120,17 @@ func TestMembership_6_BlankMemberRefusesInitialConfig(t *testing.T) {
 	n.filter = func(m *rafterpb.RaftMessage) bool {
 		return m.GetTo().GetName() == "d" && len(m.GetAppendEntries().GetEntries()) > 0
 	}
-	require.NoError(t, changeConfig(t, n, "a", 1, "a", "b", "c", "d").Err)
+	// d joins as a learner: a SetConfig adding it as a voter would wait
+	// for it to catch up.
+	n.core("a").AddLearner(1, peer("d"))
+	for i := 0; ; i++ {
+		require.Less(t, i, 20)
+		n.tick("a")
+		if r, ok := n.result("a", 1); ok {
+			require.NoError(t, r.Err)
+			break
+		}
+	}
 	d := n.core("d")
 	require.Equal(t, uint64(0), d.Status().LastIndex, "d holds no entry")
 	require.Equal(t, "a", n.leaderOf("d"), "d has seen the leader")
@@ -144,7 +153,7 @@ func TestMembership_6_BlankMemberRefusesInitialConfig(t *testing.T) {
 		n.tick("a")
 	}
 	assert.Equal(t, n.core("a").log.entry(1), d.log.entry(1))
-	assert.Equal(t, []string{"a", "b", "c", "d"}, serverNames(d.Status().Config.GetOldServers()))
+	assert.Equal(t, []string{"d"}, serverNames(d.Status().Config.GetLearners()))
 }
 
 // A blank peer that restarts with a stored term refuses an initial
@@ -290,15 +299,17 @@ func TestMembership_6_Grow3To5(t *testing.T) {
 // Reference: Raft §6. In the transitional configuration an entry needs a
 // majority of the old and of the new servers.
 func TestMembership_6_TransitionalNeedsBothMajorities(t *testing.T) {
-	// d, e and f count as caught up with their empty logs (staging ends
-	// at once), so that they can be cut off in the joint configuration.
-	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(o *Options) { o.CatchUpEntries = 100 }})
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{})
 	for _, name := range []string{"d", "e", "f"} {
 		n.add(name, netOpt{})
 	}
 	n.elect("a")
-	for _, name := range []string{"d", "e", "f"} {
-		n.isolate(name)
+	// d, e and f catch up in staging, then are cut off from the joint
+	// configuration on.
+	n.filter = func(m *rafterpb.RaftMessage) bool {
+		to := m.GetTo().GetName()
+		return (to == "d" || to == "e" || to == "f") &&
+			n.core("a").Status().Config.GetState() == rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL
 	}
 	n.core("a").SetConfig(1, peers("d", "e", "f"))
 	for range 5 {
