@@ -62,6 +62,15 @@ type Options struct {
 	MaxSnapshotSave int64
 	// SnapshotMinTicks is the core's wait between snapshots (0: none).
 	SnapshotMinTicks int
+	// CatchUpEntries and CatchUpTicks configure every core's staging
+	// phase: a SetConfig that adds servers goes joint once each is within
+	// CatchUpEntries of the leader's last index, or gives up after
+	// CatchUpTicks (0: never).
+	CatchUpEntries uint64
+	CatchUpTicks   int
+	// Learners: the admin also adds and removes learners (read
+	// replicas), and crashes prefer a server catching up in staging.
+	Learners bool
 	// Faults break the harness on purpose, to prove that the checker sees
 	// it. All false in real runs.
 	Faults Faults
@@ -166,5 +175,18 @@ func RandomOptions(seed uint64) Options {
 	if r.IntN(4) == 0 {
 		o.SnapshotMinTicks = 1 + r.IntN(30) // snapshots wait, or the log reaches 4x
 	}
+	// Learners and staging, drawn after everything above. A catch-up
+	// window of 0 (the whole log), a few entries or a few tens; a timeout
+	// of never, or 10-70 ticks (crashes and partitions make it fire).
+	switch r.IntN(3) {
+	case 1:
+		o.CatchUpEntries = uint64(1 + r.IntN(5))
+	case 2:
+		o.CatchUpEntries = uint64(5 + r.IntN(30))
+	}
+	if r.IntN(3) != 0 {
+		o.CatchUpTicks = 10 + r.IntN(60)
+	}
+	o.Learners = r.IntN(2) == 0
 	return o
 }
