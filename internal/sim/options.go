@@ -177,14 +177,17 @@ func RandomOptions(seed uint64) Options {
 	}
 	// Learners and staging, drawn after everything above. A catch-up
 	// window of 0 (the whole log), a few entries or a few tens; a timeout
-	// of never, or 10-70 ticks (crashes and partitions make it fire).
+	// of never, or 10-70 ticks (crashes and partitions make it fire). A
+	// window of 0 always has a timeout: with clients writing all the time
+	// a new server may never hold the leader's very last entry, and the
+	// change would wait for ever (a liveness matter, see Options).
 	switch r.IntN(3) {
 	case 1:
 		o.CatchUpEntries = uint64(1 + r.IntN(5))
 	case 2:
 		o.CatchUpEntries = uint64(5 + r.IntN(30))
 	}
-	if r.IntN(3) != 0 {
+	if r.IntN(3) != 0 || o.CatchUpEntries == 0 {
 		o.CatchUpTicks = 10 + r.IntN(60)
 	}
 	o.Learners = r.IntN(2) == 0
