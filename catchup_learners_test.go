@@ -39,7 +39,7 @@ var catchupElection = flag.Duration("rafter.catchup.election", time.Second,
 //	    -rafter.catchup.election=500ms -timeout 30m -v
 func TestLearnersJoinWithoutStallingWrites(t *testing.T) {
 	election := *catchupElection
-	keys := *catchupStateMB * 1024          // 1 KiB values
+	keys := *catchupStateMB * 1024 // 1 KiB values
 	ms := &machines{m: map[string]*kvsm.Machine{}}
 	var catchUp uint64
 	c := cluster.Start(t, cluster.Config{N: 5, Remote: true, Options: func(i int, o *rafter.Options) {
