@@ -232,11 +232,13 @@ func (w *watch) campaignsBefore(p rafter.Peer, t time.Time) int {
 }
 
 // matchReportedBefore is the highest index p reported holding (successful
-// AppendEntries replies) before t: the leader cannot have known more.
+// AppendEntries replies, and the answer that reports a snapshot installed)
+// before t: the leader cannot have known more.
 func (w *watch) matchReportedBefore(p rafter.Peer, t time.Time) uint64 {
 	var m uint64
 	for _, e := range w.matching(p, t, func(e rafter.Event) bool {
-		return e.Kind == events.KindSend && e.Msg == "append_entries_reply" && e.Success
+		return e.Kind == events.KindSend && e.Success &&
+			(e.Msg == "append_entries_reply" || e.Msg == "install_snapshot_reply")
 	}) {
 		m = max(m, e.Last)
 	}
