@@ -77,8 +77,8 @@ func (c *Core) stage(id RequestID, peers []*rafterpb.Peer) {
 // index, or with the old configuration again (config.Abort) once
 // CatchUpTicks have passed. The SetConfig request then fails with
 // ErrCatchUpTimeout when that entry commits (only then is the outcome
-// definite: a leader that inherits an uncommitted abort-less staging entry
-// continues the change).
+// definite: a next leader whose log holds the staging entry but not the
+// one that gives it up continues the change).
 //
 // A leader elected while its log ends in a staging configuration continues
 // it, its timeout counted from its election (stagingTicks is part of the
