@@ -21,7 +21,13 @@ import (
 // ErrInvalidArgument.
 
 // SetConfig asks for a new server list (rafter's set_config). Through a
-// member it runs a joint-consensus change (a leader may remove itself); on
+// member it runs a joint-consensus change (a leader may remove itself).
+// Servers it adds first catch up as learners (the staging configuration:
+// they receive the log or a snapshot and vote in nothing); the joint
+// configuration follows once each is within CatchUpEntries (Options) of the
+// leader's last index, and if that takes longer than CatchUpTimeout the
+// change is given up with ErrCatchUpTimeout (definite). A change that only
+// removes servers needs no staging. On
 // a blank peer it sets the initial configuration, the legacy way to create
 // a cluster (use Bootstrap). It returns once the new
 // configuration is committed. An empty list, a peer without a name, a peer

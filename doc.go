@@ -25,7 +25,10 @@
 // any election), then submit commands with Op through any peer: a follower
 // forwards to the leader. ReadOp runs a linearizable query. SetConfig
 // through a member changes membership by joint consensus; a new peer joins
-// that way and learns the cluster ID from the leader. The package-level
+// that way and learns the cluster ID from the leader, first as a learner
+// that votes in nothing until it has caught up (Options.CatchUpEntries,
+// CatchUpTimeout). AddLearner and RemoveLearner manage read replicas:
+// learners that never vote and serve StaleReadOp. The package-level
 // functions (StartNode, Op, ...) act on a default local System, as
 // rafter.erl's do.
 //

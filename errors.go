@@ -122,6 +122,13 @@ var (
 	// the session expired). A Session that got it is dead: later Ops fail
 	// at once with it (definite); start a new Session.
 	ErrSessionExpired = errors.New("rafter: session expired or unknown")
+	// ErrCatchUpTimeout: SetConfig added servers that did not catch up
+	// with the leader's log within its CatchUpTimeout (Options): the
+	// leader gave the change up and the old configuration is in force
+	// again (the error comes once that is committed). Definite: the
+	// requested configuration never took effect; retry once the new
+	// servers are reachable (or with a longer CatchUpTimeout).
+	ErrCatchUpTimeout = errors.New("rafter: new servers did not catch up in time")
 )
 
 // RedirectError is returned when a peer is not the leader and could not
@@ -200,6 +207,7 @@ var kinds = []struct {
 	{rafterpb.ErrorCode_ERROR_CODE_ALREADY_BOOTSTRAPPED, ErrAlreadyBootstrapped, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_TOO_LARGE, ErrTooLarge, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_SESSION_EXPIRED, ErrSessionExpired, false, nil},
+	{rafterpb.ErrorCode_ERROR_CODE_CATCH_UP_TIMEOUT, ErrCatchUpTimeout, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrAlreadyStarted, true, nil},
 	{rafterpb.ErrorCode_ERROR_CODE_NONE, ErrInvalidOptions, true, nil},
 }

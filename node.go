@@ -134,6 +134,9 @@ func (s *System) peerSpec(n *node, opts Options) (supervisor.Spec, error) {
 			SnapshotMinTicks:   int(opts.SnapshotMinInterval / tick),
 			TrailingEntries:    opts.TrailingEntries,
 			SnapshotChunkBytes: opts.SnapshotChunkBytes,
+
+			CatchUpEntries: opts.CatchUpEntries,
+			CatchUpTicks:   opts.catchUpTicks(tick),
 		},
 		TickInterval:    tick,
 		MaxCommandBytes: opts.MaxCommandBytes,

@@ -113,6 +113,21 @@ type Options struct {
 	// Unit: bytes, from 1 to 4 MiB (a frame holds a chunk). Default: 1 MiB.
 	SnapshotChunkBytes uint64
 
+	// CatchUpEntries: a SetConfig that adds servers first makes them
+	// learners (staging) and moves to the joint configuration, where they
+	// vote, only once each holds the leader's log to within this many
+	// entries of its last index, so that the new quorum does not wait for
+	// a server still far behind. Unit: entries; 0 means the whole log (a
+	// busy cluster may then never be caught up with). Default: 1000.
+	CatchUpEntries uint64
+
+	// CatchUpTimeout: the leader gives such a change up if the new servers
+	// have not caught up after this long in staging: it logs the old
+	// configuration again and SetConfig fails with ErrCatchUpTimeout
+	// (definite). A leader elected during staging counts from its
+	// election. 0 waits for ever. Default: 60 s.
+	CatchUpTimeout time.Duration
+
 	// SegmentBytes is the size at which the log server starts a new log
 	// segment file. Unit: bytes, at least 4 KiB. Default: 64 MiB.
 	SegmentBytes int64
@@ -161,6 +176,8 @@ const (
 	defaultSnapshotEvery  = 8192
 	defaultTrailing       = 10240
 	defaultChunkBytes     = 1 << 20
+	defaultCatchUpEntries = 1000
+	defaultCatchUpTimeout = 60 * time.Second
 
 	maxAppendBytesLimit = actor.DefaultMaxMessageBytes / 4
 	minSegmentBytes     = 4 << 10
@@ -190,6 +207,8 @@ func DefaultOptions() Options {
 		SnapshotMinInterval: 10 * time.Second,
 		TrailingEntries:     defaultTrailing,
 		SnapshotChunkBytes:  defaultChunkBytes,
+		CatchUpEntries:      defaultCatchUpEntries,
+		CatchUpTimeout:      defaultCatchUpTimeout,
 
 		StopTransferTimeout: 4 * defaultHeartbeat,
 
@@ -248,6 +267,10 @@ func (o Options) Validate() error {
 		return bad("SnapshotMinInterval", o.SnapshotMinInterval, "must be 0 (no wait) or positive")
 	case o.TrailingEntries > 1<<40:
 		return bad("TrailingEntries", o.TrailingEntries, "must be at most 2^40")
+	case o.CatchUpEntries > 1<<40:
+		return bad("CatchUpEntries", o.CatchUpEntries, "must be at most 2^40")
+	case o.CatchUpTimeout < 0:
+		return bad("CatchUpTimeout", o.CatchUpTimeout, "must be 0 (wait for ever) or positive")
 	case o.StopTransferTimeout < 0:
 		return bad("StopTransferTimeout", o.StopTransferTimeout, "must be 0 (stop at once) or positive")
 	}
@@ -284,6 +307,15 @@ func (o Options) ticks() (tick time.Duration, heartbeatTicks, electionTicks int)
 		electionTicks = h + 1 // the core needs HeartbeatTicks < ElectionTicks
 	}
 	return tick, h, electionTicks
+}
+
+// catchUpTicks maps CatchUpTimeout to core.Options.CatchUpTicks: 0 stays
+// 0 (no timeout), anything else is at least one tick.
+func (o Options) catchUpTicks(tick time.Duration) int {
+	if o.CatchUpTimeout == 0 {
+		return 0
+	}
+	return max(int(o.CatchUpTimeout/tick), 1)
 }
 
 // electionTicksMax maps ElectionTimeoutMax to core.Config.ElectionTicksMax

@@ -33,6 +33,8 @@ func TestDefaultOptionsDocumentedValues(t *testing.T) {
 	assert.True(t, o.PreVote)
 	assert.True(t, o.CheckQuorum)
 	assert.Equal(t, int64(64<<20), o.SegmentBytes)
+	assert.Equal(t, uint64(1000), o.CatchUpEntries)
+	assert.Equal(t, 60*time.Second, o.CatchUpTimeout)
 	assert.Empty(t, o.DataDir, "no default data dir")
 	assert.Nil(t, o.StateMachine, "no default state machine")
 	require.NoError(t, validOptions().Validate())
@@ -56,6 +58,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"MaxAppendBytes", func(o *Options) { o.MaxAppendBytes = 0 }},
 		{"MaxAppendBytes", func(o *Options) { o.MaxAppendBytes = 1 << 30 }},
 		{"MaxInflight", func(o *Options) { o.MaxInflight = 0 }},
+		{"CatchUpEntries", func(o *Options) { o.CatchUpEntries = 1<<40 + 1 }},
+		{"CatchUpTimeout", func(o *Options) { o.CatchUpTimeout = -time.Second }},
 		{"MaxCommandBytes", func(o *Options) { o.MaxCommandBytes = 0 }},
 		{"MaxCommandBytes", func(o *Options) { o.MaxCommandBytes = MaxCommandBytesLimit + 1 }},
 		{"SegmentBytes", func(o *Options) { o.SegmentBytes = 100 }},
@@ -143,4 +147,17 @@ func TestOptionErrorUnwraps(t *testing.T) {
 	assert.True(t, errors.Is(err, ErrInvalidOptions))
 	assert.Equal(t, "rafter: invalid options: X = 1: why", err.Error())
 	assert.True(t, Definite(err))
+}
+
+// CatchUpTimeout maps to whole core ticks, at least one; 0 stays 0 (no
+// timeout), as does CatchUpEntries 0 (the whole log), both valid.
+func TestCatchUpOptionsMapToCore(t *testing.T) {
+	o := validOptions()
+	tick, _, _ := o.ticks()
+	assert.Equal(t, int(o.CatchUpTimeout/tick), o.catchUpTicks(tick))
+	o.CatchUpTimeout = time.Nanosecond
+	assert.Equal(t, 1, o.catchUpTicks(tick))
+	o.CatchUpTimeout, o.CatchUpEntries = 0, 0
+	assert.Equal(t, 0, o.catchUpTicks(tick))
+	assert.NoError(t, o.Validate())
 }

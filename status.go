@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rafter-go/rafter/actor"
+	"github.com/rafter-go/rafter/config"
 	"github.com/rafter-go/rafter/consensus/core"
 	"github.com/rafter-go/rafter/rafterpb"
 )
@@ -84,6 +85,7 @@ func (s Status) ClusterID() uint64 { return s.Config.GetClusterId() }
 
 // Members returns the servers of the latest configuration: the new servers
 // during a change (staging or transitional), else the old (stable) ones.
+// Learners that no change promotes are not among them (Learners).
 func (s Status) Members() []Peer {
 	switch s.Config.GetState() {
 	case rafterpb.ConfigState_CONFIG_STATE_STAGING, rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL:
@@ -91,6 +93,25 @@ func (s Status) Members() []Peer {
 	}
 	return PeersOf(s.Config.GetOldServers())
 }
+
+// Learners returns the members of the latest configuration that vote in
+// nothing: read replicas (AddLearner) and, while a SetConfig is staging,
+// the new servers still catching up with the leader's log.
+func (s Status) Learners() []Peer {
+	var out []Peer
+	for _, p := range append(config.Learners(s.Config), config.CatchingUp(s.Config)...) {
+		if q := peerFromPB(p); !slices.Contains(out, q) {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// Learner reports whether the peer is a learner of its latest
+// configuration (one of Learners): it receives the log, serves
+// StaleReadOp, forwards the rest to the leader, and never votes or
+// campaigns.
+func (s Status) Learner() bool { return config.IsLearner(s.Self.pb(), s.Config) }
 
 func statusFromPB(r *rafterpb.StatusReply) Status {
 	return Status{

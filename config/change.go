@@ -43,7 +43,8 @@ func AllowChange(c *rafterpb.Config, peers []*rafterpb.Peer) error {
 // goes straight to stable with peers (rafter's initial configuration), stable
 // (or staging, whose new servers have caught up) goes to transitional with
 // the current old servers and peers as new servers. The cluster ID is kept
-// (a blank config's, if the caller set one). c is not modified.
+// (a blank config's, if the caller set one), and so are the learners,
+// except those peers promotes to voters. c is not modified.
 // Reconfig panics on a transitional config: callers check AllowChange first.
 // rafter: reconfig/2.
 func Reconfig(c *rafterpb.Config, peers []*rafterpb.Peer) *rafterpb.Config {
@@ -56,6 +57,7 @@ func Reconfig(c *rafterpb.Config, peers []*rafterpb.Peer) *rafterpb.Config {
 			State:      rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL,
 			OldServers: clonePeers(c.GetOldServers()),
 			NewServers: clonePeers(peers),
+			Learners:   learnersNotIn(c.GetLearners(), peers),
 			ClusterId:  c.GetClusterId(),
 		}
 	}
@@ -63,15 +65,27 @@ func Reconfig(c *rafterpb.Config, peers []*rafterpb.Peer) *rafterpb.Config {
 }
 
 // Finish returns the stable configuration that ends a transitional one once
-// its entry has committed: the new servers alone. Any other configuration
-// is returned unchanged. rafter: rafter_consensus_fsm, on commit of a
+// its entry has committed: the new servers alone, with the learners. Any
+// other configuration is returned unchanged. rafter: rafter_consensus_fsm, on commit of a
 // transitional entry.
 func Finish(c *rafterpb.Config) *rafterpb.Config {
 	if c.GetState() != rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL {
 		return c
 	}
 	return &rafterpb.Config{State: rafterpb.ConfigState_CONFIG_STATE_STABLE, OldServers: clonePeers(c.GetNewServers()),
-		ClusterId: c.GetClusterId()}
+		Learners: learnersNotIn(c.GetLearners(), c.GetNewServers()), ClusterId: c.GetClusterId()}
+}
+
+// learnersNotIn returns the learners that voters does not list (nil for
+// none, so that a configuration without learners encodes as before).
+func learnersNotIn(learners, voters []*rafterpb.Peer) []*rafterpb.Peer {
+	var out []*rafterpb.Peer
+	for _, p := range learners {
+		if !Contains(voters, p) {
+			out = append(out, &rafterpb.Peer{Name: p.GetName(), Node: p.GetNode()})
+		}
+	}
+	return out
 }
 
 func clonePeers(peers []*rafterpb.Peer) []*rafterpb.Peer {

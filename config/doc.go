@@ -5,17 +5,27 @@
 //
 //	blank         no configuration yet: a fresh peer. No quorum, no voters.
 //	stable        old_servers vote; a quorum is a majority of them.
-//	staging       old_servers vote; new_servers catch up as non-voters and
-//	              receive entries (Followers), but do not count.
+//	staging       old_servers vote; new_servers is the requested list, whose
+//	              servers not among old_servers catch up as non-voters
+//	              (CatchingUp): they receive entries (Followers), but do
+//	              not count.
 //	transitional  joint consensus (Raft §6): every server of old_servers and
 //	              new_servers votes, and a quorum needs a majority of old
 //	              AND a majority of new.
 //
+// In every state but blank, the learners list names read replicas: members
+// that receive entries (Followers) and vote in nothing (learners.go).
+// IsLearner, IsMember and HasVote tell a peer's part; no quorum function
+// ever counts a learner.
+//
 // A change runs blank → stable (rafter's initial configuration, Reconfig),
 // or stable → transitional (Reconfig) → stable with the new servers once the
-// transitional entry commits (Finish). AllowChange refuses a second change
-// while one runs (ErrConfigInProgress) and a change to the current servers
-// (ErrNotModified).
+// transitional entry commits (Finish). A change that adds servers goes
+// stable → staging (Stage) first, and on to transitional once the new
+// servers have caught up, or back to the old stable configuration (Abort).
+// AddLearner and RemoveLearner change a stable configuration's learners.
+// AllowChange refuses a second change while one runs (ErrConfigInProgress)
+// and a change to the current servers (ErrNotModified).
 //
 // Peers are identified by PeerKey ("name@node"); the vote and match maps
 // given to Quorum and QuorumMax are keyed by it. The consensus core

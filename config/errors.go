@@ -21,3 +21,16 @@ var (
 	// host:port address with a port from 1 to 65535 (see CheckNode).
 	ErrBadNode = errors.New("config: peer node is not host:port")
 )
+
+// Errors of AddLearner, RemoveLearner and CheckLearners. All definite.
+var (
+	// ErrIsVoter: the peer votes in the configuration, so it cannot be
+	// added as a learner (nor listed as one).
+	ErrIsVoter = errors.New("config: peer is a voter")
+	// ErrAlreadyLearner: AddLearner of a peer that is a learner already.
+	ErrAlreadyLearner = errors.New("config: peer is already a learner")
+	// ErrNotLearner: RemoveLearner of a peer that is not a learner.
+	ErrNotLearner = errors.New("config: peer is not a learner")
+	// ErrNoCluster: a learner change on a blank configuration.
+	ErrNoCluster = errors.New("config: no configuration to change")
+)

@@ -16,15 +16,16 @@ func Voters(c *rafterpb.Config) []*rafterpb.Peer {
 	return nil
 }
 
-// Followers returns every peer a leader me replicates to: all voters and,
-// in staging, the new servers that catch up before they vote; never me.
-// rafter: followers/2.
+// Followers returns every peer a leader me replicates to: all voters, the
+// learners and, in staging, the new servers that catch up before they
+// vote; never me, nobody twice. rafter: followers/2 (which has no
+// learners).
 func Followers(me *rafterpb.Peer, c *rafterpb.Config) []*rafterpb.Peer {
 	switch c.GetState() {
 	case rafterpb.ConfigState_CONFIG_STATE_STABLE:
-		return without(union(c.GetOldServers(), nil), me)
+		return without(union(c.GetOldServers(), c.GetLearners()), me)
 	case rafterpb.ConfigState_CONFIG_STATE_STAGING, rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL:
-		return without(union(c.GetOldServers(), c.GetNewServers()), me)
+		return without(union(union(c.GetOldServers(), c.GetNewServers()), c.GetLearners()), me)
 	}
 	return nil
 }

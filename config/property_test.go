@@ -37,6 +37,16 @@ func genConfig(t *rapid.T) *rafterpb.Config {
 	if state == rafterpb.ConfigState_CONFIG_STATE_STAGING || state == rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL {
 		c.NewServers = genServers(t, "new")
 	}
+	if state != rafterpb.ConfigState_CONFIG_STATE_BLANK {
+		// Learners: any of the others (CheckLearners' rule; staging may
+		// list a learner it promotes among its new servers).
+		for _, q := range universe {
+			if !Contains(c.OldServers, q) && (state == rafterpb.ConfigState_CONFIG_STATE_STAGING || !Contains(c.NewServers, q)) &&
+				rapid.Bool().Draw(t, "learner "+q.Name) {
+				c.Learners = append(c.Learners, q)
+			}
+		}
+	}
 	return c
 }
 

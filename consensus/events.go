@@ -198,6 +198,10 @@ func describeMessage(e *events.Event, m *rafterpb.RaftMessage) {
 	case *rafterpb.RaftMessage_InstallSnapshot:
 		e.Msg, e.Last = "install_snapshot", b.InstallSnapshot.GetLastIncludedIndex()
 	case *rafterpb.RaftMessage_InstallSnapshotReply:
-		e.Msg = "install_snapshot_reply"
+		// Success only for the answer that reports the snapshot
+		// installed: the follower then holds Last (a chunk's answer says
+		// nothing of the log).
+		r := b.InstallSnapshotReply
+		e.Msg, e.Last, e.Success = "install_snapshot_reply", r.GetLastIncludedIndex(), r.GetSuccess() && r.GetDone()
 	}
 }

@@ -71,7 +71,7 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 		a.opts.Metrics.Read()
 		a.core.Read(a.track(ctx, r))
 	case *rafterpb.SetConfigRequest:
-		a.core.SetConfig(a.track(ctx, r), r.GetPeers())
+		a.setConfig(ctx, r) // learners.go
 	case *rafterpb.TransferLeadershipRequest:
 		a.core.TransferLeadership(a.track(ctx, r), r.GetTo())
 	case *rafterpb.SnapshotRequest:

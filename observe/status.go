@@ -39,6 +39,8 @@ type Config struct {
 	State string   `json:"state"`
 	Old   []string `json:"old,omitempty"`
 	New   []string `json:"new,omitempty"`
+	// Learners: members that vote in nothing (Status.Learners).
+	Learners []string `json:"learners,omitempty"`
 }
 
 // serveStatus answers /status: each local peer's Status, asked in name
@@ -97,6 +99,9 @@ func peerStatus(p rafter.Peer, st rafter.Status) PeerStatus {
 			State: strings.ToLower(strings.TrimPrefix(st.Config.GetState().String(), "CONFIG_STATE_")),
 			Old:   names(st.Config.GetOldServers()),
 			New:   names(st.Config.GetNewServers()),
+		}
+		for _, p := range st.Learners() {
+			ps.Config.Learners = append(ps.Config.Learners, p.String())
 		}
 	}
 	return ps

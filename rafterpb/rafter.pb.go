@@ -186,6 +186,10 @@ const (
 	// it was not applied now (whether an earlier attempt was, the client
 	// alone can tell).
 	ErrorCode_ERROR_CODE_SESSION_EXPIRED ErrorCode = 20
+	// A SetConfig whose new servers did not catch up within the leader's
+	// CatchUpTimeout: the leader logged the old configuration again and the
+	// requested one never took effect (definite).
+	ErrorCode_ERROR_CODE_CATCH_UP_TIMEOUT ErrorCode = 21
 )
 
 // Enum value maps for ErrorCode.
@@ -212,6 +216,7 @@ var (
 		18: "ERROR_CODE_ALREADY_BOOTSTRAPPED",
 		19: "ERROR_CODE_COMPACTED",
 		20: "ERROR_CODE_SESSION_EXPIRED",
+		21: "ERROR_CODE_CATCH_UP_TIMEOUT",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_NONE":                   0,
@@ -235,6 +240,7 @@ var (
 		"ERROR_CODE_ALREADY_BOOTSTRAPPED":   18,
 		"ERROR_CODE_COMPACTED":              19,
 		"ERROR_CODE_SESSION_EXPIRED":        20,
+		"ERROR_CODE_CATCH_UP_TIMEOUT":       21,
 	}
 )
 
@@ -549,7 +555,12 @@ type Config struct {
 	State      ConfigState            `protobuf:"varint,1,opt,name=state,proto3,enum=rafter.v1.ConfigState" json:"state,omitempty"`
 	OldServers []*Peer                `protobuf:"bytes,2,rep,name=old_servers,json=oldServers,proto3" json:"old_servers,omitempty"`
 	NewServers []*Peer                `protobuf:"bytes,3,rep,name=new_servers,json=newServers,proto3" json:"new_servers,omitempty"`
-	// 4: reserved for learners (non-voting members in a stable configuration).
+	// Non-voting members: they receive every entry (or a snapshot) and
+	// vote in nothing; read replicas added by AddLearner. Disjoint from
+	// old_servers, and in transitional from new_servers too; in staging a
+	// learner that the change promotes stays listed here until the joint
+	// configuration, so that an aborted change leaves it a learner.
+	Learners []*Peer `protobuf:"bytes,4,rep,name=learners,proto3" json:"learners,omitempty"`
 	// The cluster's identity: a random number the first configuration of a
 	// cluster is given and every later one keeps (0 in logs written before
 	// it existed). Peers drop messages that carry another cluster's.
@@ -605,6 +616,13 @@ func (x *Config) GetOldServers() []*Peer {
 func (x *Config) GetNewServers() []*Peer {
 	if x != nil {
 		return x.NewServers
+	}
+	return nil
+}
+
+func (x *Config) GetLearners() []*Peer {
+	if x != nil {
+		return x.Learners
 	}
 	return nil
 }
@@ -1695,7 +1713,8 @@ func (x *ReadOpReply) GetError() *Error {
 	return nil
 }
 
-// SetConfigRequest asks for a new server list.
+// SetConfigRequest asks for a new server list, or, with add_learner or
+// remove_learner set (peers then empty), for one learner more or less.
 type SetConfigRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Peers []*Peer                `protobuf:"bytes,1,rep,name=peers,proto3" json:"peers,omitempty"`
@@ -1703,7 +1722,11 @@ type SetConfigRequest struct {
 	// The peer that forwarded the request (the last hop), unset when it came
 	// straight from the client. The leader's answer goes to the client, across
 	// the link back to this peer, and a test interceptor judges it as such.
-	Forwarder     *Peer `protobuf:"bytes,3,opt,name=forwarder,proto3" json:"forwarder,omitempty"`
+	Forwarder *Peer `protobuf:"bytes,3,opt,name=forwarder,proto3" json:"forwarder,omitempty"`
+	// AddLearner / RemoveLearner: the learner to add or remove. At most one
+	// of them is set; with either, peers must be empty.
+	AddLearner    *Peer `protobuf:"bytes,4,opt,name=add_learner,json=addLearner,proto3" json:"add_learner,omitempty"`
+	RemoveLearner *Peer `protobuf:"bytes,5,opt,name=remove_learner,json=removeLearner,proto3" json:"remove_learner,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1755,6 +1778,20 @@ func (x *SetConfigRequest) GetHops() uint32 {
 func (x *SetConfigRequest) GetForwarder() *Peer {
 	if x != nil {
 		return x.Forwarder
+	}
+	return nil
+}
+
+func (x *SetConfigRequest) GetAddLearner() *Peer {
+	if x != nil {
+		return x.AddLearner
+	}
+	return nil
+}
+
+func (x *SetConfigRequest) GetRemoveLearner() *Peer {
+	if x != nil {
+		return x.RemoveLearner
 	}
 	return nil
 }
@@ -2577,13 +2614,14 @@ const file_rafter_proto_rawDesc = "" +
 	"\x05stamp\x18\t \x01(\x04R\x05stamp\"H\n" +
 	"\x04Meta\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x04R\x04term\x12,\n" +
-	"\tvoted_for\x18\x02 \x01(\v2\x0f.rafter.v1.PeerR\bvotedFor\"\xb9\x01\n" +
+	"\tvoted_for\x18\x02 \x01(\v2\x0f.rafter.v1.PeerR\bvotedFor\"\xe6\x01\n" +
 	"\x06Config\x12,\n" +
 	"\x05state\x18\x01 \x01(\x0e2\x16.rafter.v1.ConfigStateR\x05state\x120\n" +
 	"\vold_servers\x18\x02 \x03(\v2\x0f.rafter.v1.PeerR\n" +
 	"oldServers\x120\n" +
 	"\vnew_servers\x18\x03 \x03(\v2\x0f.rafter.v1.PeerR\n" +
-	"newServers\x12\x1d\n" +
+	"newServers\x12+\n" +
+	"\blearners\x18\x04 \x03(\v2\x0f.rafter.v1.PeerR\blearners\x12\x1d\n" +
 	"\n" +
 	"cluster_id\x18\x05 \x01(\x04R\tclusterId\"\x8e\x01\n" +
 	"\vRequestVote\x12$\n" +
@@ -2670,11 +2708,14 @@ const file_rafter_proto_rawDesc = "" +
 	"\x06result\x18\x01 \x01(\fR\x06result\x12\x1d\n" +
 	"\n" +
 	"read_error\x18\x02 \x01(\tR\treadError\x12&\n" +
-	"\x05error\x18\x03 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"|\n" +
+	"\x05error\x18\x03 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\xe6\x01\n" +
 	"\x10SetConfigRequest\x12%\n" +
 	"\x05peers\x18\x01 \x03(\v2\x0f.rafter.v1.PeerR\x05peers\x12\x12\n" +
 	"\x04hops\x18\x02 \x01(\rR\x04hops\x12-\n" +
-	"\tforwarder\x18\x03 \x01(\v2\x0f.rafter.v1.PeerR\tforwarder\"N\n" +
+	"\tforwarder\x18\x03 \x01(\v2\x0f.rafter.v1.PeerR\tforwarder\x120\n" +
+	"\vadd_learner\x18\x04 \x01(\v2\x0f.rafter.v1.PeerR\n" +
+	"addLearner\x126\n" +
+	"\x0eremove_learner\x18\x05 \x01(\v2\x0f.rafter.v1.PeerR\rremoveLearner\"N\n" +
 	"\x0eSetConfigReply\x12&\n" +
 	"\x05error\x18\x01 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\"\x7f\n" +
@@ -2739,7 +2780,7 @@ const file_rafter_proto_rawDesc = "" +
 	"\x12CONFIG_STATE_BLANK\x10\x00\x12\x17\n" +
 	"\x13CONFIG_STATE_STABLE\x10\x01\x12\x18\n" +
 	"\x14CONFIG_STATE_STAGING\x10\x02\x12\x1d\n" +
-	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\x81\x05\n" +
+	"\x19CONFIG_STATE_TRANSITIONAL\x10\x03*\xa2\x05\n" +
 	"\tErrorCode\x12\x13\n" +
 	"\x0fERROR_CODE_NONE\x10\x00\x12\x18\n" +
 	"\x14ERROR_CODE_NO_LEADER\x10\x01\x12#\n" +
@@ -2762,7 +2803,8 @@ const file_rafter_proto_rawDesc = "" +
 	"\x1aERROR_CODE_TRANSFER_FAILED\x10\x11\x12#\n" +
 	"\x1fERROR_CODE_ALREADY_BOOTSTRAPPED\x10\x12\x12\x18\n" +
 	"\x14ERROR_CODE_COMPACTED\x10\x13\x12\x1e\n" +
-	"\x1aERROR_CODE_SESSION_EXPIRED\x10\x14*h\n" +
+	"\x1aERROR_CODE_SESSION_EXPIRED\x10\x14\x12\x1f\n" +
+	"\x1bERROR_CODE_CATCH_UP_TIMEOUT\x10\x15*h\n" +
 	"\x04Role\x12\x11\n" +
 	"\rROLE_FOLLOWER\x10\x00\x12\x16\n" +
 	"\x12ROLE_PRE_CANDIDATE\x10\x01\x12\x12\n" +
@@ -2828,47 +2870,50 @@ var file_rafter_proto_depIdxs = []int32{
 	1,  // 3: rafter.v1.Config.state:type_name -> rafter.v1.ConfigState
 	4,  // 4: rafter.v1.Config.old_servers:type_name -> rafter.v1.Peer
 	4,  // 5: rafter.v1.Config.new_servers:type_name -> rafter.v1.Peer
-	5,  // 6: rafter.v1.AppendEntries.entries:type_name -> rafter.v1.Entry
-	7,  // 7: rafter.v1.InstallSnapshot.config:type_name -> rafter.v1.Config
-	4,  // 8: rafter.v1.RaftMessage.from:type_name -> rafter.v1.Peer
-	4,  // 9: rafter.v1.RaftMessage.to:type_name -> rafter.v1.Peer
-	8,  // 10: rafter.v1.RaftMessage.request_vote:type_name -> rafter.v1.RequestVote
-	9,  // 11: rafter.v1.RaftMessage.vote:type_name -> rafter.v1.Vote
-	10, // 12: rafter.v1.RaftMessage.append_entries:type_name -> rafter.v1.AppendEntries
-	11, // 13: rafter.v1.RaftMessage.append_entries_reply:type_name -> rafter.v1.AppendEntriesReply
-	12, // 14: rafter.v1.RaftMessage.timeout_now:type_name -> rafter.v1.TimeoutNow
-	13, // 15: rafter.v1.RaftMessage.install_snapshot:type_name -> rafter.v1.InstallSnapshot
-	14, // 16: rafter.v1.RaftMessage.install_snapshot_reply:type_name -> rafter.v1.InstallSnapshotReply
-	2,  // 17: rafter.v1.Error.code:type_name -> rafter.v1.ErrorCode
-	4,  // 18: rafter.v1.Error.leader:type_name -> rafter.v1.Peer
-	4,  // 19: rafter.v1.OpRequest.forwarder:type_name -> rafter.v1.Peer
-	16, // 20: rafter.v1.OpReply.error:type_name -> rafter.v1.Error
-	4,  // 21: rafter.v1.ReadOpRequest.forwarder:type_name -> rafter.v1.Peer
-	16, // 22: rafter.v1.ReadOpReply.error:type_name -> rafter.v1.Error
-	4,  // 23: rafter.v1.SetConfigRequest.peers:type_name -> rafter.v1.Peer
-	4,  // 24: rafter.v1.SetConfigRequest.forwarder:type_name -> rafter.v1.Peer
-	16, // 25: rafter.v1.SetConfigReply.error:type_name -> rafter.v1.Error
-	4,  // 26: rafter.v1.TransferLeadershipRequest.to:type_name -> rafter.v1.Peer
-	4,  // 27: rafter.v1.TransferLeadershipRequest.forwarder:type_name -> rafter.v1.Peer
-	16, // 28: rafter.v1.TransferLeadershipReply.error:type_name -> rafter.v1.Error
-	4,  // 29: rafter.v1.BootstrapRequest.peers:type_name -> rafter.v1.Peer
-	16, // 30: rafter.v1.BootstrapReply.error:type_name -> rafter.v1.Error
-	4,  // 31: rafter.v1.GetLeaderReply.leader:type_name -> rafter.v1.Peer
-	16, // 32: rafter.v1.GetLeaderReply.error:type_name -> rafter.v1.Error
-	5,  // 33: rafter.v1.GetEntryReply.entry:type_name -> rafter.v1.Entry
-	16, // 34: rafter.v1.GetEntryReply.error:type_name -> rafter.v1.Error
-	16, // 35: rafter.v1.SnapshotReply.error:type_name -> rafter.v1.Error
-	4,  // 36: rafter.v1.StatusReply.self:type_name -> rafter.v1.Peer
-	3,  // 37: rafter.v1.StatusReply.role:type_name -> rafter.v1.Role
-	4,  // 38: rafter.v1.StatusReply.leader:type_name -> rafter.v1.Peer
-	7,  // 39: rafter.v1.StatusReply.config:type_name -> rafter.v1.Config
-	4,  // 40: rafter.v1.StatusReply.voted_for:type_name -> rafter.v1.Peer
-	16, // 41: rafter.v1.StatusReply.error:type_name -> rafter.v1.Error
-	42, // [42:42] is the sub-list for method output_type
-	42, // [42:42] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	4,  // 6: rafter.v1.Config.learners:type_name -> rafter.v1.Peer
+	5,  // 7: rafter.v1.AppendEntries.entries:type_name -> rafter.v1.Entry
+	7,  // 8: rafter.v1.InstallSnapshot.config:type_name -> rafter.v1.Config
+	4,  // 9: rafter.v1.RaftMessage.from:type_name -> rafter.v1.Peer
+	4,  // 10: rafter.v1.RaftMessage.to:type_name -> rafter.v1.Peer
+	8,  // 11: rafter.v1.RaftMessage.request_vote:type_name -> rafter.v1.RequestVote
+	9,  // 12: rafter.v1.RaftMessage.vote:type_name -> rafter.v1.Vote
+	10, // 13: rafter.v1.RaftMessage.append_entries:type_name -> rafter.v1.AppendEntries
+	11, // 14: rafter.v1.RaftMessage.append_entries_reply:type_name -> rafter.v1.AppendEntriesReply
+	12, // 15: rafter.v1.RaftMessage.timeout_now:type_name -> rafter.v1.TimeoutNow
+	13, // 16: rafter.v1.RaftMessage.install_snapshot:type_name -> rafter.v1.InstallSnapshot
+	14, // 17: rafter.v1.RaftMessage.install_snapshot_reply:type_name -> rafter.v1.InstallSnapshotReply
+	2,  // 18: rafter.v1.Error.code:type_name -> rafter.v1.ErrorCode
+	4,  // 19: rafter.v1.Error.leader:type_name -> rafter.v1.Peer
+	4,  // 20: rafter.v1.OpRequest.forwarder:type_name -> rafter.v1.Peer
+	16, // 21: rafter.v1.OpReply.error:type_name -> rafter.v1.Error
+	4,  // 22: rafter.v1.ReadOpRequest.forwarder:type_name -> rafter.v1.Peer
+	16, // 23: rafter.v1.ReadOpReply.error:type_name -> rafter.v1.Error
+	4,  // 24: rafter.v1.SetConfigRequest.peers:type_name -> rafter.v1.Peer
+	4,  // 25: rafter.v1.SetConfigRequest.forwarder:type_name -> rafter.v1.Peer
+	4,  // 26: rafter.v1.SetConfigRequest.add_learner:type_name -> rafter.v1.Peer
+	4,  // 27: rafter.v1.SetConfigRequest.remove_learner:type_name -> rafter.v1.Peer
+	16, // 28: rafter.v1.SetConfigReply.error:type_name -> rafter.v1.Error
+	4,  // 29: rafter.v1.TransferLeadershipRequest.to:type_name -> rafter.v1.Peer
+	4,  // 30: rafter.v1.TransferLeadershipRequest.forwarder:type_name -> rafter.v1.Peer
+	16, // 31: rafter.v1.TransferLeadershipReply.error:type_name -> rafter.v1.Error
+	4,  // 32: rafter.v1.BootstrapRequest.peers:type_name -> rafter.v1.Peer
+	16, // 33: rafter.v1.BootstrapReply.error:type_name -> rafter.v1.Error
+	4,  // 34: rafter.v1.GetLeaderReply.leader:type_name -> rafter.v1.Peer
+	16, // 35: rafter.v1.GetLeaderReply.error:type_name -> rafter.v1.Error
+	5,  // 36: rafter.v1.GetEntryReply.entry:type_name -> rafter.v1.Entry
+	16, // 37: rafter.v1.GetEntryReply.error:type_name -> rafter.v1.Error
+	16, // 38: rafter.v1.SnapshotReply.error:type_name -> rafter.v1.Error
+	4,  // 39: rafter.v1.StatusReply.self:type_name -> rafter.v1.Peer
+	3,  // 40: rafter.v1.StatusReply.role:type_name -> rafter.v1.Role
+	4,  // 41: rafter.v1.StatusReply.leader:type_name -> rafter.v1.Peer
+	7,  // 42: rafter.v1.StatusReply.config:type_name -> rafter.v1.Config
+	4,  // 43: rafter.v1.StatusReply.voted_for:type_name -> rafter.v1.Peer
+	16, // 44: rafter.v1.StatusReply.error:type_name -> rafter.v1.Error
+	45, // [45:45] is the sub-list for method output_type
+	45, // [45:45] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_rafter_proto_init() }

@@ -16,6 +16,8 @@ import (
 //	func (c *Core) Propose(id RequestID, cmd []byte)
 //	func (c *Core) Read(id RequestID)
 //	func (c *Core) SetConfig(id RequestID, peers []*rafterpb.Peer)
+//	func (c *Core) AddLearner(id RequestID, p *rafterpb.Peer)
+//	func (c *Core) RemoveLearner(id RequestID, p *rafterpb.Peer)
 //	func (c *Core) TransferLeadership(id RequestID, to *rafterpb.Peer)
 //	func (c *Core) Bootstrap(id RequestID, peers []*rafterpb.Peer, clusterID uint64)
 //	func (c *Core) Persisted(index, term uint64)
@@ -101,6 +103,13 @@ type Options struct {
 	// MaxSnapshotInflight the chunks unanswered to one follower (default 4).
 	SnapshotChunkBytes  uint64
 	MaxSnapshotInflight int
+	// CatchUpEntries: a SetConfig that adds servers moves from staging to
+	// the joint configuration once each new server's log matches the
+	// leader's to within this many entries of its last index (0: all of
+	// it). CatchUpTicks: the leader gives the change up after this many
+	// ticks in staging (ErrCatchUpTimeout); 0 waits for ever.
+	CatchUpEntries uint64
+	CatchUpTicks   int
 }
 
 // Restored is what a peer recovered from its log server on (re)start. The
@@ -219,10 +228,14 @@ type Status struct {
 	LastIndex uint64
 	LastTerm  uint64
 	Config    *rafterpb.Config
-	// Member: this peer has a configuration and a vote in it. A removed
-	// peer (not in its own latest configuration) and a blank one are not
-	// members; a removed one answers client requests with ErrNotMember.
+	// Member: this peer has a configuration and is in it, as a voter or
+	// as a learner. A removed peer (not in its own latest configuration)
+	// and a blank one are not members; a removed one answers client
+	// requests with ErrNotMember.
 	Member bool
+	// Learner: this peer is a member without a vote (a learner of the
+	// configuration, or a server a staging configuration catches up).
+	Learner bool
 	// SnapshotIndex and SnapshotTerm name the newest durable snapshot (0:
 	// none); FirstIndex is the first index held in memory.
 	SnapshotIndex uint64
@@ -312,6 +325,11 @@ var (
 	// campaigns for an initial configuration given by SetConfig. Nothing
 	// was written. Definite.
 	ErrAlreadyBootstrapped = coded(rafterpb.ErrorCode_ERROR_CODE_ALREADY_BOOTSTRAPPED, "core: already bootstrapped")
+	// ErrCatchUpTimeout: a SetConfig's new servers did not catch up
+	// within CatchUpTicks; the leader logged the old configuration again
+	// and the result came when that entry committed. Definite: the
+	// requested configuration never took effect.
+	ErrCatchUpTimeout = coded(rafterpb.ErrorCode_ERROR_CODE_CATCH_UP_TIMEOUT, "core: new servers did not catch up in time")
 	// ErrInvalidArgument: a malformed request (e.g. an empty or duplicate
 	// server list). Definite.
 	ErrInvalidArgument = coded(rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, "core: invalid argument")

@@ -70,16 +70,20 @@ func contradiction(format string, args ...any) error {
 // validateConfigEntry checks the configuration carried by a CONFIG entry: the
 // core takes the latest one in its log as its membership at once (Raft §6),
 // so one it cannot use must never enter the log. Only the states a leader
-// writes are accepted: stable (old servers only) and transitional (old and
-// new servers); each list must be one that SetConfig would accept.
+// writes are accepted: stable (old servers only), staging and transitional
+// (old and new servers); each list must be one that SetConfig would accept,
+// and the learners must not vote (config.CheckLearners).
 func validateConfigEntry(e *rafterpb.Entry) error {
 	conf := e.GetConfig()
+	if err := config.CheckLearners(conf); err != nil {
+		return invalid("config entry %d: learners: %v", e.GetIndex(), err)
+	}
 	switch conf.GetState() {
 	case rafterpb.ConfigState_CONFIG_STATE_STABLE:
 		if len(conf.GetNewServers()) != 0 {
 			return invalid("config entry %d: stable with new servers", e.GetIndex())
 		}
-	case rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL:
+	case rafterpb.ConfigState_CONFIG_STATE_STAGING, rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL:
 		if err := config.Validate(conf.GetNewServers()); err != nil {
 			return invalid("config entry %d: new servers: %v", e.GetIndex(), err)
 		}

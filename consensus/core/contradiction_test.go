@@ -67,9 +67,9 @@ func TestStep_ContradictionsChangeNothing(t *testing.T) {
 // A configuration entry that the core could not use as its membership is a
 // malformed message, refused before it enters the log.
 func TestStep_UnusableConfigEntryRefused(t *testing.T) {
-	conf := func(state rafterpb.ConfigState, old, nw []*rafterpb.Peer) *rafterpb.RaftMessage {
+	conf := func(state rafterpb.ConfigState, old, nw []*rafterpb.Peer, learners ...*rafterpb.Peer) *rafterpb.RaftMessage {
 		e := &rafterpb.Entry{Index: 2, Term: 3, Type: rafterpb.EntryType_ENTRY_TYPE_CONFIG,
-			Config: &rafterpb.Config{State: state, OldServers: old, NewServers: nw}}
+			Config: &rafterpb.Config{State: state, OldServers: old, NewServers: nw, Learners: learners}}
 		return &rafterpb.RaftMessage{From: peer("a"), Term: 3, Body: &rafterpb.RaftMessage_AppendEntries{
 			AppendEntries: &rafterpb.AppendEntries{PrevLogIndex: 1, PrevLogTerm: 1, Entries: []*rafterpb.Entry{e}}}}
 	}
@@ -79,7 +79,11 @@ func TestStep_UnusableConfigEntryRefused(t *testing.T) {
 		m    *rafterpb.RaftMessage
 	}{
 		{"blank", conf(rafterpb.ConfigState_CONFIG_STATE_BLANK, abc, nil)},
-		{"staging", conf(rafterpb.ConfigState_CONFIG_STATE_STAGING, abc, peers("d"))},
+		{"staging without new servers", conf(rafterpb.ConfigState_CONFIG_STATE_STAGING, abc, nil)},
+		{"learner that votes", conf(rafterpb.ConfigState_CONFIG_STATE_STABLE, abc, nil, peer("c"))},
+		{"learner that votes in joint", conf(rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL, abc, peers("d"), peer("d"))},
+		{"duplicate learner", conf(rafterpb.ConfigState_CONFIG_STATE_STABLE, abc, nil, peer("d"), peer("d"))},
+		{"unnamed learner", conf(rafterpb.ConfigState_CONFIG_STATE_STABLE, abc, nil, &rafterpb.Peer{})},
 		{"unknown state", conf(rafterpb.ConfigState(42), abc, nil)},
 		{"stable without servers", conf(rafterpb.ConfigState_CONFIG_STATE_STABLE, nil, nil)},
 		{"stable with new servers", conf(rafterpb.ConfigState_CONFIG_STATE_STABLE, abc, peers("d"))},

@@ -157,6 +157,9 @@ func checkOptions(o *Options) error {
 	if o.MaxSnapshotInflight < 0 || o.SnapshotMinTicks < 0 {
 		return fmt.Errorf("%w: negative MaxSnapshotInflight or SnapshotMinTicks", ErrInvalidOptions)
 	}
+	if o.CatchUpTicks < 0 {
+		return fmt.Errorf("%w: negative CatchUpTicks", ErrInvalidOptions)
+	}
 	if o.SnapshotChunkBytes == 0 {
 		o.SnapshotChunkBytes = DefaultSnapshotChunkBytes
 	}
@@ -199,6 +202,7 @@ func (c *Core) Status() Status {
 		LastTerm:            c.log.lastTerm(),
 		Config:              c.members,
 		Member:              c.members.GetState() != rafterpb.ConfigState_CONFIG_STATE_BLANK && !c.removed(),
+		Learner:             config.IsLearner(c.id, c.members),
 		FollowerLostEntries: c.lostEntries,
 		SnapshotIndex:       c.snaps.last.GetIndex(),
 		SnapshotTerm:        c.snaps.last.GetTerm(),

@@ -54,6 +54,15 @@
 //     otherwise start a second one), and joint consensus (transitional,
 //     then stable), one change at a time (membership.go, commit.go).
 //
+//   - Learners (thesis §4.2.1): servers a change adds catch up as
+//     non-voters in a staging configuration, and the joint configuration
+//     follows only once each is within CatchUpEntries of the leader's last
+//     index (or the change is given up after CatchUpTicks,
+//     ErrCatchUpTimeout); read replicas are added and removed with
+//     AddLearner / RemoveLearner. A learner is replicated to, never counts
+//     in a quorum, never campaigns, is never a transfer target, and
+//     forwards client requests as a follower does (learner.go).
+//
 //   - ReadIndex reads confirmed by a send_clock quorum round, answered only
 //     after the leader committed an entry of its term (read.go).
 //

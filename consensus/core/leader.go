@@ -30,11 +30,18 @@ type leadingState struct {
 	configReq *configRequest
 	// transfer is the leadership transfer in progress (transfer.go).
 	transfer *transferState
+	// stagingTicks counts this leader's ticks in a staging configuration,
+	// from the staging entry it appended or from its election
+	// (advanceStaging).
+	stagingTicks int
 }
 
 type configRequest struct {
 	id    RequestID
 	index uint64 // index of the final stable entry; 0 until appended
+	// err ends the request when that entry commits: ErrCatchUpTimeout
+	// for the stable entry that gives a staging change up.
+	err error
 }
 
 // becomeLeader: Raft §5.2; rafter: become_leader/1. The leader appends a
@@ -151,6 +158,7 @@ func (c *Core) tickLeader() {
 		c.broadcastHeartbeat()
 	}
 	c.tickTransfer()
+	c.tickStaging()
 }
 
 func (c *Core) quorumActive() bool {

@@ -15,8 +15,11 @@ import (
 
 // SetConfig asks for a new server list. On a blank peer it is rafter's
 // initial configuration: the peer stands for election and logs the list once
-// elected. On the leader it starts joint consensus. The Result comes when the
-// final stable configuration commits.
+// elected. On the leader it starts joint consensus, after a staging phase
+// when the list adds servers (they catch up as learners first, see
+// advanceStaging). The Result comes when the final stable configuration
+// commits; ErrCatchUpTimeout when the new servers did not catch up in
+// time and the old configuration is back.
 //
 // The initial configuration is meant for the peers of a cluster that does
 // not exist yet: a blank peer that has seen a cluster (sawCluster) refuses
@@ -36,6 +39,10 @@ func (c *Core) SetConfig(id RequestID, peers []*rafterpb.Peer) {
 	}
 	if err := c.allowChange(peers); err != nil {
 		c.fail(id, err)
+		return
+	}
+	if config.NeedsStaging(c.members, peers) {
+		c.stage(id, peers) // new servers catch up first (learner.go)
 		return
 	}
 	c.appendEntry(&rafterpb.Entry{
@@ -181,9 +188,9 @@ func (c *Core) checkCluster(m *rafterpb.RaftMessage) error {
 }
 
 // removed reports whether this peer has a configuration that leaves it out
-// (a blank peer is not removed: it may be joining).
+// (a blank peer is not removed: it may be joining; a learner is a member).
 func (c *Core) removed() bool {
-	return c.members.GetState() != rafterpb.ConfigState_CONFIG_STATE_BLANK && !config.HasVote(c.id, c.members)
+	return c.members.GetState() != rafterpb.ConfigState_CONFIG_STATE_BLANK && !config.IsMember(c.id, c.members)
 }
 
 // refreshProgress makes the progress set the followers of the latest
@@ -241,14 +248,17 @@ func (c *Core) forgetSilentLeavers() {
 // advanceConfig runs rafter's joint consensus once the latest configuration
 // entry is committed: a transitional configuration is followed by the stable
 // configuration of the new servers (rafter: stabilize_config/2); a committed
-// stable configuration ends the SetConfig request; a leader that is not in
-// it steps down.
+// staging configuration waits for its new servers (advanceStaging); a
+// committed stable configuration ends the SetConfig request; a leader that
+// is not in it steps down.
 func (c *Core) advanceConfig() {
 	conf, idx := c.log.lastConfig()
 	if conf == nil || idx > c.commit {
 		return
 	}
 	switch conf.GetState() {
+	case rafterpb.ConfigState_CONFIG_STATE_STAGING:
+		c.advanceStaging()
 	case rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL:
 		stable := config.Finish(conf)
 		i := c.appendEntry(&rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_CONFIG, Config: stable})
@@ -257,7 +267,7 @@ func (c *Core) advanceConfig() {
 		}
 	case rafterpb.ConfigState_CONFIG_STATE_STABLE:
 		if r := c.leading.configReq; r != nil && r.index != 0 && r.index <= c.commit {
-			c.results = append(c.results, Result{ID: r.id, Index: r.index})
+			c.results = append(c.results, Result{ID: r.id, Index: r.index, Err: r.err})
 			c.leading.configReq = nil
 		}
 		// rafter-divergence: rafter steps down as soon as the transitional

@@ -120,7 +120,17 @@ func TestMembership_6_BlankMemberRefusesInitialConfig(t *testing.T) {
 	n.filter = func(m *rafterpb.RaftMessage) bool {
 		return m.GetTo().GetName() == "d" && len(m.GetAppendEntries().GetEntries()) > 0
 	}
-	require.NoError(t, changeConfig(t, n, "a", 1, "a", "b", "c", "d").Err)
+	// d joins as a learner: a SetConfig adding it as a voter would wait
+	// for it to catch up.
+	n.core("a").AddLearner(1, peer("d"))
+	for i := 0; ; i++ {
+		require.Less(t, i, 20)
+		n.tick("a")
+		if r, ok := n.result("a", 1); ok {
+			require.NoError(t, r.Err)
+			break
+		}
+	}
 	d := n.core("d")
 	require.Equal(t, uint64(0), d.Status().LastIndex, "d holds no entry")
 	require.Equal(t, "a", n.leaderOf("d"), "d has seen the leader")
@@ -143,7 +153,7 @@ func TestMembership_6_BlankMemberRefusesInitialConfig(t *testing.T) {
 		n.tick("a")
 	}
 	assert.Equal(t, n.core("a").log.entry(1), d.log.entry(1))
-	assert.Equal(t, []string{"a", "b", "c", "d"}, serverNames(d.Status().Config.GetOldServers()))
+	assert.Equal(t, []string{"d"}, serverNames(d.Status().Config.GetLearners()))
 }
 
 // A blank peer that restarts with a stored term refuses an initial
@@ -256,8 +266,9 @@ func configStates(n *network, name string) []rafterpb.ConfigState {
 }
 
 // Reference: Raft §6 (joint consensus) as rafter: 3 -> 5 goes through a
-// transitional entry, then the stable entry of the new servers; the request
-// is answered when the stable entry commits.
+// staging entry (d and e catch up, thesis §4.2.1), a transitional entry,
+// then the stable entry of the new servers; the request is answered when
+// the stable entry commits.
 func TestMembership_6_Grow3To5(t *testing.T) {
 	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{})
 	n.add("d", netOpt{})
@@ -271,11 +282,12 @@ func TestMembership_6_Grow3To5(t *testing.T) {
 		assert.Equal(t, rafterpb.ConfigState_CONFIG_STATE_STABLE, st.Config.GetState(), name)
 		assert.Equal(t, []rafterpb.ConfigState{
 			rafterpb.ConfigState_CONFIG_STATE_STABLE,
+			rafterpb.ConfigState_CONFIG_STATE_STAGING,
 			rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL,
 			rafterpb.ConfigState_CONFIG_STATE_STABLE,
 		}, configStates(n, name), name)
 	}
-	assert.Equal(t, n.core("a").log.configs[2], r.Index, "answered at the final stable entry")
+	assert.Equal(t, n.core("a").log.configs[3], r.Index, "answered at the final stable entry")
 	// The new servers count: with two old servers down, d and e make a quorum.
 	n.isolate("b")
 	n.isolate("c")
@@ -292,8 +304,12 @@ func TestMembership_6_TransitionalNeedsBothMajorities(t *testing.T) {
 		n.add(name, netOpt{})
 	}
 	n.elect("a")
-	for _, name := range []string{"d", "e", "f"} {
-		n.isolate(name)
+	// d, e and f catch up in staging, then are cut off from the joint
+	// configuration on.
+	n.filter = func(m *rafterpb.RaftMessage) bool {
+		to := m.GetTo().GetName()
+		return (to == "d" || to == "e" || to == "f") &&
+			n.core("a").Status().Config.GetState() == rafterpb.ConfigState_CONFIG_STATE_TRANSITIONAL
 	}
 	n.core("a").SetConfig(1, peers("d", "e", "f"))
 	for range 5 {

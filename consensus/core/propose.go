@@ -44,7 +44,7 @@ func (c *Core) refuse(id RequestID) {
 		r.Err, r.Leader = ErrNotLeader, c.leader
 	case c.role == PreCandidate || c.role == Candidate:
 		r.Err = ErrElectionInProgress
-	case config.HasVote(c.id, c.members):
+	case config.IsMember(c.id, c.members):
 		r.Err = ErrNoLeader
 	default:
 		r.Err = ErrNotMember

@@ -49,6 +49,7 @@ func (c *Core) handleAppendSuccess(pr *progress, index, clock uint64) {
 		pr.progressed = true
 		pr.next = max(pr.next, index+1)
 		pr.inflight.freeTo(index)
+		defer c.advanceStaging()
 		defer c.maybeCommit()
 		defer c.maybeTimeoutNow(pr)
 	}

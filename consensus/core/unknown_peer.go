@@ -72,7 +72,8 @@ func (c *Core) checkSender(m *rafterpb.RaftMessage) error {
 		return nil
 	}
 	from := m.GetFrom()
-	if config.Contains(c.members.GetOldServers(), from) || config.Contains(c.members.GetNewServers(), from) {
+	if config.Contains(c.members.GetOldServers(), from) || config.Contains(c.members.GetNewServers(), from) ||
+		config.Contains(c.members.GetLearners(), from) {
 		return nil
 	}
 	var kind string

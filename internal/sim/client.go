@@ -25,7 +25,8 @@ type op struct {
 	cmd    string           // opWrite: unique, so it can be found in the log
 	peers  []*rafterpb.Peer // opConfig
 	change changeKind       // opConfig
-	to     *rafterpb.Peer   // opTransfer: the target (nil: the leader picks)
+	to     *rafterpb.Peer   // opTransfer: the target (nil: the leader picks); opLearner: the learner
+	remove bool             // opLearner: RemoveLearner
 	invoke int64
 	tries  int
 	// A session command (session.go): its session and sequence; unknown
@@ -138,6 +139,12 @@ func (w *World) request(c *client) {
 		n.core.SetConfig(id, clonePeers(o.peers))
 	case opTransfer:
 		n.core.TransferLeadership(id, o.to)
+	case opLearner:
+		if o.remove {
+			n.core.RemoveLearner(id, o.to)
+		} else {
+			n.core.AddLearner(id, o.to)
+		}
 	}
 	w.drive(n)
 }
@@ -225,13 +232,14 @@ func (w *World) answerResult(n *node, r core.Result) {
 	if w.isBootstrapAnswer(n, a, r) {
 		return
 	}
-	if r.Err == nil && a.op.kind != opConfig && a.op.kind != opTransfer {
-		w.chk.fail("%s ends request %d (not a SetConfig or a transfer) with a Result and no error", n.name, r.ID)
+	if r.Err == nil && a.op.kind != opConfig && a.op.kind != opTransfer && a.op.kind != opLearner {
+		w.chk.fail("%s ends request %d (not a SetConfig, a learner change or a transfer) with a Result and no error", n.name, r.ID)
 		return
 	}
-	if errors.Is(r.Err, core.ErrInvalidArgument) && a.op.kind != opTransfer {
+	if errors.Is(r.Err, core.ErrInvalidArgument) && a.op.kind != opTransfer && a.op.kind != opLearner {
 		// (A transfer's target may have left the configuration since the
-		// admin picked it.)
+		// admin picked it; a learner may have become a voter, or been
+		// removed, since the admin looked.)
 		w.chk.fail("%s refuses a valid request %d: %v", n.name, r.ID, r.Err)
 		return
 	}
@@ -242,6 +250,20 @@ func (w *World) answerResult(n *node, r core.Result) {
 		case errors.Is(r.Err, core.ErrTransferFailed):
 			w.stats.TransfersFailed++
 		}
+	}
+	if r.Err == nil && a.op.kind == opLearner {
+		if a.op.remove {
+			w.stats.LearnersRemoved++
+		} else {
+			w.stats.LearnersAdded++
+		}
+	}
+	if errors.Is(r.Err, core.ErrCatchUpTimeout) {
+		if a.op.kind != opConfig {
+			w.chk.fail("%s ends request %d (not a SetConfig) with %v", n.name, r.ID, r.Err)
+			return
+		}
+		w.stats.CatchUpTimeouts++
 	}
 	if r.Err == nil && a.op.kind == opConfig {
 		w.stats.Configs++
@@ -263,7 +285,8 @@ func (w *World) answerResult(n *node, r core.Result) {
 	case (errors.Is(r.Err, core.ErrLeadershipLost) || errors.Is(r.Err, core.ErrPeersNotResponding)) && w.retrySession(c):
 	case r.Err == nil, errors.Is(r.Err, core.ErrNotModified), errors.Is(r.Err, core.ErrInvalidInitialConfig),
 		errors.Is(r.Err, core.ErrLeadershipLost), errors.Is(r.Err, core.ErrPeersNotResponding),
-		errors.Is(r.Err, core.ErrTransferFailed), errors.Is(r.Err, core.ErrInvalidArgument):
+		errors.Is(r.Err, core.ErrTransferFailed), errors.Is(r.Err, core.ErrInvalidArgument),
+		errors.Is(r.Err, core.ErrCatchUpTimeout):
 		w.finish(c)
 	case errors.Is(r.Err, core.ErrTransferInProgress):
 		if a.op.kind == opTransfer {
@@ -336,6 +359,13 @@ func (w *World) configAct() {
 		}
 		c.cur, c.next = o, to
 		w.request(c)
+		return
+	}
+	if w.o.Learners && w.rng.IntN(3) == 0 {
+		if o := w.nextLearnerChange(); o != nil {
+			c.cur, c.next = o, to
+			w.request(c)
+		}
 		return
 	}
 	if peers, kind := w.nextConfig(); peers != nil {

@@ -26,6 +26,9 @@ func cloneConfig(c *rafterpb.Config) *rafterpb.Config {
 	if c.OldServers != nil {
 		out.OldServers = clonePeers(c.OldServers)
 	}
+	if c.Learners != nil {
+		out.Learners = clonePeers(c.Learners)
+	}
 	if c.NewServers != nil {
 		out.NewServers = clonePeers(c.NewServers)
 	}

@@ -64,7 +64,13 @@
 //     changes the membership through a configured peer: grow by two (3→5,
 //     5→7), shrink by two (5→3, 7→5), replace the leader; or transfers
 //     the leadership (to a random voter, or to the leader's pick), with
-//     crashes and partitions free to hit the target mid-way.
+//     crashes and partitions free to hit the target mid-way. A change
+//     that adds servers stages them as learners first (catch-up window of
+//     the whole log, 1-5 or 5-34 entries; a catch-up timeout of never or
+//     10-70 ticks, which crashes and partitions make fire); in half the
+//     schedules the admin also adds and removes learners (read replicas,
+//     which later changes may promote), and a crash picks a server mid
+//     catch-up one time in three.
 //   - Exactly-once sessions (session.go), in three schedules of four: two
 //     clients of three register a session (a SESSION entry stamped with the
 //     leader's clock, skewed per peer) and send their writes as (session,
@@ -117,6 +123,14 @@
 //     every replica's session table equals the replayed one byte for byte
 //     after each index it applies, and every snapshot's table equals the
 //     replayed one at its index (so a restart or an install rebuilds it);
+//   - learners: a learner (of its own latest configuration) is never a
+//     (pre-)candidate or leader; a new leader's durable votes form a
+//     quorum of its configuration's voters (a learner's vote never
+//     counts); when a leader's commit index rises, a quorum of voters
+//     holds the entry durably (a learner's copy never counts); a joint
+//     configuration that adds servers follows a staging one, and is
+//     appended only when each added server durably holds the leader's log
+//     up to its last index minus CatchUpEntries;
 //   - the Ready contract itself: contiguous writes, terms never going back,
 //     reads released only once applied, answers only to requests the peer
 //     was given, no undocumented errors. A panic of the core is a violation.

@@ -50,6 +50,9 @@ func entryHash(e *rafterpb.Entry) uint64 {
 		for _, p := range c.GetNewServers() {
 			h = mixString(h, "n"+p.GetName()+"@"+p.GetNode())
 		}
+		for _, p := range c.GetLearners() {
+			h = mixString(h, "l"+p.GetName()+"@"+p.GetNode())
+		}
 	}
 	return h
 }

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"slices"
+
 	"github.com/rafter-go/rafter/consensus/core"
 	"github.com/rafter-go/rafter/rafterpb"
 )
@@ -159,6 +161,14 @@ func (w *World) chaosCrash() {
 	victim := up[w.rng.IntN(len(up))]
 	if l := w.leaderNode(); l >= 0 && w.rng.IntN(3) == 0 {
 		victim = l
+	}
+	if w.o.Learners && w.rng.IntN(3) == 0 {
+		if cu := w.catchingUp(); len(cu) > 0 {
+			victim = cu[w.rng.IntN(len(cu))] // a learner mid catch-up
+		}
+	}
+	if slices.Contains(w.catchingUp(), victim) {
+		w.stats.CrashesCatchingUp++
 	}
 	w.crash(w.nodes[victim])
 	w.after(2*TickUnit+w.rng.Int64N(30*TickUnit), &event{kind: evRestart, node: victim})

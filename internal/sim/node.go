@@ -64,6 +64,8 @@ func (w *World) boot(n *node) {
 		SnapshotMinTicks:    w.o.SnapshotMinTicks,
 		SnapshotChunkBytes:  w.o.SnapshotChunkBytes,
 		MaxSnapshotInflight: w.o.MaxSnapshotInflight,
+		CatchUpEntries:      w.o.CatchUpEntries,
+		CatchUpTicks:        w.o.CatchUpTicks,
 	}
 	r := core.Restored{Meta: meta, Entries: entries}
 	sm := w.newCounter(0, 0, nil)
@@ -181,6 +183,7 @@ func (w *World) handOver(n *node, rd core.Ready) *write {
 	}
 	if len(rd.Entries) > 0 && n.core.Status().Role == core.Leader {
 		w.checkAppendOnly(n, rd.Entries)
+		w.checkJoint(n, rd.Entries) // learners.go
 	}
 	entries, err := n.st.handOver(meta, rd.Entries)
 	if err != nil {
@@ -321,13 +324,20 @@ func (w *World) observe(n *node) {
 		return
 	}
 	st := n.core.Status()
+	w.checkRoleOfLearner(n, st) // learners.go
 	if st.CommitIndex < n.commitSeen {
 		w.chk.fail("%s: commit index went back from %d to %d", n.name, n.commitSeen, st.CommitIndex)
 		return
 	}
+	if st.Role == core.Leader {
+		w.checkElectionQuorum(n, st)
+	}
 	if st.CommitIndex > n.commitSeen {
 		w.chk.commit(n.name, st.Term, &n.st.view, n.commitSeen+1, st.CommitIndex, w.now)
 		n.commitSeen = st.CommitIndex
+		if st.Role == core.Leader {
+			w.checkCommitQuorum(n, st)
+		}
 	}
 	if st.Role == core.Leader {
 		w.chk.leader(n.name, st.Term, &n.st.view)

@@ -68,6 +68,15 @@ type Options struct {
 	// SessionOptions on every replica (Timeout in time units).
 	Sessions       bool
 	SessionOptions session.Options
+	// CatchUpEntries and CatchUpTicks configure every core's staging
+	// phase: a SetConfig that adds servers goes joint once each is within
+	// CatchUpEntries of the leader's last index, or gives up after
+	// CatchUpTicks (0: never).
+	CatchUpEntries uint64
+	CatchUpTicks   int
+	// Learners: the admin also adds and removes learners (read
+	// replicas), and crashes prefer a server catching up in staging.
+	Learners bool
 	// Faults break the harness on purpose, to prove that the checker sees
 	// it. All false in real runs.
 	Faults Faults
@@ -192,6 +201,22 @@ func RandomOptions(seed uint64) Options {
 			o.SessionOptions.MaxResults = 1 + r.IntN(3)
 		}
 	}
+	// Learners and staging, drawn after everything above. A catch-up
+	// window of 0 (the whole log), a few entries or a few tens; a timeout
+	// of never, or 10-70 ticks (crashes and partitions make it fire). A
+	// window of 0 always has a timeout: with clients writing all the time
+	// a new server may never hold the leader's very last entry, and the
+	// change would wait for ever (a liveness matter, see Options).
+	switch r.IntN(3) {
+	case 1:
+		o.CatchUpEntries = uint64(1 + r.IntN(5))
+	case 2:
+		o.CatchUpEntries = uint64(5 + r.IntN(30))
+	}
+	if r.IntN(3) != 0 || o.CatchUpEntries == 0 {
+		o.CatchUpTicks = 10 + r.IntN(60)
+	}
+	o.Learners = r.IntN(2) == 0
 	return o
 }
 

@@ -72,12 +72,18 @@ func TestSimulation(t *testing.T) {
 	// The schedules must have exercised the protocol, or passing means nothing.
 	if total.Committed == 0 || total.Acked == 0 || total.Reads == 0 || total.Grow == 0 || total.Shrink == 0 ||
 		total.ReplaceLeader == 0 || total.Crashes == 0 || total.Partitions == 0 ||
+		total.Staged == 0 || total.LearnersAdded == 0 ||
 		!snapshotsExercised(total) {
 		t.Errorf("schedules did too little: %+v", total)
 	}
 	// A save that an install overtook is rare (about one in 200 schedules).
 	if seeds >= 1000 && total.StaleSaves == 0 {
 		t.Errorf("no snapshot save was overtaken by an install in %d schedules", seeds)
+	}
+	// Learners: removed, crashed mid catch-up, and changes given up
+	// (about one schedule in 20 each).
+	if seeds >= 1000 && (total.LearnersRemoved == 0 || total.CatchUpTimeouts == 0 || total.CrashesCatchingUp == 0) {
+		t.Errorf("learner schedules did too little in %d schedules: %+v", seeds, total)
 	}
 }
 

@@ -49,6 +49,12 @@ type Stats struct {
 	// and was reset after it (an install or a compaction beyond the
 	// durable log).
 	Reconciled int
+	// Learners: AddLearner / RemoveLearner done; Staged: joint
+	// configurations a leader appended after staging (its new servers
+	// caught up); CatchUpTimeouts: SetConfigs that ended with
+	// ErrCatchUpTimeout; CrashesCatchingUp: crashes of a server a staging
+	// configuration was catching up.
+	LearnersAdded, LearnersRemoved, Staged, CatchUpTimeouts, CrashesCatchingUp int
 	// Unanswered counts requests a leader took and had not answered at
 	// the end although it still led in the same term (see unanswered).
 	Unanswered int
@@ -73,6 +79,8 @@ func (s Stats) Add(o Stats) Stats {
 		Snapshots: s.Snapshots + o.Snapshots, SnapshotFailures: s.SnapshotFailures + o.SnapshotFailures, Compactions: s.Compactions + o.Compactions,
 		StaleSaves: s.StaleSaves + o.StaleSaves,
 		Chunks:     s.Chunks + o.Chunks, ChunksDropped: s.ChunksDropped + o.ChunksDropped, Installs: s.Installs + o.Installs, Restores: s.Restores + o.Restores,
+		LearnersAdded: s.LearnersAdded + o.LearnersAdded, LearnersRemoved: s.LearnersRemoved + o.LearnersRemoved,
+		Staged: s.Staged + o.Staged, CatchUpTimeouts: s.CatchUpTimeouts + o.CatchUpTimeouts, CrashesCatchingUp: s.CrashesCatchingUp + o.CrashesCatchingUp,
 		CrashesMidSave: s.CrashesMidSave + o.CrashesMidSave, CrashesMidInstall: s.CrashesMidInstall + o.CrashesMidInstall, Reconciled: s.Reconciled + o.Reconciled,
 		Sessions: s.Sessions.add(o.Sessions),
 	}
