@@ -32,7 +32,9 @@ import (
 // same sequence until ctx ends, and the replicas answer a retry of an
 // applied command with its first result. An error returned is then of
 // unknown outcome only if ctx ended first. A session that expired
-// (rafter.ErrSessionExpired) is replaced by a new one on the next command.
+// (rafter.ErrSessionExpired) is replaced by a new one: at once, with the
+// command sent again through it, when the expiry answered the command's
+// first attempt (nothing applied it); otherwise on the next command.
 // WithoutSession makes a Client send each command once with System.Op
 // (at most once; an unknown outcome is the caller's to resolve).
 type Client struct {
@@ -237,32 +239,48 @@ func (c *Client) op(ctx context.Context, what string, cmd *kvsmpb.Command) (*kvs
 }
 
 // send runs one command: through the Client's session (made now if it has
-// none), or once with System.Op without one.
+// none), or once with System.Op without one. A session that expired
+// before the command's first attempt (ErrSessionExpired, definite:
+// nothing applied it) is replaced and the command sent once more through
+// the new one; an expiry of unknown outcome is returned as it is.
 func (c *Client) send(ctx context.Context, cmd []byte) ([]byte, error) {
 	if c.noSession {
 		return c.sys.Op(ctx, c.via, cmd)
 	}
-	c.mu.Lock()
-	se := c.session
-	if se == nil {
-		var err error
-		if se, err = c.sys.NewSession(ctx, c.via); err != nil {
-			c.mu.Unlock()
+	for try := 0; ; try++ {
+		se, err := c.currentSession(ctx)
+		if err != nil {
 			return nil, err
 		}
-		se.SetAttemptTimeout(c.attempt)
-		c.session = se
-	}
-	c.mu.Unlock()
-	res, err := se.Op(ctx, cmd)
-	if errors.Is(err, rafter.ErrSessionExpired) {
+		res, err := se.Op(ctx, cmd)
+		if !errors.Is(err, rafter.ErrSessionExpired) {
+			return res, err
+		}
 		c.mu.Lock()
 		if c.session == se {
 			c.session = nil // the next command registers a new one
 		}
 		c.mu.Unlock()
+		if try > 0 || !rafter.Definite(err) {
+			return res, err
+		}
 	}
-	return res, err
+}
+
+// currentSession returns the Client's session, registering one first if
+// it has none.
+func (c *Client) currentSession(ctx context.Context) (*rafter.Session, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.session == nil {
+		se, err := c.sys.NewSession(ctx, c.via)
+		if err != nil {
+			return nil, err
+		}
+		se.SetAttemptTimeout(c.attempt)
+		c.session = se
+	}
+	return c.session, nil
 }
 
 // readFunc is System.ReadOp or System.StaleReadOp.

@@ -183,3 +183,42 @@ func TestClientIncr(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "-2", string(got))
 }
+
+// A Client whose session expired while it was idle (logged time moved on
+// with another client's commands) registers a new one and sends the
+// command through it: the caller sees no error, and the command counts
+// once.
+func TestClientReplacesAnExpiredSession(t *testing.T) {
+	c := cluster.Start(t, cluster.Config{N: 3, Options: func(_ int, o *rafter.Options) {
+		o.StateMachine = kvsm.Factory()
+		o.SessionTimeout = 300 * time.Millisecond
+	}})
+	c.Configure()
+	c.WaitLeader()
+	ctx, cancel := context.WithTimeout(context.Background(), cluster.Patience)
+	defer cancel()
+	idle := kvsm.NewClient(c.Client(), c.Peers[0])
+	busy := kvsm.NewClient(c.Client(), c.Peers[1])
+	require.NoError(t, idle.NewTable(ctx, "n"))
+	v, err := idle.Incr(ctx, "n", "x", 1)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), v)
+	since := time.Now()
+	// Logged time moves only with session entries: busy's commands carry
+	// it well past idle's timeout.
+	busyCount := int64(0)
+	require.True(t, c.Poll(func(ctx context.Context) bool {
+		_, err := busy.Incr(ctx, "n", "y", 1)
+		if err == nil {
+			busyCount++
+		}
+		return err == nil && time.Since(since) > 600*time.Millisecond
+	}))
+	require.Positive(t, busyCount)
+	v, err = idle.Incr(ctx, "n", "x", 1)
+	require.NoError(t, err, "the expired session is replaced and the command sent again")
+	assert.Equal(t, int64(2), v, "counted once")
+	got, _, err := idle.Get(ctx, "n", "x")
+	require.NoError(t, err)
+	assert.Equal(t, "2", string(got))
+}
