@@ -104,8 +104,7 @@ func (s *server) handle(ctx protoactor.Context, msg any) {
 	case *snapWritten:
 		s.snapshotWritten(ctx, m)
 	case *rafterpb.LogCompact:
-		err := s.log.Compact(m.GetIndex())
-		s.respond(ctx, &rafterpb.LogCompacted{FirstIndex: s.log.FirstIndex(), Error: ProtoError(err)})
+		s.compact(ctx, m)
 	case *rafterpb.LogSnapshotRead:
 		s.respond(ctx, s.readChunk(m))
 	case *rafterpb.LogSnapshotOpen:

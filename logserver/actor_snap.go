@@ -131,19 +131,39 @@ func (s *server) openSnapshot() *rafterpb.LogSnapshotOpened {
 // reset the log, and an acknowledgement must describe what was durable
 // before that, in arrival order.
 func (s *server) installChunk(ctx protoactor.Context, m *rafterpb.LogInstallChunk) {
-	if len(s.pending) > 0 {
-		start := s.opts.Metrics.Now()
-		if err := s.log.Sync(); err != nil {
-			panic(err)
-		}
-		s.reply(ctx, start)
-	}
+	s.syncParked(ctx)
 	reply, err := s.log.InstallChunk(m)
 	if s.log.broken != nil {
 		panic(err)
 	}
 	reply.Error = ProtoError(err)
 	s.respond(ctx, reply)
+}
+
+// syncParked makes the writes parked for the group commit durable and
+// answers them, before an operation that changes the log's files in a way
+// a crash must not be able to put ahead of them (an install, a
+// compaction).
+func (s *server) syncParked(ctx protoactor.Context) {
+	if len(s.pending) == 0 {
+		return
+	}
+	start := s.opts.Metrics.Now()
+	if err := s.log.Sync(); err != nil {
+		panic(err)
+	}
+	s.reply(ctx, start)
+}
+
+// compact handles LogCompact. Parked writes are made durable first: a
+// compaction that deleted segments while a write truncating the entries
+// after them was still unsynced would, after a crash, leave the snapshot
+// followed by entries of a log it does not continue (the stale suffix
+// the truncation replaced), and recovery could not tell.
+func (s *server) compact(ctx protoactor.Context, m *rafterpb.LogCompact) {
+	s.syncParked(ctx)
+	err := s.log.Compact(m.GetIndex())
+	s.respond(ctx, &rafterpb.LogCompacted{FirstIndex: s.log.FirstIndex(), Error: ProtoError(err)})
 }
 
 // load answers LogLoad: metadata, snapshot, entries after the snapshot.

@@ -3,6 +3,7 @@ package logserver
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"sync/atomic"
@@ -242,4 +243,62 @@ func TestActorInstall(t *testing.T) {
 	assert.Equal(t, uint64(60), ld.Snapshot.GetIndex())
 	assert.Empty(t, ld.Entries)
 	assert.Equal(t, uint64(61), ld.FirstIndex)
+}
+
+// TestActorCompactSyncsParkedWritesFirst: a write parked for the group
+// commit when a LogCompact arrives is made durable and acknowledged before
+// the compaction runs (answers in that order). A compaction ahead of an
+// unsynced write that truncates the log could otherwise survive a power
+// cut that the write did not, leaving the snapshot above a log it does not
+// continue.
+func TestActorCompactSyncsParkedWritesFirst(t *testing.T) {
+	sys := newSystem(t)
+	o, _ := testOptions(400)
+	var armed atomic.Bool
+	g := newGate()
+	o.beforeSync = func() {
+		if armed.Load() {
+			g.hook()
+		}
+	}
+	log := sys.Root.Spawn(Props(t.TempDir(), o))
+	defer func() { require.NoError(t, sys.Root.StopFuture(log).Wait()) }()
+	a := call[*rafterpb.LogWritten](t, sys, log, &rafterpb.LogWrite{Seq: 1, Meta: &rafterpb.Meta{Term: 1}, Entries: entries(1, 40, 1, 30)})
+	require.Nil(t, a.Error)
+	s := call[*rafterpb.LogSnapshotSaved](t, sys, log, &rafterpb.LogSnapshotSave{Handle: register(t, &testBody{data: body(100, 1)}), Index: 20, Term: 1, Config: testConfig("a")})
+	require.Nil(t, s.Error)
+
+	replies := make(chan any, 10)
+	driver := sys.Root.Spawn(protoactor.PropsFromFunc(func(ctx protoactor.Context) {
+		switch m := ctx.Message().(type) {
+		case *rafterpb.LogWrite, *rafterpb.LogCompact:
+			ctx.Request(log, m)
+		case *rafterpb.LogWritten, *rafterpb.LogCompacted:
+			replies <- m
+		}
+	}))
+	armed.Store(true)
+	sys.Root.Send(driver, write1(2, 41, 1))
+	<-g.entered // the log server is inside that write's sync
+	sys.Root.Send(driver, &rafterpb.LogWrite{Seq: 3, Meta: &rafterpb.Meta{Term: 2}, Entries: entries(30, 30, 2, 30)})
+	sys.Root.Send(driver, &rafterpb.LogCompact{Index: 20})
+	armed.Store(false)
+	g.release <- struct{}{}
+	var order []string
+	for range 3 {
+		select {
+		case m := <-replies:
+			switch r := m.(type) {
+			case *rafterpb.LogWritten:
+				require.Nil(t, r.Error)
+				order = append(order, fmt.Sprintf("written %d", r.Seq))
+			case *rafterpb.LogCompacted:
+				require.Nil(t, r.Error)
+				order = append(order, "compacted")
+			}
+		case <-time.After(callTimeout):
+			t.Fatalf("replies so far: %v", order)
+		}
+	}
+	assert.Equal(t, []string{"written 2", "written 3", "compacted"}, order)
 }

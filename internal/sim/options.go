@@ -109,6 +109,10 @@ type Faults struct {
 	SessionReapply bool
 	// SessionLessSnapshot: snapshots leave the session table out.
 	SessionLessSnapshot bool
+	// CompactUnsynced: a compaction deletes entries while writes handed
+	// over before it are not durable yet (the log server's compaction
+	// without its sync first).
+	CompactUnsynced bool
 	// NoSendCheck turns the durable-before-send check off (a checker
 	// switch, not a fault), so that a test can show the end-to-end
 	// invariants catch a durability fault on their own.

@@ -119,12 +119,22 @@ func (f *snapFile) index() uint64 {
 	return f.meta.GetIndex()
 }
 
-// compact mirrors logserver's Compact: entries up to c go, from the view
-// (the log server's log, pending records included) and from the durable
-// log; never past the durable snapshot.
-func (s *store) compact(c uint64) error {
+// compact mirrors logserver's Compact: the writes handed over before it
+// are made durable first (they are acknowledged at their own fsync events
+// later, which is only later than necessary), then entries up to c go,
+// from the view (the log server's log, pending records included) and from
+// the durable log; never past the durable snapshot. unsynced is
+// Faults.CompactUnsynced: the pending writes are left as they are.
+func (s *store) compact(c uint64, unsynced bool) error {
 	if c > s.snap.index() {
 		return fmt.Errorf("%w: index %d, snapshot %d", errCompactPast, c, s.snap.index())
+	}
+	if !unsynced {
+		for _, w := range s.pending {
+			if err := s.makeDurable(w); err != nil {
+				return err
+			}
+		}
 	}
 	if c > s.view.last() {
 		return fmt.Errorf("compaction at %d past the log's last index %d", c, s.view.last())

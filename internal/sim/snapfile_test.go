@@ -128,12 +128,12 @@ func TestStoreSaveAndCompact(t *testing.T) {
 	s := storeWithLog(8)
 	assert.ErrorIs(t, s.checkSave(&rafterpb.SnapshotMeta{Index: 9, Term: 1}), errSnapMismatch, "not in the log")
 	assert.ErrorIs(t, s.checkSave(&rafterpb.SnapshotMeta{Index: 5, Term: 2}), errSnapMismatch, "another term")
-	assert.ErrorIs(t, s.compact(2), errCompactPast, "no snapshot yet")
+	assert.ErrorIs(t, s.compact(2, false), errCompactPast, "no snapshot yet")
 	require.NoError(t, s.commitSave(encodeSnap(5, 1, testConf, 5, nil)))
 	assert.ErrorIs(t, s.checkSave(&rafterpb.SnapshotMeta{Index: 5, Term: 1}), errSnapStale)
 	assert.ErrorIs(t, s.commitSave(encodeSnap(4, 1, testConf, 4, nil)), errSnapStale, "an older save never replaces a newer one")
-	assert.ErrorIs(t, s.compact(6), errCompactPast)
-	require.NoError(t, s.compact(3))
+	assert.ErrorIs(t, s.compact(6, false), errCompactPast)
+	require.NoError(t, s.compact(3, false))
 	assert.Equal(t, uint64(3), s.view.off)
 	assert.Equal(t, uint64(3), s.logOff)
 	assert.Len(t, s.log, 5)
@@ -170,4 +170,35 @@ func TestStoreReconcile(t *testing.T) {
 	_, err = s.reconcile()
 	require.Error(t, err, "entries 6..7 missing")
 	assert.False(t, errors.Is(err, errSnapInvalid))
+}
+
+// A follower's durable log holds 1..5 of term 1 (5 never committed); the
+// leader of term 2 replaces 5, and the follower applies the committed 5/2,
+// snapshots it and compacts at 5 before its own write of 5/2 is durable.
+// If the compaction left that write pending (Faults.CompactUnsynced), a
+// crash keeps the snapshot 5/2 above a log compacted from the stale 5/1:
+// recovery cannot tell whether what follows continues the snapshot, and
+// reports it. The log server syncs what it was handed first, so the
+// compaction cuts at the durable 5/2 and recovery keeps the log.
+func TestStoreCompactSyncsPendingWritesFirst(t *testing.T) {
+	for _, unsynced := range []bool{true, false} {
+		s := storeWithLog(5)
+		s.log = append(s.log, ent(6, 1, "stale"))
+		s.view.push(s.log[5])
+		written, err := s.handOver(&rafterpb.Meta{Term: 2}, []*rafterpb.Entry{ent(5, 2, "c5")})
+		require.NoError(t, err)
+		s.pending = append(s.pending, &write{seq: 1, entries: written})
+		require.NoError(t, s.commitSave(encodeSnap(5, 2, testConf, 5, nil)))
+		require.NoError(t, s.compact(5, unsynced))
+		require.NoError(t, s.crash(0, nil))
+		_, err = s.reconcile()
+		if unsynced {
+			assert.ErrorContains(t, err, "log compacted at the snapshot index 5 from an entry of term 1")
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, uint64(5), s.logOff)
+		assert.Equal(t, uint64(2), s.logOffTerm)
+		assert.Empty(t, s.log, "the stale 6/1 went with the truncating write")
+	}
 }

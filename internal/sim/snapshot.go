@@ -64,7 +64,7 @@ func (w *World) snapSaved(e *event) {
 
 // compact is Ready step 6's Compact.
 func (w *World) compact(n *node, c uint64) {
-	if err := n.st.compact(c); err != nil {
+	if err := n.st.compact(c, w.o.Faults.CompactUnsynced); err != nil {
 		w.chk.fail("%s: %v", n.name, err)
 		return
 	}
