@@ -51,6 +51,7 @@ func isSessionRequest(r *rafterpb.OpRequest) bool {
 func (a *consensusActor) applySession(ctx protoactor.Context, c core.Committed) {
 	e := c.Entry
 	v := a.sessions.Apply(e)
+	a.opts.Metrics.SessionEntry(v.Kind)
 	reply := &rafterpb.OpReply{Index: e.GetIndex()}
 	switch v.Kind {
 	case session.Run:

@@ -30,6 +30,7 @@
 //	snapshots_saved_total{result}, snapshot_installs_total          ok or failed; installed from a leader
 //	snapshot_chunks_sent_total, snapshot_chunks_received_total      InstallSnapshot chunks
 //	snapshots_sent_total, snapshots_repeated_total                  transfers a follower finished; repeated ones
+//	session_entries_total{result}                                   registered, applied, duplicate (a retry answered from the table), refused
 //	network_refused_total{system}                                   per System, not per peer
 //
 // With SystemOptions.Metrics nil there is no Set: every hook in the actors

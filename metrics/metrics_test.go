@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/consensus/session"
 	"github.com/rafter-go/rafter/metrics"
 	"github.com/rafter-go/rafter/rafterpb"
 )
@@ -218,4 +219,39 @@ func gatherValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	t.Fatalf("no %s", name)
 	return 0
+}
+
+// Session entries are counted by what the session table decided; entries
+// outside sessions are not counted.
+func TestSessionMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s, err := metrics.New(reg)
+	require.NoError(t, err)
+	p := s.Peer("a")
+	for _, k := range []session.Kind{session.Registered, session.Run, session.Run, session.Duplicate, session.Refused, session.Plain} {
+		p.SessionEntry(k)
+	}
+	p.SessionEntry(session.Kind(99)) // not a kind: ignored, no panic
+	got := map[string]float64{}
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() != "rafter_session_entries_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" {
+					got[l.GetValue()] = m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	assert.Equal(t, map[string]float64{"registered": 1, "applied": 2, "duplicate": 1, "refused": 1}, got)
+	var nilPeer *metrics.Peer
+	nilPeer.SessionEntry(session.Run) // metrics off
+	s.Remove("a")
+	n, err := testutil.GatherAndCount(reg, "rafter_session_entries_total")
+	require.NoError(t, err)
+	assert.Zero(t, n)
 }

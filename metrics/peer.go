@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rafter-go/rafter/consensus/core"
+	"github.com/rafter-go/rafter/consensus/session"
 	"github.com/rafter-go/rafter/rafterpb"
 )
 
@@ -39,6 +40,8 @@ type Peer struct {
 	snapshotsOK, snapshotsFail, installs     prometheus.Counter
 	chunksSent, chunksReceived               prometheus.Counter
 	snapshotsSent, repeatedSnap              prometheus.Counter
+	// sessionEntries by session.Kind (Plain's is nil: not counted).
+	sessionEntries [session.Registered + 1]prometheus.Counter
 
 	log *Log // the log server's part
 
@@ -310,6 +313,15 @@ func (p *Peer) SnapshotInstalled() {
 	if p != nil {
 		p.installs.Inc()
 	}
+}
+
+// SessionEntry counts a session entry the peer applied by what the session
+// table decided for it (Plain entries are not counted).
+func (p *Peer) SessionEntry(k session.Kind) {
+	if p == nil || k < 0 || int(k) >= len(p.sessionEntries) || p.sessionEntries[k] == nil {
+		return
+	}
+	p.sessionEntries[k].Inc()
 }
 
 // ChunkSent and ChunkReceived count InstallSnapshot chunks.

@@ -6,6 +6,8 @@ import (
 	"math"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rafter-go/rafter/consensus/session"
 )
 
 // Set is the collectors of one System: one vector per metric, labelled by
@@ -39,6 +41,7 @@ type Set struct {
 	snapshotsSaved, installs    *prometheus.CounterVec
 	chunksSent, chunksReceived  *prometheus.CounterVec
 	snapshotsSent, repeatedSnap *prometheus.CounterVec
+	sessionEntries              *prometheus.CounterVec
 }
 
 // ErrRegister: a collector could not be registered (a metric of the same
@@ -115,6 +118,8 @@ func New(reg prometheus.Registerer) (*Set, error) {
 	s.snapshotsSent = counter(&r, "snapshots_sent_total", "Snapshot transfers the peer, as leader, finished (the follower installed it).", peer)
 	s.repeatedSnap = counter(&r, "snapshots_repeated_total",
 		"Snapshot transfers a follower needed right after finishing the previous one (its Restore was slower than the log grew by TrailingEntries).", peer)
+	s.sessionEntries = counter(&r, "session_entries_total",
+		"Session entries the peer applied, by what its session table did: registered (a new session), applied (a new command, given to the state machine), duplicate (a retry answered from the table, not applied again), refused (an unknown or expired session, or a forgotten result).", []string{"peer", "result"})
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -207,6 +212,12 @@ func (s *Set) Peer(peer string) *Peer {
 		chunksReceived:   s.chunksReceived.WithLabelValues(peer),
 		snapshotsSent:    s.snapshotsSent.WithLabelValues(peer),
 		repeatedSnap:     s.repeatedSnap.WithLabelValues(peer),
+		sessionEntries: [...]prometheus.Counter{
+			session.Registered: s.sessionEntries.WithLabelValues(peer, "registered"),
+			session.Run:        s.sessionEntries.WithLabelValues(peer, "applied"),
+			session.Duplicate:  s.sessionEntries.WithLabelValues(peer, "duplicate"),
+			session.Refused:    s.sessionEntries.WithLabelValues(peer, "refused"),
+		},
 		log: &Log{
 			writeSeconds: s.logWriteSeconds.WithLabelValues(peer),
 			syncSeconds:  s.logSyncSeconds.WithLabelValues(peer),
@@ -230,7 +241,7 @@ func (s *Set) Remove(peer string) {
 		s.forwarded, s.requestErrors, s.aeSent, s.aeReceived, s.inflight, s.dropped,
 		s.logWriteSeconds, s.logSyncSeconds, s.logSyncEntries,
 		s.snapshotIndex, s.firstIndex, s.snapshotBytes, s.snapshotSeconds, s.snapshotsSaved, s.installs,
-		s.chunksSent, s.chunksReceived, s.snapshotsSent, s.repeatedSnap,
+		s.chunksSent, s.chunksReceived, s.snapshotsSent, s.repeatedSnap, s.sessionEntries,
 	} {
 		v.DeletePartialMatch(l)
 	}
