@@ -33,6 +33,7 @@ const bootstrapTerm = 1
 type bootstrapWait struct {
 	id        RequestID
 	clusterID uint64
+	peers     []*rafterpb.Peer // for a Bootstrap asked during an install
 }
 
 // Bootstrap makes this peer an initial member of a new cluster: the
@@ -65,6 +66,12 @@ func (c *Core) Bootstrap(id RequestID, peers []*rafterpb.Peer, clusterID uint64)
 		// leader sent it first): answer once it is durable.
 		c.bootstrapWaits = append(c.bootstrapWaits, bootstrapWait{id: id, clusterID: clusterID})
 		c.settleBootstrap()
+		return
+	case c.snaps.installing != 0:
+		// A leader's snapshot is being installed (a member sent it: this
+		// peer joins a cluster): the log must not change until the log
+		// server answers. The install decides (resumeBootstrap).
+		c.bootstrapWaits = append(c.bootstrapWaits, bootstrapWait{id: id, clusterID: clusterID, peers: peers})
 		return
 	}
 	conf := config.Reconfig(blankConfig, peers)
@@ -108,6 +115,27 @@ func (c *Core) checkBootstrap(peers []*rafterpb.Peer, clusterID uint64) error {
 		return fmt.Errorf("%w: %s holds %d entries and no configuration", ErrAlreadyBootstrapped, c.idKey, c.log.lastIndex())
 	}
 	return nil
+}
+
+// resumeBootstrap runs after an install the log server finished: an
+// installed snapshot gives the log a configuration (settleBootstrap then
+// answers the waiting requests: success for its cluster, else
+// ErrAlreadyBootstrapped); after a failed one the log is as blank as
+// before, and the requests asked during it are taken now.
+func (c *Core) resumeBootstrap() {
+	if c.log.lastIndex() > 0 {
+		c.settleBootstrap()
+		return
+	}
+	waits := c.bootstrapWaits
+	c.bootstrapWaits = nil
+	for _, w := range waits {
+		if w.peers == nil { // not reachable: only an install queues on a blank log
+			c.fail(w.id, fmt.Errorf("%w: bootstrap of a blank log without its peers", ErrInvalidArgument))
+			continue
+		}
+		c.Bootstrap(w.id, w.peers, w.clusterID)
+	}
 }
 
 // settleBootstrap answers the Bootstrap requests whose configuration is

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -229,4 +230,75 @@ func TestBootstrap_Restart(t *testing.T) {
 	c.Bootstrap(2, peers("a", "b", "c"), testClusterID)
 	require.True(t, c.HasReady())
 	assert.Equal(t, []Result{{ID: 2, Index: 1}}, c.Ready().Results, "the restored log is durable")
+}
+
+// A blank peer whose log server is installing a leader's snapshot (it is
+// joining a cluster) does not write the first entry for a Bootstrap asked
+// meanwhile: the log must not change until the install is answered. The
+// install decides: a snapshot of the same cluster answers the Bootstrap
+// with success, one of another cluster with ErrAlreadyBootstrapped, and a
+// failed install leaves the log blank, so the Bootstrap is taken then.
+func TestBootstrap_DuringAnInstall(t *testing.T) {
+	members := peers("a", "b", "c", "d")
+	for _, tc := range []struct {
+		name    string
+		cluster uint64 // the installed snapshot's cluster; 0: the install fails
+		wantErr error
+		writes  bool // the Bootstrap writes entry 1 after the install
+	}{
+		{"same cluster", testClusterID, nil, false},
+		{"other cluster", testClusterID + 1, ErrAlreadyBootstrapped, false},
+		{"install failed", 0, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := New(testConfig("d", 1), Restored{})
+			require.NoError(t, err)
+			snapID := tc.cluster
+			if snapID == 0 {
+				snapID = testClusterID
+			}
+			in := &rafterpb.InstallSnapshot{LastIncludedIndex: 5, LastIncludedTerm: 2, Offset: 0, TotalSize: 10,
+				Data: make([]byte, 10), Done: true}
+			require.NoError(t, c.Step(&rafterpb.RaftMessage{From: peer("a"), To: peer("d"), Term: 2, ClusterId: snapID,
+				Body: &rafterpb.RaftMessage_InstallSnapshot{InstallSnapshot: in}}))
+			rd := c.Ready()
+			require.Len(t, rd.Install, 1, "the chunk goes to the log server")
+			c.Advance(rd)
+
+			c.Bootstrap(7, members, testClusterID)
+			rd = c.Ready()
+			assert.Empty(t, rd.Entries, "no entry while the install runs")
+			assert.Empty(t, rd.Results, "no answer before the install's")
+			c.Advance(rd)
+
+			reply := InstallReply{NextOffset: 10, Done: true, Snapshot: &rafterpb.SnapshotMeta{Index: 5, Term: 2, Size: 10,
+				Config: &rafterpb.Config{State: rafterpb.ConfigState_CONFIG_STATE_STABLE, OldServers: members, ClusterId: tc.cluster}}}
+			if tc.cluster == 0 {
+				reply = InstallReply{NextOffset: 0, Err: fmt.Errorf("disk full")}
+			}
+			assert.Equal(t, tc.cluster != 0, c.InstallProgress(InstallChunk{From: peer("a"), Term: 2, Msg: in}, reply))
+			rd = c.Ready()
+			if tc.writes {
+				require.Len(t, rd.Entries, 1, "the Bootstrap's first entry, once the log is known blank")
+				assert.Equal(t, uint64(1), rd.Entries[0].GetIndex())
+				c.Advance(rd)
+				c.Persisted(1, 1)
+				rd = c.Ready()
+			} else {
+				assert.Empty(t, rd.Entries)
+			}
+			var got *Result
+			for i := range rd.Results {
+				if rd.Results[i].ID == 7 {
+					got = &rd.Results[i]
+				}
+			}
+			require.NotNil(t, got, "the Bootstrap is answered")
+			if tc.wantErr != nil {
+				assert.ErrorIs(t, got.Err, tc.wantErr)
+			} else {
+				assert.NoError(t, got.Err)
+			}
+		})
+	}
 }

@@ -403,6 +403,9 @@ func (c *Core) InstallProgress(in InstallChunk, r InstallReply) (restore bool) {
 		restore = c.installed(r.Snapshot)
 		reply.Done = true
 	}
+	if last && c.snaps.installing == 0 && len(c.bootstrapWaits) > 0 {
+		c.resumeBootstrap()
+	}
 	if in.Term == c.term {
 		c.replyInstall(in.From, reply)
 	}

@@ -192,8 +192,16 @@ func TestSeedReplaysExactly(t *testing.T) {
 // of it (replacing a stale 5/1) was durable, snapshotted and compacted at
 // 5, and crashed: the snapshot sat above a log compacted from 5/1
 // (logserver's compaction now syncs the writes handed over before it;
-// TestStoreCompactSyncsPendingWritesFirst is the model's check).
+// TestStoreCompactSyncsPendingWritesFirst is the model's check). 115514: a
+// blank peer receiving a leader's snapshot took a Bootstrap retry and wrote
+// the first entry while its log server installed the snapshot (the
+// Bootstrap now waits for the install: core TestBootstrap_DuringAnInstall).
 func TestSimulationRegressions(t *testing.T) {
+	for _, seed := range []uint64{115514} {
+		if r := Run(RandomOptions(seed)); r.Err != nil {
+			t.Errorf("seed %d: %v", seed, r.Err)
+		}
+	}
 	for _, seed := range []uint64{106762} {
 		o := RandomOptions(seed)
 		o.Bootstrap = false // the legacy start the seed was found with
