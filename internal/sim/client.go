@@ -429,15 +429,7 @@ func (w *World) configured() int {
 // nextConfig picks a change from the configuration of the live peer with
 // the highest commit index; nil if that configuration is not stable.
 func (w *World) nextConfig() ([]*rafterpb.Peer, changeKind) {
-	var cur *rafterpb.Config
-	var best uint64
-	for _, n := range w.nodes {
-		if n.up {
-			if st := n.core.Status(); cur == nil || st.CommitIndex > best {
-				cur, best = st.Config, st.CommitIndex
-			}
-		}
-	}
+	cur := w.freshestConfig()
 	if cur.GetState() != rafterpb.ConfigState_CONFIG_STATE_STABLE {
 		return nil, 0
 	}
