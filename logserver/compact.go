@@ -60,8 +60,8 @@ func (l *FileLog) dropAllSegments(index uint64) error {
 	return syncDir(l.dir)
 }
 
-// LogBytes is the size of the segment files, records not yet written
-// included.
+// LogBytes is the bytes of records in the segment files, records not yet
+// written included (not the zeros written ahead of them: at most 1 MiB).
 func (l *FileLog) LogBytes() uint64 {
 	n := uint64(len(l.pend))
 	for _, s := range l.segs {

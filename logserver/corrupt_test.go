@@ -1,6 +1,7 @@
 package logserver
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -91,7 +92,7 @@ func TestCorruptionStructural(t *testing.T) {
 		dir := t.TempDir()
 		o, _ := testOptions(300)
 		l := mustOpen(t, dir, o)
-		require.NoError(t, l.Write(nil, entries(1, 20, 1, 40)))
+		require.NoError(t, l.Write(&rafterpb.Meta{Term: 1}, entries(1, 20, 1, 40)))
 		require.NoError(t, l.Close())
 		segs := segPaths(t, dir)
 		require.Greater(t, len(segs), 3)
@@ -120,16 +121,18 @@ func TestCorruptionStructural(t *testing.T) {
 	t.Run("garbage after the last record", func(t *testing.T) {
 		dir, segs := build(t)
 		last := segs[len(segs)-1]
-		st, err := os.Stat(last)
+		o, _ := testOptions(300)
+		l := mustOpen(t, dir, o)
+		at := l.locs.last()
+		require.NoError(t, l.Close())
+		end := at.off + int64(at.size)
+		f, err := os.OpenFile(last, os.O_WRONLY, 0)
 		require.NoError(t, err)
-		f, err := os.OpenFile(last, os.O_WRONLY|os.O_APPEND, 0)
-		require.NoError(t, err)
-		_, err = f.Write(make([]byte, 40))
-		require.NoError(t, err)
-		_, err = f.Write([]byte{1})
+		// Not a torn write: every byte of the would-be header was written.
+		_, err = f.WriteAt(bytes.Repeat([]byte{0xa5}, 40), end)
 		require.NoError(t, err)
 		require.NoError(t, f.Close())
-		requireCorrupt(t, dir, last, st.Size())
+		requireCorrupt(t, dir, last, end)
 	})
 	t.Run("bad segment name", func(t *testing.T) {
 		dir, _ := build(t)

@@ -165,9 +165,16 @@ func (l *FileLog) appendRecords(entries []*rafterpb.Entry, payloads [][]byte) er
 				return err
 			}
 			buf = buf[:0]
-			// Make the full segment durable before the next one exists, so
-			// that on disk only the last segment can ever be torn; a torn
-			// earlier segment is then always corruption, never a crash.
+			// Make the full segment durable, cut to its records, before the
+			// next one exists, so that on disk only the last segment can
+			// ever be torn or end in zeros; a torn earlier segment is then
+			// always corruption, never a crash.
+			if seg != nil && seg.alloc > seg.size {
+				if err := seg.f.Truncate(seg.size); err != nil {
+					return fmt.Errorf("logserver: truncating %s at %d: %w", seg.path, seg.size, err)
+				}
+				seg.alloc, seg.dirty = seg.size, true
+			}
 			if seg != nil && seg.dirty {
 				if err := datasync(seg.f); err != nil {
 					return err
@@ -214,7 +221,43 @@ func (l *FileLog) flush(seg *segment, buf []byte) error {
 		return fmt.Errorf("logserver: writing %s: %w", seg.path, err)
 	}
 	seg.size += int64(len(buf))
+	seg.alloc = max(seg.alloc, seg.size)
 	seg.dirty = true
+	return nil
+}
+
+// zeroAhead is how far past its records the last segment's file is filled
+// with zeros, written and made durable with the records of one Sync, once
+// fewer than zeroAhead/4 such bytes are left. Records then overwrite space
+// that is already part of the file: the file's length does not change, so
+// fdatasync writes the data without a file-system journal commit for the
+// new length, about half the time of one that extends the file (0.30-0.36
+// against 0.53-0.69 ms for 6 KB on the development machine's ext4, three
+// files syncing at once). One Sync in about 4,000 100-byte entries writes
+// the next MiB of zeros and pays about 1.6 ms more.
+const zeroAhead = 1 << 20
+
+// zeros is the source of the zero fill (never written, so it stays in the
+// zero page).
+var zeros [zeroAhead]byte
+
+// fillAhead writes zeros after seg's records up to zeroAhead past them (no
+// further than SegmentBytes, where the segment rolls) when fewer than
+// zeroAhead/4 are left. Recovery reads zeros at a record boundary as the
+// end of the records (recover.go).
+func (l *FileLog) fillAhead(seg *segment) error {
+	if seg.alloc-seg.size >= zeroAhead/4 {
+		return nil
+	}
+	end := min(seg.size+zeroAhead, l.opts.SegmentBytes)
+	if end <= seg.alloc {
+		return nil
+	}
+	from := max(seg.alloc, seg.size)
+	if _, err := seg.f.WriteAt(zeros[:end-from], from); err != nil {
+		return fmt.Errorf("logserver: writing %s: %w", seg.path, err)
+	}
+	seg.alloc, seg.dirty = end, true
 	return nil
 }
 
@@ -250,7 +293,7 @@ func (l *FileLog) truncateFrom(index uint64) error {
 	if err := datasync(seg.f); err != nil {
 		return err
 	}
-	seg.size, seg.dirty = at.off, false
+	seg.size, seg.alloc, seg.dirty = at.off, at.off, false
 	l.locs.truncate(int(index - l.first))
 	return nil
 }
@@ -268,6 +311,11 @@ func (l *FileLog) Sync() error {
 	}
 	if err := l.flushPend(); err != nil {
 		return l.fail(err)
+	}
+	if n := len(l.segs); n > 0 && l.segs[n-1].dirty {
+		if err := l.fillAhead(l.segs[n-1]); err != nil {
+			return l.fail(err)
+		}
 	}
 	for _, s := range l.segs {
 		if s.dirty {

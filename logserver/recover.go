@@ -1,6 +1,7 @@
 package logserver
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -122,11 +123,18 @@ func (l *FileLog) scanSegment(s *segment, last bool) error {
 	for off < len(data) {
 		r, n, err := decodeRecord(data[off:])
 		if err != nil {
-			if torn(err, data[off:]) && last {
+			rest := data[off:]
+			if last && allZero(rest) {
+				break // the zeros written ahead of the records (zeroAhead)
+			}
+			if last && torn(err, rest, int64(off)) {
 				return l.cutTail(s, int64(off), err)
 			}
 			reason := err.Error()
-			if torn(err, data[off:]) {
+			switch {
+			case allZero(rest):
+				reason = "zeros after the records of a segment that is not the last"
+			case torn(err, rest, int64(off)):
 				reason = "torn record before the last segment: " + reason
 			}
 			return &CorruptError{File: s.path, Offset: int64(off), Reason: reason}
@@ -139,24 +147,62 @@ func (l *FileLog) scanSegment(s *segment, last bool) error {
 		off += n
 		want++
 	}
-	s.size = int64(off)
+	s.size, s.alloc = int64(off), int64(len(data))
 	return nil
 }
 
-// torn reports whether a decode failure at the end of a file looks like a
-// write cut short by a crash: the file ends inside the record, or everything
-// from the record on is zeros (a file system that extended the file without
-// its data). A checksum failure with real bytes after it is corruption.
-func torn(err error, rest []byte) bool {
-	if errors.Is(err, errShort) {
-		return true
-	}
-	for _, b := range rest {
-		if b != 0 {
+// allZero reports whether b holds only zero bytes.
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
 			return false
 		}
 	}
 	return true
+}
+
+// Torn writes. A record is written over zeros (the file's new end, or the
+// zeros written ahead of the records), and a crash before its fdatasync may
+// keep any subset of the disk sectors it touched.
+const (
+	sectorSize = 512
+	// minZeroRun is the fewest zero bytes of a record, all of its share of
+	// one sector, that count as a sector the crash did not write. Fewer
+	// could be the record's own zeros, unless the rest of the sector (the
+	// next record's header, which is never all zeros) is zeros too.
+	minZeroRun = 8
+)
+
+// torn reports whether the record at the start of rest (at file offset
+// off), which failed to decode with err, looks like a write cut short by a
+// crash: the file ends inside it, or its share of some disk sector is all
+// zeros, that sector never written. The record is its header if the
+// header's checksum fails, else the whole record its header describes; a
+// share shorter than minZeroRun counts only if the sector is zeros to its
+// end. Then everything from the record on was never acknowledged: an
+// acknowledgement follows the fdatasync of every earlier byte. A checksum
+// failure with every sector of the record written is corruption. (A disk
+// that returns zeros for a damaged sector of the last segment is taken for
+// a crash too: the check cannot tell them apart.)
+func torn(err error, rest []byte, off int64) bool {
+	if errors.Is(err, errShort) {
+		return true
+	}
+	extent := min(headerSize, len(rest))
+	if errors.Is(err, errPayloadCRC) {
+		extent = min(headerSize+int(binary.BigEndian.Uint32(rest[offLength:])), len(rest))
+	} else if !errors.Is(err, errHeaderCRC) {
+		return false // a header that checks out says what was written
+	}
+	for start := 0; start < extent; {
+		sectorEnd := min(len(rest), start+sectorSize-int((off+int64(start))%sectorSize))
+		end := min(extent, sectorEnd)
+		if allZero(rest[start:end]) && (end-start >= minZeroRun || allZero(rest[end:sectorEnd])) {
+			return true
+		}
+		start = end
+	}
+	return false
 }
 
 // checkRecord checks one decoded record against the log so far.
@@ -190,6 +236,6 @@ func (l *FileLog) cutTail(s *segment, off int64, why error) error {
 	if err := datasync(s.f); err != nil {
 		return err
 	}
-	s.size = off
+	s.size, s.alloc = off, off
 	return nil
 }

@@ -24,7 +24,10 @@ type segment struct {
 	path  string
 	f     *os.File
 	size  int64 // bytes of whole records written (the next write offset)
-	dirty bool  // written since the last fdatasync
+	// alloc is the file's length: size plus the zeros written ahead of
+	// the records (see zeroAhead); only the last segment has any.
+	alloc int64
+	dirty bool // written since the last fdatasync
 }
 
 func segmentName(first uint64) string { return fmt.Sprintf("%020d%s", first, segSuffix) }
