@@ -1,7 +1,9 @@
 package actor
 
 import (
+	"reflect"
 	"sync"
+	"unsafe"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
 )
@@ -27,7 +29,8 @@ import (
 type replyBox struct {
 	ch     chan any
 	id     string
-	pooled bool // false: a one-shot box (StopAndWait), no generation check
+	pooled bool                // false: a one-shot box (StopAndWait), no generation check
+	proc   *protoactor.Process // this box as a Process, for presetProcess
 
 	mu  sync.Mutex // guards gen, seq, got and the send on ch
 	gen uint32     // RequestId of the call using a pooled box; 0 while idle
@@ -83,6 +86,8 @@ func (s *System) takeReplyBox() (*replyBox, *protoactor.PID) {
 		b = &replyBox{ch: make(chan any, 1), pooled: true}
 		b.id = "call" + reg.NextId()
 		reg.Add(b, b.id)
+		b.proc = new(protoactor.Process)
+		*b.proc = b
 	}
 	b.mu.Lock()
 	b.seq++
@@ -99,9 +104,12 @@ func (s *System) takeReplyBox() (*replyBox, *protoactor.PID) {
 	// string hashes and a lock) and an allocation. Otherwise the actor
 	// that answers pays them, and the leader's consensus actor, which
 	// answers every Op in turn, spent 7 % of a loaded 128-client run's
-	// CPU on them (examples/bench/README.md, "Latency budget"). The box is
-	// still idle, so it drops the message.
-	s.actors.Root.Send(pid, warmUp{})
+	// CPU on them (examples/bench/README.md, "Latency budget"). Setting
+	// the cache directly skips even that lookup; where it cannot be set, a
+	// message to the still idle box (which drops it) resolves the PID.
+	if !presetProcess(pid, b.proc) {
+		s.actors.Root.Send(pid, warmUp{})
+	}
 	b.mu.Lock()
 	b.gen, b.got = gen, false
 	b.mu.Unlock()
@@ -110,6 +118,33 @@ func (s *System) takeReplyBox() (*replyBox, *protoactor.PID) {
 
 // warmUp is the message takeReplyBox sends to resolve a reply PID.
 type warmUp struct{}
+
+// pidProcess locates protoactor's cache of a PID's process: the unexported
+// field p *Process of PID (actor/pid.go), which its first send fills from
+// the process registry and later sends read. ok is false if this
+// protoactor has no such field; TestReplyPIDPreset then fails.
+var pidProcess = func() (f struct {
+	off uintptr
+	ok  bool
+}) {
+	sf, ok := reflect.TypeFor[protoactor.PID]().FieldByName("p")
+	if ok && sf.Type == reflect.TypeFor[*protoactor.Process]() {
+		f.off, f.ok = sf.Offset, true
+	}
+	return f
+}()
+
+// presetProcess fills pid's process cache with proc, as its first send
+// would after a registry lookup, and reports whether it could. pid must
+// not be shared yet: the cache is written without synchronization, and
+// handing pid to another goroutine (a message send) publishes it.
+func presetProcess(pid *protoactor.PID, proc *protoactor.Process) bool {
+	if !pidProcess.ok || proc == nil {
+		return false
+	}
+	*(**protoactor.Process)(unsafe.Add(unsafe.Pointer(pid), pidProcess.off)) = proc
+	return true
+}
 
 // putReplyBox disarms b (later replies are dropped), empties it and makes
 // it idle, or unregisters it when enough boxes are idle already.

@@ -2,6 +2,8 @@ package actor
 
 import (
 	"testing"
+	"time"
+	"unsafe"
 
 	protoactor "github.com/asynkron/protoactor-go/actor"
 	"github.com/stretchr/testify/require"
@@ -74,4 +76,31 @@ func BenchmarkReplySend(b *testing.B) {
 		}
 		s.putReplyBox(box)
 	}
+}
+
+// TestReplyPIDPreset: presetProcess makes a PID reach its process without
+// the process registry (a PID for an id nobody registered, whose send would
+// otherwise be a dead letter), and every Call's reply PID comes preset with
+// its box, so the answering actor's send neither looks it up nor
+// allocates. Fails if protoactor's PID no longer caches its process in the
+// field presetProcess fills.
+func TestReplyPIDPreset(t *testing.T) {
+	require.True(t, pidProcess.ok, "protoactor's PID has no process cache field p *Process")
+	s := newLocal(t)
+	box := &replyBox{ch: make(chan any, 1)}
+	var proc protoactor.Process = box
+	pid := &protoactor.PID{Address: s.actors.ProcessRegistry.Address, Id: "never-registered"}
+	require.True(t, presetProcess(pid, &proc))
+	s.actors.Root.Send(pid, wrapperspb.String("answer"))
+	select {
+	case msg := <-box.ch:
+		require.Equal(t, "answer", msg.(*wrapperspb.StringValue).GetValue())
+	case <-time.After(5 * time.Second):
+		t.Fatal("the message did not reach the process preset in its PID")
+	}
+
+	pooled, callPID := s.takeReplyBox()
+	defer s.putReplyBox(pooled)
+	cached := *(**protoactor.Process)(unsafe.Add(unsafe.Pointer(callPID), pidProcess.off))
+	require.Same(t, pooled.proc, cached, "a Call's reply PID is preset with its box")
 }
