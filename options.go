@@ -129,7 +129,10 @@ type Options struct {
 	CatchUpTimeout time.Duration
 
 	// SegmentBytes is the size at which the log server starts a new log
-	// segment file. Unit: bytes, at least 4 KiB. Default: 64 MiB.
+	// segment file. Unit: bytes, at least 4 KiB. Default: 64 MiB. The
+	// current segment's file runs up to 1 MiB ahead of its entries in
+	// zeros (never past SegmentBytes), so that an fsync need not also
+	// record a new file length; a full segment holds only its entries.
 	SegmentBytes int64
 
 	// SessionTimeout: a client session (NewSession) that sent no command

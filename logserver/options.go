@@ -14,7 +14,9 @@ type Options struct {
 	// SegmentBytes is the size in bytes at which the active segment file is
 	// closed and a new one started (a record is never split; a record larger
 	// than this sits alone in its segment). Whole segments are the unit a
-	// later compaction drops. Default 64 MiB; must be > 0.
+	// later compaction drops. The last segment's file runs up to 1 MiB
+	// ahead of its records in zeros, never past SegmentBytes (zeroAhead).
+	// Default 64 MiB; must be > 0.
 	SegmentBytes int64
 	// MaxEntryBytes is the largest encoded entry (protobuf bytes) a write
 	// may carry; larger ones are refused with ErrEntryTooLarge. Default
