@@ -202,8 +202,17 @@ func (c *Core) adoptSnapshot(meta *rafterpb.SnapshotMeta) {
 		cut := min(i-c.opts.TrailingEntries, c.log.lastIndex())
 		if c.role == Leader {
 			for _, pr := range c.leading.prs {
-				if pr.state == snapshot {
+				switch {
+				case pr.state == snapshot:
 					cut = min(cut, pr.send.keep) // it continues from there
+				case pr.lastSnapshot != 0 && pr.match < i &&
+					c.log.lastIndex()-pr.match <= 4*c.opts.SnapshotEntries+c.opts.TrailingEntries:
+					// It installed a snapshot and is still catching up on
+					// the entries after it: cutting them would send it
+					// another snapshot at once (an install livelock with a
+					// slow restore and a busy leader). Held no further than
+					// a transfer's floor is.
+					cut = min(cut, pr.match)
 				}
 			}
 		}

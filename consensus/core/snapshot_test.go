@@ -130,6 +130,44 @@ func TestSnapshot_LaggingFollowerInstalls(t *testing.T) {
 	assert.Equal(t, max(n.disk("c").restored[0], c.CommitIndex)+1, n.committed["c"][0].Entry.GetIndex())
 }
 
+// A follower that has installed a snapshot and has not yet caught up on
+// the entries after it keeps them on the leader across the leader's next
+// snapshots (up to the bound a transfer's floor has): cutting them would
+// send it a second snapshot at once, and a follower with a slow restore
+// behind a busy leader could then install snapshots for ever.
+func TestSnapshot_InstalledFollowerKeepsItsEntries(t *testing.T) {
+	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(o *Options) {
+		o.SnapshotEntries, o.TrailingEntries, o.SnapshotChunkBytes = 5, 2, 1000
+	}})
+	n.elect("a")
+	n.isolate("c")
+	propose(n, "a", 20)
+	n.heal()
+	// c gets the snapshot, but no entry after it yet.
+	n.filter = func(m *rafterpb.RaftMessage) bool {
+		return m.GetTo().GetName() == "c" && len(m.GetAppendEntries().GetEntries()) > 0
+	}
+	for range 3 {
+		n.tick("a")
+	}
+	installed := n.core("c").Status().SnapshotIndex
+	require.Len(t, n.disk("c").restored, 1, "c installed the leader's snapshot")
+	propose(n, "a", 15) // the leader snapshots three more times
+	a := n.core("a").Status()
+	require.Greater(t, a.SnapshotIndex, installed+10)
+	assert.LessOrEqual(t, a.FirstIndex, installed+1, "the entries c needs next are kept")
+
+	n.filter = nil
+	for range 3 {
+		n.tick("a")
+	}
+	a = n.core("a").Status()
+	assert.Equal(t, a.LastIndex, n.core("c").Status().LastIndex, "c caught up by entries")
+	assert.Equal(t, uint64(1), a.SnapshotsSent)
+	assert.Zero(t, a.RepeatedSnapshots)
+	assert.Len(t, n.disk("c").restored, 1)
+}
+
 // Lost chunks are sent again from the offset the follower expects.
 func TestSnapshot_LostChunksResent(t *testing.T) {
 	n := newNetwork(t, []string{"a", "b", "c"}, netOpt{cfg: func(o *Options) {
