@@ -99,10 +99,8 @@ func (s Status) Members() []Peer {
 // the new servers still catching up with the leader's log.
 func (s Status) Learners() []Peer {
 	var out []Peer
-	for _, p := range append(config.Learners(s.Config), config.CatchingUp(s.Config)...) {
-		if q := peerFromPB(p); !slices.Contains(out, q) {
-			out = append(out, q)
-		}
+	for _, p := range config.AllLearners(s.Config) {
+		out = append(out, peerFromPB(p))
 	}
 	return out
 }

@@ -57,6 +57,13 @@ func CatchingUp(c *rafterpb.Config) []*rafterpb.Peer {
 	return out
 }
 
+// AllLearners returns every member of c without a vote: Learners(c), then
+// CatchingUp(c), nobody twice (a staging configuration that promotes a
+// read replica lists it in both).
+func AllLearners(c *rafterpb.Config) []*rafterpb.Peer {
+	return union(Learners(c), CatchingUp(c))
+}
+
 // IsLearner reports whether p is a member of c without a vote: one of
 // Learners(c) or CatchingUp(c).
 func IsLearner(p *rafterpb.Peer, c *rafterpb.Config) bool {

@@ -16,11 +16,8 @@ func (a *consensusActor) setConfig(ctx protoactor.Context, r *rafterpb.SetConfig
 	case add == nil && remove == nil:
 		a.core.SetConfig(a.track(ctx, r), r.GetPeers())
 	case len(r.GetPeers()) > 0 || (add != nil && remove != nil):
-		p := pendingRequest{sender: ctx.Sender(), forwarder: r.GetForwarder(), req: r}
-		a.answer(ctx, p, &rafterpb.SetConfigReply{Error: &rafterpb.Error{
-			Code:    rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT,
-			Message: "consensus: a set config request holds a server list or one learner change, not both",
-		}})
+		a.refuse(ctx, r, rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT,
+			"consensus: a set config request holds a server list or one learner change, not both")
 	case add != nil:
 		a.core.AddLearner(a.track(ctx, r), add)
 	default:

@@ -43,11 +43,8 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 		if n := len(r.GetCmd()); n > a.opts.maxCommandBytes() {
 			// Refused before the core sees it: an entry too large for the
 			// log server would fail the write and restart the peer.
-			p := pendingRequest{sender: ctx.Sender(), forwarder: r.GetForwarder(), req: r}
-			a.answer(ctx, p, &rafterpb.OpReply{Error: &rafterpb.Error{
-				Code:    rafterpb.ErrorCode_ERROR_CODE_TOO_LARGE,
-				Message: fmt.Sprintf("consensus: command of %d bytes, limit %d", n, a.opts.maxCommandBytes()),
-			}})
+			a.refuse(ctx, r, rafterpb.ErrorCode_ERROR_CODE_TOO_LARGE,
+				fmt.Sprintf("consensus: command of %d bytes, limit %d", n, a.opts.maxCommandBytes()))
 			return
 		}
 		a.opts.Metrics.Proposed()
@@ -55,13 +52,17 @@ func (a *consensusActor) onClientRequest(ctx protoactor.Context, m proto.Message
 			a.proposeSession(ctx, r)
 			return
 		}
-		if tr := hoptrace.Active(); tr != nil && tr.Sample() {
-			received, last := tr.Now(), a.core.Status().LastIndex
-			a.core.Propose(a.track(ctx, r), r.GetCmd())
-			a.traceProposal(tr, received, last)
-			return
+		tr := hoptrace.Active()
+		sampled := tr != nil && tr.Sample()
+		var received int64
+		var last uint64
+		if sampled {
+			received, last = tr.Now(), a.core.Status().LastIndex
 		}
 		a.core.Propose(a.track(ctx, r), r.GetCmd())
+		if sampled {
+			a.traceProposal(tr, received, last)
+		}
 	case *rafterpb.ReadOpRequest:
 		if r.GetStale() {
 			a.opts.Metrics.StaleRead()
@@ -367,6 +368,13 @@ func (a *consensusActor) answer(ctx protoactor.Context, p pendingRequest, msg pr
 		return
 	}
 	a.send(ctx, p.forwarder, p.sender, msg, nil)
+}
+
+// refuse answers req, not tracked, with a definite error before the core
+// sees it.
+func (a *consensusActor) refuse(ctx protoactor.Context, req proto.Message, code rafterpb.ErrorCode, msg string) {
+	p := pendingRequest{sender: ctx.Sender(), forwarder: forwarderOf(req), req: req}
+	a.answer(ctx, p, errorReply(req, &rafterpb.Error{Code: code, Message: msg}))
 }
 
 // reply answers a request that was not tracked (answered at once).

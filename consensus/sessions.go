@@ -26,11 +26,8 @@ func (a *consensusActor) proposeSession(ctx protoactor.Context, r *rafterpb.OpRe
 		Sequence: r.GetSequence(), SessionFloor: r.GetSessionFloor(), Stamp: stamp}
 	if r.GetRegisterSession() {
 		if r.GetClientId() != 0 || r.GetSequence() != 0 || len(r.GetCmd()) > 0 {
-			p := pendingRequest{sender: ctx.Sender(), forwarder: r.GetForwarder(), req: r}
-			a.answer(ctx, p, &rafterpb.OpReply{Error: &rafterpb.Error{
-				Code:    rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT,
-				Message: "consensus: a session registration carries no command, session or sequence",
-			}})
+			a.refuse(ctx, r, rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT,
+				"consensus: a session registration carries no command, session or sequence")
 			return
 		}
 		e = &rafterpb.Entry{Type: rafterpb.EntryType_ENTRY_TYPE_SESSION, Stamp: stamp}

@@ -124,15 +124,11 @@ func (s *server) write(ctx protoactor.Context, m *rafterpb.LogWrite) {
 	arrived := s.opts.Metrics.Now()
 	tr := hoptrace.Active()
 	if tr != nil {
-		if es := m.GetEntries(); len(es) > 0 {
-			tr.Mark(tracePeer(ctx.Sender()), hoptrace.LogReceived, es[0].GetIndex(), es[len(es)-1].GetIndex())
-		}
+		traceWrite(tr, hoptrace.LogReceived, ctx.Sender(), m)
 	}
 	err := s.log.Write(m.GetMeta(), m.GetEntries())
 	if tr != nil && err == nil {
-		if es := m.GetEntries(); len(es) > 0 {
-			tr.Mark(tracePeer(ctx.Sender()), hoptrace.Written, es[0].GetIndex(), es[len(es)-1].GetIndex())
-		}
+		traceWrite(tr, hoptrace.Written, ctx.Sender(), m)
 	}
 	if err != nil && s.log.broken != nil {
 		panic(err)
