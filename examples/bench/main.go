@@ -40,7 +40,7 @@ func parseFlags() flags {
 	flag.IntVar(&f.maxAppend, "maxappend", 0, "Options.MaxAppendEntries (0: rafter's default)")
 	flag.IntVar(&f.maxInflight, "inflight", 0, "Options.MaxInflight (0: rafter's default)")
 	flag.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of each run's window to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof")
-	flag.Float64Var(&f.diag.trace, "trace", 0, "sample this fraction of writes (0.01: 1 %) and print each hop's median/p99 share of a write's latency after each run (with -transport procs: the leader process's hops only; 0: off)")
+	flag.Float64Var(&f.diag.trace, "trace", 0, "sample this fraction of writes (0.01: 1 %) and print each hop's median/p99 share of a write's latency after each run (with -transport procs: the leader process's table, then one of every process's hops, stamped with the wall clock; 0: off)")
 	flag.StringVar(&f.diag.blockprofile, "blockprofile", "", "write a block profile of each run to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof (with -transport procs: the leader's process)")
 	flag.StringVar(&f.diag.mutexprofile, "mutexprofile", "", "write a mutex profile of each run to PREFIX.<transport>-<op>-s<size>-c<clients>-r<run>.pprof (with -transport procs: the leader's process)")
 	flag.StringVar(&f.compare, "compare", "", "print the ratio table rafter / hashicorp of these JSON-lines files (this program's and bench/baseline's, comma list) and exit")
@@ -137,7 +137,15 @@ func (f flags) runOnce(p point, dir string, run int) (benchkit.Result, error) {
 		args = append(args, "-trace", strconv.FormatFloat(f.diag.trace, 'g', -1, 64))
 	}
 	if p.transport == "procs" {
-		return benchkit.RunProcs(args, peerRole, dir, p.warmup+p.duration)
+		res, err := benchkit.RunProcs(args, peerRole, dir, p.warmup+p.duration)
+		if err == nil && f.diag.trace > 0 {
+			var files []string
+			for i := range benchkit.Peers {
+				files = append(files, eventsFile(benchkit.PeerDir(dir, i)))
+			}
+			err = crossTrace(os.Stderr, files)
+		}
+		return res, err
 	}
 	return benchkit.RunChild(append(args, "-role", "point", "-dir", dir))
 }

@@ -33,13 +33,25 @@ func runPeerProcess(p point, id int, addrs []string, dir string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
+	if p.diag.trace > 0 {
+		p.diag.events = eventsFile(dir) // the leader's, written when it has measured
+	}
 	cl, err := startPeer(ctx, p, id, addrs, dir)
 	if cl != nil {
 		defer cl.close()
 	}
 	switch {
 	case errors.Is(err, errLostElection):
-		return benchkit.ServePeer(nil)
+		if p.diag.trace == 0 {
+			return benchkit.ServePeer(nil)
+		}
+		// The follower hops of the leader's trace happen here.
+		stop, err := followerTrace(p.diag.trace, eventsFile(dir))
+		if err != nil {
+			return err
+		}
+		err = benchkit.ServePeer(nil)
+		return firstErr(err, stop())
 	case err != nil:
 		return err
 	}

@@ -52,7 +52,7 @@ func runPointHere(p point, dir string) (benchkit.Result, error) {
 
 // measureWith is measure with p's -trace, -blockprofile and -mutexprofile
 // on around it (in a "procs" run only the leader's process measures, so
-// the trace has no follower hops there).
+// its own table has no follower hops; crossTrace adds them).
 func measureWith(ctx context.Context, cl *cluster, p point) (benchkit.Result, error) {
 	stop, err := p.diag.start()
 	if err != nil {

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -35,6 +39,33 @@ func TestRunProcs(t *testing.T) {
 	assert.True(t, res.Procs)
 	assert.Equal(t, "procs", res.Transport)
 	assert.Positive(t, res.LeaderSyncs, "the leader's log server was asked for its stats")
+}
+
+// With -trace every peer process keeps its hops, and the table across
+// processes has the follower's: its fdatasync, for one.
+func TestRunProcsTracesAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three peer processes with fsync; skipped with -short")
+	}
+	benchkit.ActAsChild(t)
+	dir := t.TempDir()
+	args := []string{"-transport", "procs", "-op", "write", "-clients", "4", "-size", "16",
+		"-warmup", "200ms", "-duration", "500ms", "-trace", "0.5"}
+	_, err := benchkit.RunProcs(args, peerRole, dir, 700*time.Millisecond)
+	require.NoError(t, err)
+	var files []string
+	for i := range benchkit.Peers {
+		files = append(files, eventsFile(benchkit.PeerDir(dir, i)))
+		require.FileExists(t, files[i])
+	}
+	var out bytes.Buffer
+	require.NoError(t, crossTrace(&out, append(files, filepath.Join(dir, "missing"))), "a missing file is skipped")
+	assert.Contains(t, out.String(), "trace across processes")
+	m := regexp.MustCompile(`follower fdatasync\s+(\d+)`).FindStringSubmatch(out.String())
+	require.Len(t, m, 2, out.String())
+	n, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
+	assert.Positive(t, n, "writes with the follower's fdatasync stamped:\n%s", out.String())
 }
 
 // A peer process given a bad command line exits at once (it does not

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bufio"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,6 +28,9 @@ type diagnostics struct {
 	blockprofile string  // file of the block profile ("" = none)
 	mutexprofile string
 	out          io.Writer // where the trace table goes (nil: stderr, beside the RESULT line on stdout)
+	// events, if set, is the file the trace's events are written to, for
+	// the table across processes (a "procs" run; see crossTrace).
+	events string
 }
 
 // start turns on what d asks for and returns the function that turns it
@@ -40,6 +46,9 @@ func (d diagnostics) start() (stop func() error, err error) {
 		if rec, err = hoptrace.New(d.trace); err != nil {
 			return nil, fmt.Errorf("bench: -trace: %w", err)
 		}
+		if d.events != "" {
+			rec.LogEvents(maxEvents)
+		}
 		hoptrace.Install(rec)
 	}
 	if d.blockprofile != "" {
@@ -53,6 +62,9 @@ func (d diagnostics) start() (stop func() error, err error) {
 		if rec != nil {
 			hoptrace.Install(nil)
 			first = rec.WriteTable(w)
+			if d.events != "" {
+				first = firstErr(first, writeEvents(d.events, rec))
+			}
 		}
 		if d.blockprofile != "" {
 			runtime.SetBlockProfileRate(0)
@@ -87,4 +99,90 @@ func firstErr(a, b error) error {
 		return a
 	}
 	return b
+}
+
+// maxEvents bounds the events one process keeps for the table across
+// processes: about 100 MB, a minute at 128 clients.
+const maxEvents = 1 << 20
+
+// eventsFile is where the process of the peer with data in dir writes its
+// trace events: beside dir, which is the peer's data directory.
+func eventsFile(dir string) string { return dir + ".hops.jsonl" }
+
+// writeEvents writes rec's events to file as JSON lines.
+func writeEvents(file string, rec *hoptrace.Recorder) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return fmt.Errorf("bench: trace events: %w", err)
+	}
+	bw := bufio.NewWriter(f)
+	enc := json.NewEncoder(bw)
+	evs, dropped := rec.Events()
+	for _, e := range evs {
+		if err = enc.Encode(e); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("bench: trace events: %w", err)
+	}
+	if dropped > 0 {
+		fmt.Fprintf(os.Stderr, "bench: trace events: %d not kept (over %d)\n", dropped, maxEvents)
+	}
+	return nil
+}
+
+// followerTrace is a follower process's recorder in a "procs" run with
+// -trace: it stamps this process's hops for the table across processes.
+// The returned function writes them to file and uninstalls it.
+func followerTrace(rate float64, file string) (func() error, error) {
+	rec, err := hoptrace.New(rate)
+	if err != nil {
+		return nil, fmt.Errorf("bench: -trace: %w", err)
+	}
+	rec.LogEvents(maxEvents)
+	hoptrace.Install(rec)
+	return func() error {
+		hoptrace.Install(nil)
+		return writeEvents(file, rec)
+	}, nil
+}
+
+// crossTrace prints the table of the writes the leader sampled with every
+// process's hops, from the event files the peer processes of a "procs" run
+// wrote beside their data directories. Files that are missing are
+// skipped (a peer that failed to start).
+func crossTrace(w io.Writer, files []string) error {
+	var all []hoptrace.Event
+	for _, file := range files {
+		f, err := os.Open(file)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("bench: trace events: %w", err)
+		}
+		dec := json.NewDecoder(bufio.NewReader(f))
+		for {
+			var e hoptrace.Event
+			if err = dec.Decode(&e); err != nil {
+				break
+			}
+			all = append(all, e)
+		}
+		_ = f.Close()
+		if !errors.Is(err, io.EOF) {
+			return fmt.Errorf("bench: trace events of %s: %w", file, err)
+		}
+	}
+	if _, err := fmt.Fprintln(w, "trace across processes (every process's hops, stamped with the wall clock):"); err != nil {
+		return err
+	}
+	return hoptrace.Replay(all).WriteTable(w)
 }

@@ -15,7 +15,9 @@
 //
 // One Recorder per process, installed with Install; it traces one cluster
 // (a trace is keyed by log index, and each hop is stamped by the peer that
-// reaches it). The peer whose consensus actor sampled the proposal is the
+// reaches it). With the peers in separate processes, each process's
+// recorder can keep its calls (LogEvents), stamped with the wall clock, and
+// Replay joins those of all processes into one recorder (events.go). The peer whose consensus actor sampled the proposal is the
 // trace's leader; the first other peer to receive the entry is its
 // follower, and only that peer's hops are stamped on the follower side, so
 // each follower hop follows the previous one of the same peer.

@@ -60,6 +60,7 @@ type Recorder struct {
 	open    []*trace
 	done    []stamps
 	dropped int // traces dropped: open bound exceeded, or done full
+	events  *eventLog
 }
 
 // New returns a recorder that samples the given fraction of proposals
@@ -81,10 +82,15 @@ func (r *Recorder) Sample() bool { return r.n.Add(1)%r.every == 0 }
 // actor, which received the request at received (Now) and has just
 // appended it.
 func (r *Recorder) Begin(leader string, index uint64, received int64) {
+	r.begin(leader, index, received, r.Now())
+}
+
+func (r *Recorder) begin(leader string, index uint64, received, proposed int64) {
 	tr := &trace{index: index, leader: leader, acker: -1}
-	tr.t[Received], tr.t[Proposed] = received, r.Now()
+	tr.t[Received], tr.t[Proposed] = received, proposed
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.events.add(r, Event{Kind: KindBegin, Peer: leader, Lo: index, Hi: index, At: proposed, Since: received})
 	if len(r.open) == maxOpen {
 		copy(r.open, r.open[1:])
 		r.open = r.open[:maxOpen-1]
@@ -96,9 +102,11 @@ func (r *Recorder) Begin(leader string, index uint64, received int64) {
 // Mark stamps hop h, reached by peer, on the open traces of entries lo..hi.
 // A hop that both sides reach is the leader's when peer leads the trace
 // and the follower's otherwise.
-func (r *Recorder) Mark(peer string, h Hop, lo, hi uint64) {
-	now := r.Now()
+func (r *Recorder) Mark(peer string, h Hop, lo, hi uint64) { r.mark(peer, h, lo, hi, r.Now()) }
+
+func (r *Recorder) mark(peer string, h Hop, lo, hi uint64, now int64) {
 	r.mu.Lock()
+	r.events.add(r, Event{Kind: KindMark, Peer: peer, Hop: h, Lo: lo, Hi: hi, At: now})
 	for _, tr := range r.open {
 		if tr.index >= lo && tr.index <= hi {
 			tr.stamp(peer, h, now)
@@ -115,10 +123,12 @@ func (r *Recorder) Upto(peer string, h Hop, hi uint64) { r.Mark(peer, h, 0, hi) 
 // Ack stamps the leader's receipt of from's success reply covering
 // entries up to match; the first follower to ack an entry is the one whose
 // hops the table shows.
-func (r *Recorder) Ack(leader, from string, match uint64) {
-	now := r.Now()
+func (r *Recorder) Ack(leader, from string, match uint64) { r.ack(leader, from, match, r.Now()) }
+
+func (r *Recorder) ack(leader, from string, match uint64, now int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.events.add(r, Event{Kind: KindAck, Peer: leader, From: from, Hi: match, At: now})
 	for _, tr := range r.open {
 		if tr.index > match || tr.leader != leader || tr.acker >= 0 {
 			continue
@@ -132,10 +142,12 @@ func (r *Recorder) Ack(leader, from string, match uint64) {
 
 // Answer closes the trace of entry index, if it is open: the client that
 // called at called (Now) has its answer.
-func (r *Recorder) Answer(index uint64, called int64) {
-	now := r.Now()
+func (r *Recorder) Answer(index uint64, called int64) { r.answer(index, called, r.Now()) }
+
+func (r *Recorder) answer(index uint64, called, now int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.events.add(r, Event{Kind: KindAnswer, Lo: index, Hi: index, At: now, Since: called})
 	for i, tr := range r.open {
 		if tr.index != index {
 			continue

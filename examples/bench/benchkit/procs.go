@@ -72,7 +72,7 @@ func RunProcs(args []string, role, dir string, runTime time.Duration) (Result, e
 	defer func() { stopProcs(procs) }()
 	for i := range Peers {
 		a := append(append([]string(nil), args...), "-role", role, "-id", strconv.Itoa(i),
-			"-addrs", strings.Join(addrs, ","), "-dir", filepath.Join(dir, fmt.Sprintf("p%d", i)))
+			"-addrs", strings.Join(addrs, ","), "-dir", PeerDir(dir, i))
 		pp, out, err := startPeerProc(a)
 		if err != nil {
 			return Result{}, err
@@ -136,3 +136,6 @@ func stopProcs(procs []peerProc) {
 		}
 	}
 }
+
+// PeerDir is the data directory RunProcs gives peer process i under dir.
+func PeerDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("p%d", i)) }
