@@ -147,11 +147,13 @@ func (r *Recorder) Answer(index uint64, called int64) { r.answer(index, called, 
 func (r *Recorder) answer(index uint64, called, now int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.events.add(r, Event{Kind: KindAnswer, Lo: index, Hi: index, At: now, Since: called})
 	for i, tr := range r.open {
 		if tr.index != index {
 			continue
 		}
+		// Only a sampled write's answer is logged: Replay has no trace
+		// open for the others (and every write is answered).
+		r.events.add(r, Event{Kind: KindAnswer, Lo: index, Hi: index, At: now, Since: called})
 		r.open = append(r.open[:i], r.open[i+1:]...)
 		if tr.t[Applied] == 0 || called == 0 {
 			return // not this trace's client, or a stale one
