@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rafter-go/rafter/internal/echo"
@@ -28,9 +30,12 @@ type fuzzCluster struct {
 	opts   []Options
 	target int
 	// builds counts the state machines each peer built: one per (re)start
-	// of its consensus actor; expected is what the harness itself caused.
+	// of its consensus actor, and one per snapshot it installed from the
+	// leader (counted by the metrics in reg); expected is what the harness
+	// itself caused, with the installs of a peer it restarted.
 	builds   [3]atomic.Int32
 	expected [3]int32
+	reg      *prometheus.Registry
 	verified uint64 // entries 1..verified of a and b are known to agree
 	resets   int
 	stop     chan struct{}
@@ -39,9 +44,10 @@ type fuzzCluster struct {
 
 func startFuzzCluster(f *testing.F) *fuzzCluster {
 	base := f.TempDir()
-	s, err := NewSystem(SystemOptions{})
+	reg := prometheus.NewRegistry()
+	s, err := NewSystem(SystemOptions{Metrics: reg})
 	require.NoError(f, err)
-	c := &fuzzCluster{s: s, target: 2, stop: make(chan struct{}), expected: [3]int32{1, 1, 1}}
+	c := &fuzzCluster{s: s, target: 2, stop: make(chan struct{}), expected: [3]int32{1, 1, 1}, reg: reg}
 	f.Cleanup(func() {
 		close(c.stop)
 		c.wg.Wait()
@@ -240,7 +246,7 @@ func (c *fuzzCluster) check(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for i := range c.peers {
-		require.Equal(t, c.expected[i], c.builds[i].Load(), "%s restarted: a panic or a supervisor restart", c.peers[i])
+		require.Equal(t, c.expected[i], c.restarts(t, i), "%s restarted: a panic or a supervisor restart", c.peers[i])
 	}
 	var err error
 	for ctx.Err() == nil {
@@ -253,6 +259,40 @@ func (c *fuzzCluster) check(t *testing.T) {
 	if c.targetDiverged(t, ctx) {
 		c.resetTarget(t)
 	}
+}
+
+// restarts is the state machines peer i built, less those its installed
+// snapshots took: the starts of its consensus actor. An install builds its
+// state machine just before the metrics count it, so a count that does not
+// match yet is read again for a while.
+func (c *fuzzCluster) restarts(t *testing.T, i int) int32 {
+	var n int32
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(10 * time.Millisecond) {
+		n = c.builds[i].Load() - c.installs(t, i)
+		if n == c.expected[i] || time.Now().After(deadline) {
+			return n
+		}
+	}
+}
+
+// installs is the snapshots peer i installed from a leader since it was
+// last started (its snapshot_installs_total).
+func (c *fuzzCluster) installs(t *testing.T, i int) int32 {
+	mfs, err := c.reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if !strings.HasSuffix(mf.GetName(), "snapshot_installs_total") {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "peer" && l.GetValue() == c.peers[i].String() {
+					return int32(m.GetCounter().GetValue())
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // checkAgree compares a's and b's committed entries not compared yet.
@@ -302,6 +342,7 @@ func (c *fuzzCluster) resetTarget(t *testing.T) {
 	c.resets++
 	t.Logf("target diverged (a forged entry committed); reset %d", c.resets)
 	p := c.peers[c.target]
+	c.expected[c.target] += c.installs(t, c.target) // StopNode drops the peer's metrics
 	require.NoError(t, c.s.StopNode(p))
 	require.NoError(t, os.RemoveAll(c.opts[c.target].DataDir))
 	require.NoError(t, c.s.StartNode(p, c.opts[c.target]))
