@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 
@@ -45,8 +46,9 @@ func runPeerProcess(p point, id int, addrs []string, dir string) error {
 		if p.diag.trace == 0 {
 			return benchkit.ServePeer(nil)
 		}
-		// The follower hops of the leader's trace happen here.
-		stop, err := followerTrace(p.diag.trace, eventsFile(dir))
+		// The follower hops of the leader's trace happen here: only the
+		// events matter, this process's own table (no writes) is dropped.
+		stop, err := diagnostics{trace: p.diag.trace, events: eventsFile(dir), out: io.Discard}.start()
 		if err != nil {
 			return err
 		}

@@ -140,22 +140,6 @@ func writeEvents(file string, rec *hoptrace.Recorder) error {
 	return nil
 }
 
-// followerTrace is a follower process's recorder in a "procs" run with
-// -trace: it stamps this process's hops for the table across processes.
-// The returned function writes them to file and uninstalls it.
-func followerTrace(rate float64, file string) (func() error, error) {
-	rec, err := hoptrace.New(rate)
-	if err != nil {
-		return nil, fmt.Errorf("bench: -trace: %w", err)
-	}
-	rec.LogEvents(maxEvents)
-	hoptrace.Install(rec)
-	return func() error {
-		hoptrace.Install(nil)
-		return writeEvents(file, rec)
-	}, nil
-}
-
 // crossTrace prints the table of the writes the leader sampled with every
 // process's hops, from the event files the peer processes of a "procs" run
 // wrote beside their data directories. Files that are missing are
