@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 
 	"github.com/rafter-go/rafter/rafterpb"
 	"google.golang.org/protobuf/proto"
@@ -482,6 +483,10 @@ func (l *FileLog) Dir() string { return l.dir }
 
 // Close syncs what is pending (if the log is healthy),
 // closes the segment files and releases the directory lock.
+// openLogs counts the FileLogs open in this process (fdatasync's policy
+// asks it).
+var openLogs atomic.Int32
+
 func (l *FileLog) Close() error {
 	if l.closed {
 		return nil
@@ -491,6 +496,7 @@ func (l *FileLog) Close() error {
 		err = l.Sync()
 	}
 	l.closed = true
+	openLogs.Add(-1)
 	l.abortInstall()
 	for _, s := range l.segs {
 		if cerr := s.f.Close(); err == nil && cerr != nil {

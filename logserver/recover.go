@@ -45,6 +45,7 @@ func Open(dir string, opts Options) (*FileLog, error) {
 		_ = lock.Close()
 		return nil, err
 	}
+	openLogs.Add(1)
 	return l, nil
 }
 

@@ -1,0 +1,77 @@
+package logserver
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestHoldPolicyTurns: one held call at a time, none with several logs open
+// or one P, and a slow held call turns holding off for the pause.
+func TestHoldPolicyTurns(t *testing.T) {
+	h := newHoldPolicy(time.Hour, 50*time.Millisecond)
+	require.True(t, h.enter(1, 2), "one log, two Ps: held")
+	require.False(t, h.enter(1, 2), "a second call while the first holds")
+	h.exit(time.Millisecond)
+	require.True(t, h.enter(0, 2), "free again after exit")
+	h.exit(time.Millisecond)
+	require.False(t, h.enter(2, 2), "two logs in the process")
+	require.False(t, h.enter(1, 1), "one P")
+	require.EqualValues(t, 2, h.held.Load())
+
+	h.slowSync = time.Millisecond
+	require.True(t, h.enter(1, 2))
+	h.exit(2 * time.Millisecond) // slow: off for the pause
+	require.False(t, h.enter(1, 2), "off after a slow held call")
+	require.EqualValues(t, 1, h.slow.Load())
+	require.Eventually(t, func() bool {
+		if !h.enter(1, 2) {
+			return false
+		}
+		h.exit(0)
+		return true
+	}, 5*time.Second, 5*time.Millisecond, "on again after the pause")
+}
+
+// TestHeldFdatasyncSyncs: both ways of calling fdatasync sync a real file
+// and report a bad descriptor.
+func TestHeldFdatasyncSyncs(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	require.NoError(t, err)
+	defer f.Close()
+	_, err = f.Write([]byte("record"))
+	require.NoError(t, err)
+
+	h := newHoldPolicy(time.Hour, time.Hour)
+	require.NoError(t, h.fdatasync(f.Fd(), 1, 2))
+	require.EqualValues(t, 1, h.held.Load(), "held")
+	require.NoError(t, h.fdatasync(f.Fd(), 3, 2))
+	require.EqualValues(t, 1, h.held.Load(), "plain: three logs open")
+
+	r, w, err := os.Pipe() // fdatasync on a pipe: EINVAL, either way
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	require.ErrorIs(t, h.fdatasync(w.Fd(), 1, 2), syscall.EINVAL)
+	require.ErrorIs(t, h.fdatasync(w.Fd(), 3, 2), syscall.EINVAL)
+	require.EqualValues(t, 2, h.held.Load())
+	require.False(t, h.inFlight.Load(), "the turn is given back after an error")
+}
+
+// TestOpenLogsCounted: Open and Close keep the count fdatasync's policy reads.
+func TestOpenLogsCounted(t *testing.T) {
+	base := openLogs.Load()
+	o, _ := testOptions(1 << 20)
+	a := mustOpen(t, t.TempDir(), o)
+	b := mustOpen(t, t.TempDir(), o)
+	require.Equal(t, base+2, openLogs.Load())
+	require.NoError(t, a.Close())
+	require.NoError(t, a.Close()) // twice: counted once
+	require.Equal(t, base+1, openLogs.Load())
+	require.NoError(t, b.Close())
+	require.Equal(t, base, openLogs.Load())
+}
