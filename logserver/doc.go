@@ -44,7 +44,11 @@
 // records in zeros, written with the records of a Sync when less than a
 // quarter of that is left (never past SegmentBytes): records overwrite
 // space already in the file, so an fdatasync need not also commit a new
-// file length, which halves its time on ext4. Whole
+// file length, which halves its time on ext4. On Linux, the only log of a
+// process fdatasyncs as a raw system call, so its goroutine keeps its P and
+// answers as soon as the call returns (sync_linux.go says when it does not:
+// several logs in one process, one P, or a recent call slower than 20 ms,
+// since the collector's stop of the world waits for such a call). Whole
 // segments are the unit compaction drops: the segments all of whose entries
 // are at or below the compaction index, oldest first (a crash in between
 // leaves a log without a hole), never past the current snapshot. The log's
