@@ -60,6 +60,17 @@ func TestEventsTellAnElectionAWriteAndARestart(t *testing.T) {
 		return len(applied) == 3
 	})
 
+	// A kill restarts the pair (one_for_all): the log server stops too, and
+	// a write still in its mailbox is dropped, so the restarted peer recovers
+	// what its log had made durable. The write may be committed by the two
+	// followers before the leader's own fdatasync (one CI run under load:
+	// recovered up to 1, the write at 2). Wait until the leader's log has
+	// synced it: on a fresh log the count of synced entries is its durable
+	// last index.
+	require.Eventually(t, func() bool {
+		ls, err := sys.LogStats(ctx, leader)
+		return err == nil && ls.GetEntries() >= idx
+	}, cluster.Patience, 5*time.Millisecond, "the leader's log syncs the write")
 	require.NoError(t, sys.Kill(leader, rafter.ActorConsensus))
 	waitEvent(t, ch, "the kill", func(e rafter.Event) bool {
 		return e.Kind == events.KindKill && e.Peer == leader.String() && e.Actor == "consensus"

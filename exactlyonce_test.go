@@ -36,6 +36,9 @@ type counterRun struct {
 	faults   atomic.Int64
 	values   sync.Map // with sessions: every value an Incr returned
 	repeated atomic.Int64
+	// kills: the nemesis's kills per peer, kept across runs so that runs
+	// back to back stay inside the supervisor's restart budget too.
+	kills map[string][]time.Time
 }
 
 // cutLinks is the interceptor: the isolated peer loses every message to or
@@ -101,7 +104,10 @@ func startCounter(t *testing.T) *counterRun {
 // leader half the time) every 150-400 ms until ctx ends, within the
 // supervisor's restart budget, and heals the cut before each new fault.
 func (r *counterRun) nemesis(ctx context.Context, rng *rand.Rand) {
-	kills := map[string][]time.Time{}
+	if r.kills == nil {
+		r.kills = map[string][]time.Time{}
+	}
+	kills := r.kills
 	for {
 		select {
 		case <-ctx.Done():
@@ -255,6 +261,9 @@ func TestExactlyOnceCounter(t *testing.T) {
 // with a plain Op apply some increments twice, so the counter ends above
 // the number of increments. This is the check that the test above can
 // fail: the faults do produce applied commands whose answers were lost.
+// Whether a round's faults happen to hit an applied command whose answer
+// was lost is chance (one CI run: 27 faults, 6 retries, none of them of an
+// applied command), so up to four rounds run, until the counter is off.
 func TestExactlyOnceCounterFailsWithoutSessions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long: run without -short")
@@ -262,9 +271,16 @@ func TestExactlyOnceCounterFailsWithoutSessions(t *testing.T) {
 	seed := counterSeed(t)
 	r := startCounter(t)
 	ops := min(*exactlyOnceOps, 3000)
-	start := time.Now()
-	got := r.run(ops, false, seed)
-	t.Logf("no sessions: %d increments in %v, %d faults, %d retries after unknown outcomes, counter %d (off by %+d)",
-		ops, time.Since(start).Round(time.Millisecond), r.faults.Load(), r.retries.Load(), got, got-int64(ops))
-	assert.NotEqual(t, int64(ops), got, "without sessions the faults were expected to over- or under-count")
+	var want, got int64
+	for round := range uint64(4) {
+		start := time.Now()
+		got = r.run(ops, false, seed+round)
+		want += int64(ops)
+		t.Logf("no sessions, round %d: %d increments in %v, %d faults, %d retries after unknown outcomes so far, counter %d (off by %+d)",
+			round+1, ops, time.Since(start).Round(time.Millisecond), r.faults.Load(), r.retries.Load(), got, got-want)
+		if got != want {
+			break
+		}
+	}
+	assert.NotEqual(t, want, got, "without sessions the faults were expected to over- or under-count")
 }
