@@ -318,6 +318,7 @@ func (l *FileLog) Sync() error {
 			return l.fail(err)
 		}
 	}
+	slow := slowHeldSyncs()
 	for _, s := range l.segs {
 		if s.dirty {
 			if err := datasync(s.f); err != nil {
@@ -325,6 +326,10 @@ func (l *FileLog) Sync() error {
 			}
 			s.dirty = false
 		}
+	}
+	if slowHeldSyncs() != slow {
+		l.log.Warn("logserver: slow fdatasync; the log syncs without holding its goroutine's P for a while (sync_linux.go)",
+			"dir", l.dir, "over", heldSlowLimit, "for", heldPause)
 	}
 	if l.dirDirty {
 		if err := syncDir(l.dir); err != nil {

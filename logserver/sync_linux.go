@@ -92,7 +92,16 @@ type holdPolicy struct {
 	slow     atomic.Uint64 // held calls that turned holding off
 }
 
-var holding = newHoldPolicy(20*time.Millisecond, 30*time.Second)
+const (
+	heldSlowLimit = 20 * time.Millisecond // a held call slower turns holding off
+	heldPause     = 30 * time.Second      // for this long
+)
+
+var holding = newHoldPolicy(heldSlowLimit, heldPause)
+
+// slowHeldSyncs counts the held calls that turned holding off (Sync logs a
+// warning when one of its calls did).
+func slowHeldSyncs() uint64 { return holding.slow.Load() }
 
 func newHoldPolicy(slowSync, pause time.Duration) *holdPolicy {
 	return &holdPolicy{epoch: time.Now(), slowSync: slowSync, pause: pause}

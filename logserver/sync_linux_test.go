@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rafter-go/rafter/rafterpb"
 	"github.com/stretchr/testify/require"
 )
 
@@ -74,4 +75,26 @@ func TestOpenLogsCounted(t *testing.T) {
 	require.Equal(t, base+1, openLogs.Load())
 	require.NoError(t, b.Close())
 	require.Equal(t, base, openLogs.Load())
+}
+
+// TestSlowHeldSyncWarns: a log alone in the process syncs holding its P; a
+// held call slower than the limit turns holding off and Sync logs it.
+func TestSlowHeldSyncWarns(t *testing.T) {
+	require.Zero(t, openLogs.Load(), "every earlier test closed its logs")
+	saved := holding
+	t.Cleanup(func() { holding = saved })
+	holding = newHoldPolicy(0, time.Hour) // every held call is "slow"
+
+	o, buf := testOptions(1 << 20)
+	l := mustOpen(t, t.TempDir(), o)
+	defer l.Close()
+	require.NoError(t, l.Write(nil, []*rafterpb.Entry{entry(nil, 1, 1, 100)}))
+	require.NoError(t, l.Sync())
+	require.EqualValues(t, 1, holding.held.Load(), "the only log held its P")
+	require.EqualValues(t, 1, holding.slow.Load())
+	require.Contains(t, buf.String(), "slow fdatasync")
+
+	require.NoError(t, l.Write(nil, []*rafterpb.Entry{entry(nil, 2, 1, 100)}))
+	require.NoError(t, l.Sync())
+	require.EqualValues(t, 1, holding.held.Load(), "off after the slow call")
 }

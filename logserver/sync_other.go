@@ -5,6 +5,7 @@ package logserver
 import (
 	"fmt"
 	"os"
+	"time"
 )
 
 // datasync falls back to fsync where fdatasync is not available.
@@ -14,3 +15,11 @@ func datasync(f *os.File) error {
 	}
 	return nil
 }
+
+// Only Linux holds a P through fdatasync (sync_linux.go).
+const (
+	heldSlowLimit = time.Duration(0)
+	heldPause     = time.Duration(0)
+)
+
+func slowHeldSyncs() uint64 { return 0 }
