@@ -486,12 +486,12 @@ func (l *FileLog) FirstIndex() uint64 { return l.first }
 // Dir is the data directory.
 func (l *FileLog) Dir() string { return l.dir }
 
-// Close syncs what is pending (if the log is healthy),
-// closes the segment files and releases the directory lock.
 // openLogs counts the FileLogs open in this process (fdatasync's policy
 // asks it).
 var openLogs atomic.Int32
 
+// Close syncs what is pending (if the log is healthy),
+// closes the segment files and releases the directory lock.
 func (l *FileLog) Close() error {
 	if l.closed {
 		return nil

@@ -39,7 +39,7 @@ func TestHoldPolicyTurns(t *testing.T) {
 }
 
 // TestHeldFdatasyncSyncs: both ways of calling fdatasync sync a real file
-// and report a bad descriptor.
+// and report the kernel's refusal (a pipe).
 func TestHeldFdatasyncSyncs(t *testing.T) {
 	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
 	require.NoError(t, err)
