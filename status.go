@@ -72,8 +72,9 @@ type Status struct {
 	SnapshotsSent     uint64
 	RepeatedSnapshots uint64
 	// LogBytes and SnapshotBytes are the bytes on disk of the peer's log
-	// segments and current snapshot file, as of its log server's last
-	// acknowledged write (0 before the first).
+	// segments and current snapshot file, as of its log server's latest
+	// answer to its consensus actor: the load at start, an acknowledged
+	// write, a snapshot saved or installed, a compaction.
 	LogBytes      uint64
 	SnapshotBytes uint64
 }

@@ -85,8 +85,8 @@ type consensusActor struct {
 	// repeatedSnapshots the core's count of them as last logged.
 	snap              snapshotIO
 	repeatedSnapshots uint64
-	// disk is the log server's figures as its last LogWritten reported
-	// them (Status; the log server owns them).
+	// disk is the log server's figures as its latest answer carrying them
+	// reported them (noteDisk; Status; the log server owns them).
 	disk struct{ logBytes, snapshotBytes uint64 }
 
 	ev eventState // what the last events said (events.go)
@@ -205,7 +205,21 @@ func (a *consensusActor) loadLog() (core.Restored, error) {
 	if reply.GetError() != nil {
 		return core.Restored{}, fmt.Errorf("%w: %s", ErrLogLoad, reply.GetError().GetMessage())
 	}
+	a.noteDisk(reply)
 	return core.Restored{Meta: reply.GetMeta(), Snapshot: reply.GetSnapshot(), Entries: reply.GetEntries()}, nil
+}
+
+// diskFigures is a log server answer that reports the bytes on disk:
+// LogWritten, LogLoadReply, LogSnapshotSaved, LogCompacted, LogInstallReply.
+type diskFigures interface {
+	GetLogBytes() uint64
+	GetSnapshotBytes() uint64
+}
+
+// noteDisk keeps the figures of the log server's latest answer for Status.
+// Its answers reach this actor in the order it sent them.
+func (a *consensusActor) noteDisk(m diskFigures) {
+	a.disk.logBytes, a.disk.snapshotBytes = m.GetLogBytes(), m.GetSnapshotBytes()
 }
 
 // stop runs on Stopping and Restarting: no more ticks, and every waiting

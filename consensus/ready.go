@@ -116,7 +116,7 @@ func (a *consensusActor) onLogWritten(ctx protoactor.Context, m *rafterpb.LogWri
 	if tr := hoptrace.Active(); tr != nil {
 		tr.Upto(a.opts.Self.GetName(), hoptrace.LogWritten, m.GetLastIndex())
 	}
-	a.disk.logBytes, a.disk.snapshotBytes = m.GetLogBytes(), m.GetSnapshotBytes()
+	a.noteDisk(m)
 	n := 0
 	for _, h := range a.held {
 		if h.seq > m.GetSeq() {

@@ -97,6 +97,7 @@ func (a *consensusActor) afterAdvance() {
 }
 
 func (a *consensusActor) onSnapshotSaved(m *rafterpb.LogSnapshotSaved) {
+	a.noteDisk(m)
 	s := a.snap.saving
 	if s == nil || s.GetIndex() != m.GetIndex() {
 		a.logger.Debug("consensus: dropped an unexpected snapshot answer", "index", m.GetIndex())
@@ -119,6 +120,7 @@ func (a *consensusActor) onSnapshotSaved(m *rafterpb.LogSnapshotSaved) {
 }
 
 func (a *consensusActor) onCompacted(m *rafterpb.LogCompacted) {
+	a.noteDisk(m)
 	if e := m.GetError(); e != nil {
 		// The entries stay on disk; the next snapshot compacts again.
 		a.logger.Warn("consensus: log compaction failed", "error", e.GetMessage())
@@ -205,6 +207,7 @@ func (a *consensusActor) installChunk(ctx protoactor.Context, ch core.InstallChu
 }
 
 func (a *consensusActor) onInstallReply(r *rafterpb.LogInstallReply) {
+	a.noteDisk(r)
 	if len(a.snap.installs) == 0 {
 		return
 	}

@@ -34,7 +34,8 @@ func (s *server) respond(ctx protoactor.Context, msg any) {
 // message, so the rename and the bookkeeping happen on the actor.
 func (s *server) saveSnapshot(ctx protoactor.Context, m *rafterpb.LogSnapshotSave) {
 	fail := func(err error) {
-		s.respond(ctx, &rafterpb.LogSnapshotSaved{Index: m.GetIndex(), Term: m.GetTerm(), Error: ProtoError(err)})
+		s.respond(ctx, &rafterpb.LogSnapshotSaved{Index: m.GetIndex(), Term: m.GetTerm(), Error: ProtoError(err),
+			LogBytes: s.log.LogBytes(), SnapshotBytes: s.log.SnapshotBytes()})
 	}
 	body, err := takeSnapshotBody(m.GetHandle())
 	if err != nil {
@@ -88,6 +89,7 @@ func (s *server) snapshotWritten(ctx protoactor.Context, m *snapWritten) {
 		reply.Error = ProtoError(err)
 		reply.Bytes = meta.GetSize()
 	}
+	reply.LogBytes, reply.SnapshotBytes = s.log.LogBytes(), s.log.SnapshotBytes()
 	if sv.to != nil {
 		ctx.Send(sv.to, reply)
 	}
@@ -137,6 +139,7 @@ func (s *server) installChunk(ctx protoactor.Context, m *rafterpb.LogInstallChun
 		panic(err)
 	}
 	reply.Error = ProtoError(err)
+	reply.LogBytes, reply.SnapshotBytes = s.log.LogBytes(), s.log.SnapshotBytes()
 	s.respond(ctx, reply)
 }
 
@@ -163,7 +166,8 @@ func (s *server) syncParked(ctx protoactor.Context) {
 func (s *server) compact(ctx protoactor.Context, m *rafterpb.LogCompact) {
 	s.syncParked(ctx)
 	err := s.log.Compact(m.GetIndex())
-	s.respond(ctx, &rafterpb.LogCompacted{FirstIndex: s.log.FirstIndex(), Error: ProtoError(err)})
+	s.respond(ctx, &rafterpb.LogCompacted{FirstIndex: s.log.FirstIndex(), Error: ProtoError(err),
+		LogBytes: s.log.LogBytes(), SnapshotBytes: s.log.SnapshotBytes()})
 }
 
 // load answers LogLoad: metadata, snapshot, entries after the snapshot.
@@ -171,7 +175,8 @@ func (s *server) load() *rafterpb.LogLoadReply {
 	from := max(s.log.FirstIndex(), s.log.SnapshotIndex()+1)
 	es, err := s.log.Entries(from, s.log.LastIndex()+1)
 	return &rafterpb.LogLoadReply{Meta: s.log.Meta(), Entries: es, Error: ProtoError(err),
-		Snapshot: s.log.Snapshot(), FirstIndex: s.log.FirstIndex()}
+		Snapshot: s.log.Snapshot(), FirstIndex: s.log.FirstIndex(),
+		LogBytes: s.log.LogBytes(), SnapshotBytes: s.log.SnapshotBytes()}
 }
 
 func (s *server) statsReply() *rafterpb.LogStatsReply {

@@ -100,11 +100,16 @@ func TestActorSnapshotSaveOffTheMailbox(t *testing.T) {
 	require.Nil(t, s.Error)
 	assert.Equal(t, uint64(50), s.Index)
 	assert.Greater(t, s.Bytes, uint64(200_000))
+	assert.Equal(t, s.Bytes, s.SnapshotBytes, "the answer carries the new snapshot's bytes")
+	assert.Greater(t, s.LogBytes, uint64(0))
 	assert.Equal(t, int32(1), b.released.Load())
 
 	c := call[*rafterpb.LogCompacted](t, sys, log, &rafterpb.LogCompact{Index: 50})
 	require.Nil(t, c.Error)
 	require.Greater(t, c.FirstIndex, uint64(1))
+	assert.Less(t, c.LogBytes, s.LogBytes, "the answer carries the log's bytes after the compaction")
+	assert.Equal(t, s.Bytes, c.SnapshotBytes)
+	compacted := c.LogBytes
 	c = call[*rafterpb.LogCompacted](t, sys, log, &rafterpb.LogCompact{Index: 51})
 	assert.Equal(t, rafterpb.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, c.GetError().GetCode())
 	e := call[*rafterpb.LogEntryReply](t, sys, log, &rafterpb.LogGetEntry{Index: 1})
@@ -117,6 +122,8 @@ func TestActorSnapshotSaveOffTheMailbox(t *testing.T) {
 	require.Len(t, ld.Entries, 11, "only the entries after the snapshot")
 	assert.Equal(t, uint64(51), ld.Entries[0].Index)
 	assert.Equal(t, c.FirstIndex, ld.FirstIndex)
+	assert.Equal(t, compacted, ld.LogBytes)
+	assert.Equal(t, s.Bytes, ld.SnapshotBytes)
 
 	op := call[*rafterpb.LogSnapshotOpened](t, sys, log, &rafterpb.LogSnapshotOpen{})
 	require.Nil(t, op.Error)
@@ -233,8 +240,12 @@ func TestActorInstall(t *testing.T) {
 		require.Nil(t, r.Error)
 		if r.Done {
 			assert.Equal(t, uint64(60), r.LastIndex)
+			assert.Equal(t, meta.Size, r.SnapshotBytes, "the last answer carries the installed snapshot's bytes")
+			assert.Zero(t, r.LogBytes, "the install reset the log")
 			break
 		}
+		assert.Greater(t, r.LogBytes, uint64(0), "before the install, the log's own entries")
+		assert.Zero(t, r.SnapshotBytes)
 		next = r.NextOffset
 	}
 	r := call[*rafterpb.LogInstallReply](t, sys, log, &rafterpb.LogInstallChunk{Index: 59, Term: 2, TotalSize: 100})

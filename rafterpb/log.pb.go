@@ -357,10 +357,15 @@ type LogLoadReply struct {
 	// Contiguous, from snapshot.index+1 (1 without a snapshot) to the last
 	// index. Entries the log still holds at or below the snapshot index (kept
 	// for followers a little behind) are not sent: the snapshot covers them.
-	Entries       []*Entry      `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"`
-	Error         *Error        `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
-	Snapshot      *SnapshotMeta `protobuf:"bytes,4,opt,name=snapshot,proto3" json:"snapshot,omitempty"`                        // unset: no snapshot
-	FirstIndex    uint64        `protobuf:"varint,5,opt,name=first_index,json=firstIndex,proto3" json:"first_index,omitempty"` // the log's first index (entries below it are compacted)
+	Entries    []*Entry      `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"`
+	Error      *Error        `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	Snapshot   *SnapshotMeta `protobuf:"bytes,4,opt,name=snapshot,proto3" json:"snapshot,omitempty"`                        // unset: no snapshot
+	FirstIndex uint64        `protobuf:"varint,5,opt,name=first_index,json=firstIndex,proto3" json:"first_index,omitempty"` // the log's first index (entries below it are compacted)
+	// Bytes on disk of the segments and of the current snapshot file, as in
+	// LogWritten (also in LogSnapshotSaved, LogCompacted, LogInstallReply):
+	// every answer that follows a change of them carries them.
+	LogBytes      uint64 `protobuf:"varint,6,opt,name=log_bytes,json=logBytes,proto3" json:"log_bytes,omitempty"`
+	SnapshotBytes uint64 `protobuf:"varint,7,opt,name=snapshot_bytes,json=snapshotBytes,proto3" json:"snapshot_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -426,6 +431,20 @@ func (x *LogLoadReply) GetSnapshot() *SnapshotMeta {
 func (x *LogLoadReply) GetFirstIndex() uint64 {
 	if x != nil {
 		return x.FirstIndex
+	}
+	return 0
+}
+
+func (x *LogLoadReply) GetLogBytes() uint64 {
+	if x != nil {
+		return x.LogBytes
+	}
+	return 0
+}
+
+func (x *LogLoadReply) GetSnapshotBytes() uint64 {
+	if x != nil {
+		return x.SnapshotBytes
 	}
 	return 0
 }
@@ -591,6 +610,8 @@ type LogSnapshotSaved struct {
 	Term          uint64                 `protobuf:"varint,2,opt,name=term,proto3" json:"term,omitempty"`
 	Bytes         uint64                 `protobuf:"varint,3,opt,name=bytes,proto3" json:"bytes,omitempty"` // size of the snapshot file
 	Error         *Error                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	LogBytes      uint64                 `protobuf:"varint,5,opt,name=log_bytes,json=logBytes,proto3" json:"log_bytes,omitempty"` // as in LogLoadReply, after the save
+	SnapshotBytes uint64                 `protobuf:"varint,6,opt,name=snapshot_bytes,json=snapshotBytes,proto3" json:"snapshot_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -653,6 +674,20 @@ func (x *LogSnapshotSaved) GetError() *Error {
 	return nil
 }
 
+func (x *LogSnapshotSaved) GetLogBytes() uint64 {
+	if x != nil {
+		return x.LogBytes
+	}
+	return 0
+}
+
+func (x *LogSnapshotSaved) GetSnapshotBytes() uint64 {
+	if x != nil {
+		return x.SnapshotBytes
+	}
+	return 0
+}
+
 // LogCompact deletes the log segments that hold only entries at or below
 // index. index must not exceed the newest durable snapshot's index. The
 // reply (to a sender) is LogCompacted.
@@ -704,6 +739,8 @@ type LogCompacted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	FirstIndex    uint64                 `protobuf:"varint,1,opt,name=first_index,json=firstIndex,proto3" json:"first_index,omitempty"` // the log's first index afterwards
 	Error         *Error                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	LogBytes      uint64                 `protobuf:"varint,3,opt,name=log_bytes,json=logBytes,proto3" json:"log_bytes,omitempty"` // as in LogLoadReply, after the compaction
+	SnapshotBytes uint64                 `protobuf:"varint,4,opt,name=snapshot_bytes,json=snapshotBytes,proto3" json:"snapshot_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -750,6 +787,20 @@ func (x *LogCompacted) GetError() *Error {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *LogCompacted) GetLogBytes() uint64 {
+	if x != nil {
+		return x.LogBytes
+	}
+	return 0
+}
+
+func (x *LogCompacted) GetSnapshotBytes() uint64 {
+	if x != nil {
+		return x.SnapshotBytes
+	}
+	return 0
 }
 
 // LogSnapshotRead reads a chunk of the current snapshot file (header and
@@ -1098,6 +1149,8 @@ type LogInstallReply struct {
 	// check also drops the partial file (start again at offset 0); a stale
 	// offer (not newer than the current snapshot) changes nothing.
 	Error         *Error `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
+	LogBytes      uint64 `protobuf:"varint,8,opt,name=log_bytes,json=logBytes,proto3" json:"log_bytes,omitempty"` // as in LogLoadReply, after this chunk
+	SnapshotBytes uint64 `protobuf:"varint,9,opt,name=snapshot_bytes,json=snapshotBytes,proto3" json:"snapshot_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1179,6 +1232,20 @@ func (x *LogInstallReply) GetError() *Error {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *LogInstallReply) GetLogBytes() uint64 {
+	if x != nil {
+		return x.LogBytes
+	}
+	return 0
+}
+
+func (x *LogInstallReply) GetSnapshotBytes() uint64 {
+	if x != nil {
+		return x.SnapshotBytes
+	}
+	return 0
 }
 
 // LogGetStats asks for group-commit statistics and the log's figures.
@@ -1386,14 +1453,16 @@ const file_log_proto_rawDesc = "" +
 	"\x05entry\x18\x01 \x01(\v2\x10.rafter.v1.EntryR\x05entry\x12&\n" +
 	"\x05error\x18\x02 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x1c\n" +
 	"\tcompacted\x18\x03 \x01(\bR\tcompacted\"\t\n" +
-	"\aLogLoad\"\xdd\x01\n" +
+	"\aLogLoad\"\xa1\x02\n" +
 	"\fLogLoadReply\x12#\n" +
 	"\x04meta\x18\x01 \x01(\v2\x0f.rafter.v1.MetaR\x04meta\x12*\n" +
 	"\aentries\x18\x02 \x03(\v2\x10.rafter.v1.EntryR\aentries\x12&\n" +
 	"\x05error\x18\x03 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x123\n" +
 	"\bsnapshot\x18\x04 \x01(\v2\x17.rafter.v1.SnapshotMetaR\bsnapshot\x12\x1f\n" +
 	"\vfirst_index\x18\x05 \x01(\x04R\n" +
-	"firstIndex\"\x94\x01\n" +
+	"firstIndex\x12\x1b\n" +
+	"\tlog_bytes\x18\x06 \x01(\x04R\blogBytes\x12%\n" +
+	"\x0esnapshot_bytes\x18\a \x01(\x04R\rsnapshotBytes\"\x94\x01\n" +
 	"\fSnapshotMeta\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x12\n" +
 	"\x04term\x18\x02 \x01(\x04R\x04term\x12)\n" +
@@ -1404,19 +1473,23 @@ const file_log_proto_rawDesc = "" +
 	"\x06handle\x18\x01 \x01(\x04R\x06handle\x12\x14\n" +
 	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
 	"\x04term\x18\x03 \x01(\x04R\x04term\x12)\n" +
-	"\x06config\x18\x04 \x01(\v2\x11.rafter.v1.ConfigR\x06config\"z\n" +
+	"\x06config\x18\x04 \x01(\v2\x11.rafter.v1.ConfigR\x06config\"\xbe\x01\n" +
 	"\x10LogSnapshotSaved\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x12\n" +
 	"\x04term\x18\x02 \x01(\x04R\x04term\x12\x14\n" +
 	"\x05bytes\x18\x03 \x01(\x04R\x05bytes\x12&\n" +
-	"\x05error\x18\x04 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\"\n" +
+	"\x05error\x18\x04 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x1b\n" +
+	"\tlog_bytes\x18\x05 \x01(\x04R\blogBytes\x12%\n" +
+	"\x0esnapshot_bytes\x18\x06 \x01(\x04R\rsnapshotBytes\"\"\n" +
 	"\n" +
 	"LogCompact\x12\x14\n" +
-	"\x05index\x18\x01 \x01(\x04R\x05index\"W\n" +
+	"\x05index\x18\x01 \x01(\x04R\x05index\"\x9b\x01\n" +
 	"\fLogCompacted\x12\x1f\n" +
 	"\vfirst_index\x18\x01 \x01(\x04R\n" +
 	"firstIndex\x12&\n" +
-	"\x05error\x18\x02 \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\\\n" +
+	"\x05error\x18\x02 \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x1b\n" +
+	"\tlog_bytes\x18\x03 \x01(\x04R\blogBytes\x12%\n" +
+	"\x0esnapshot_bytes\x18\x04 \x01(\x04R\rsnapshotBytes\"\\\n" +
 	"\x0fLogSnapshotRead\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x16\n" +
 	"\x06offset\x18\x02 \x01(\x04R\x06offset\x12\x1b\n" +
@@ -1439,7 +1512,7 @@ const file_log_proto_rawDesc = "" +
 	"\n" +
 	"total_size\x18\x03 \x01(\x04R\ttotalSize\x12\x16\n" +
 	"\x06offset\x18\x04 \x01(\x04R\x06offset\x12\x12\n" +
-	"\x04data\x18\x05 \x01(\fR\x04data\"\xec\x01\n" +
+	"\x04data\x18\x05 \x01(\fR\x04data\"\xb0\x02\n" +
 	"\x0fLogInstallReply\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x04R\x05index\x12\x12\n" +
 	"\x04term\x18\x02 \x01(\x04R\x04term\x12\x1f\n" +
@@ -1449,7 +1522,9 @@ const file_log_proto_rawDesc = "" +
 	"\bsnapshot\x18\x05 \x01(\v2\x17.rafter.v1.SnapshotMetaR\bsnapshot\x12\x1d\n" +
 	"\n" +
 	"last_index\x18\x06 \x01(\x04R\tlastIndex\x12&\n" +
-	"\x05error\x18\a \x01(\v2\x10.rafter.v1.ErrorR\x05error\"\r\n" +
+	"\x05error\x18\a \x01(\v2\x10.rafter.v1.ErrorR\x05error\x12\x1b\n" +
+	"\tlog_bytes\x18\b \x01(\x04R\blogBytes\x12%\n" +
+	"\x0esnapshot_bytes\x18\t \x01(\x04R\rsnapshotBytes\"\r\n" +
 	"\vLogGetStats\"\xad\x03\n" +
 	"\rLogStatsReply\x12\x16\n" +
 	"\x06writes\x18\x01 \x01(\x04R\x06writes\x12\x18\n" +

@@ -2417,7 +2417,8 @@ type StatusReply struct {
 	SnapshotsSent     uint64 `protobuf:"varint,25,opt,name=snapshots_sent,json=snapshotsSent,proto3" json:"snapshots_sent,omitempty"`
 	RepeatedSnapshots uint64 `protobuf:"varint,26,opt,name=repeated_snapshots,json=repeatedSnapshots,proto3" json:"repeated_snapshots,omitempty"`
 	// Bytes on disk of the log segments and of the current snapshot file,
-	// as of the log server's last acknowledged write (0 before the first).
+	// as of the log server's latest answer to the consensus actor (its load,
+	// a write, a snapshot saved or installed, a compaction).
 	LogBytes      uint64 `protobuf:"varint,27,opt,name=log_bytes,json=logBytes,proto3" json:"log_bytes,omitempty"`
 	SnapshotBytes uint64 `protobuf:"varint,28,opt,name=snapshot_bytes,json=snapshotBytes,proto3" json:"snapshot_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
