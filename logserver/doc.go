@@ -48,7 +48,9 @@
 // process fdatasyncs as a raw system call, so its goroutine keeps its P and
 // answers as soon as the call returns (sync_linux.go says when it does not:
 // several logs in one process, one P, or a recent call slower than 20 ms,
-// since the collector's stop of the world waits for such a call). Whole
+// since the collector's stop of the world waits for such a call; such a
+// call is logged as a warning and counted in the peer's
+// rafter_log_slow_held_fsyncs_total). Whole
 // segments are the unit compaction drops: the segments all of whose entries
 // are at or below the compaction index, oldest first (a crash in between
 // leaves a log without a hole), never past the current snapshot. The log's

@@ -330,6 +330,7 @@ func (l *FileLog) Sync() error {
 	if slowHeldSyncs() != slow {
 		l.log.Warn("logserver: slow fdatasync; the log syncs without holding its goroutine's P for a while (sync_linux.go)",
 			"dir", l.dir, "over", heldSlowLimit, "for", heldPause)
+		l.opts.Metrics.SlowHeldSync()
 	}
 	if l.dirDirty {
 		if err := syncDir(l.dir); err != nil {

@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rafter-go/rafter/rafterpb"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rafter-go/rafter/metrics"
+	"github.com/rafter-go/rafter/rafterpb"
 )
 
 // TestHoldPolicyTurns: one held call at a time, none with several logs open
@@ -86,6 +89,10 @@ func TestSlowHeldSyncWarns(t *testing.T) {
 	holding = newHoldPolicy(0, time.Hour) // every held call is "slow"
 
 	o, buf := testOptions(1 << 20)
+	reg := prometheus.NewRegistry()
+	set, err := metrics.New(reg)
+	require.NoError(t, err)
+	o.Metrics = set.Peer("a").LogServer()
 	l := mustOpen(t, t.TempDir(), o)
 	defer l.Close()
 	require.NoError(t, l.Write(nil, []*rafterpb.Entry{entry(nil, 1, 1, 100)}))
@@ -93,8 +100,26 @@ func TestSlowHeldSyncWarns(t *testing.T) {
 	require.EqualValues(t, 1, holding.held.Load(), "the only log held its P")
 	require.EqualValues(t, 1, holding.slow.Load())
 	require.Contains(t, buf.String(), "slow fdatasync")
+	require.Equal(t, 1.0, slowHeldCount(t, reg), "the peer's counter has the slow call")
 
 	require.NoError(t, l.Write(nil, []*rafterpb.Entry{entry(nil, 2, 1, 100)}))
 	require.NoError(t, l.Sync())
 	require.EqualValues(t, 1, holding.held.Load(), "off after the slow call")
+	require.Equal(t, 1.0, slowHeldCount(t, reg), "a plain call is not counted")
+}
+
+// slowHeldCount is the value of the one series of
+// rafter_log_slow_held_fsyncs_total in reg.
+func slowHeldCount(t *testing.T, reg *prometheus.Registry) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() == "rafter_log_slow_held_fsyncs_total" {
+			require.Len(t, mf.GetMetric(), 1)
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatal("no rafter_log_slow_held_fsyncs_total")
+	return 0
 }

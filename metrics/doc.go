@@ -25,6 +25,7 @@
 //	messages_dropped_total{reason}                                  unknown_peer, other_cluster, contradiction, invalid, unsupported, refused, malformed, misaddressed
 //	log_write_duration_seconds, log_sync_duration_seconds           log server histograms
 //	log_entries_per_sync                                            histogram (group commit)
+//	log_slow_held_fsyncs_total                                      fdatasyncs that kept their P and took over 20 ms (a stalling disk)
 //	snapshot_index, log_first_index, snapshot_bytes                 gauges
 //	snapshot_duration_seconds                                       histogram: Snapshot call to durable file
 //	snapshots_saved_total{result}, snapshot_installs_total          ok or failed; installed from a leader

@@ -266,6 +266,7 @@ func (p *Peer) Received(m *rafterpb.RaftMessage) {
 // nil *Log (metrics off) and do nothing then.
 type Log struct {
 	writeSeconds, syncSeconds, syncEntries prometheus.Observer
+	slowHeld                               prometheus.Counter
 }
 
 // Now returns the current time, or the zero time when l is nil.
@@ -291,6 +292,14 @@ func (l *Log) Synced(start time.Time, entries int) {
 	}
 	l.syncSeconds.Observe(time.Since(start).Seconds())
 	l.syncEntries.Observe(float64(entries))
+}
+
+// SlowHeldSync counts an fdatasync that kept its P and was slow enough to
+// turn keeping it off (logserver's Sync warns of it too).
+func (l *Log) SlowHeldSync() {
+	if l != nil {
+		l.slowHeld.Inc()
+	}
 }
 
 // SnapshotSaved records a snapshot of the state machine: durable after

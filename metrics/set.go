@@ -34,6 +34,7 @@ type Set struct {
 	logWriteSeconds *prometheus.HistogramVec
 	logSyncSeconds  *prometheus.HistogramVec
 	logSyncEntries  *prometheus.HistogramVec
+	logSlowHeld     *prometheus.CounterVec
 
 	snapshotIndex, firstIndex   *prometheus.GaugeVec
 	snapshotBytes               *prometheus.GaugeVec
@@ -106,6 +107,8 @@ func New(reg prometheus.Registerer) (*Set, error) {
 		"Seconds one group-commit Sync of this peer's log server took (write of the buffered records and fdatasync).", peer, latencyBuckets)
 	s.logSyncEntries = histogram(&r, "log_entries_per_sync",
 		"Entries made durable by one fsync of this peer's log server (group commit).", peer, countBuckets)
+	s.logSlowHeld = counter(&r, "log_slow_held_fsyncs_total",
+		"fdatasyncs of this peer's log server that kept their goroutine's P (Linux, one log in the process) and took longer than 20 ms; each turns keeping the P off for the process for 30 s, and a rising count means a stalling disk.", peer)
 	s.snapshotIndex = gauge(&r, "snapshot_index", "Last index of the peer's newest durable snapshot (0: none).", peer)
 	s.firstIndex = gauge(&r, "log_first_index", "First index the peer's log holds in memory (entries below it are compacted).", peer)
 	s.snapshotBytes = gauge(&r, "snapshot_bytes", "Bytes of the snapshot file the peer saved last.", peer)
@@ -222,6 +225,7 @@ func (s *Set) Peer(peer string) *Peer {
 			writeSeconds: s.logWriteSeconds.WithLabelValues(peer),
 			syncSeconds:  s.logSyncSeconds.WithLabelValues(peer),
 			syncEntries:  s.logSyncEntries.WithLabelValues(peer),
+			slowHeld:     s.logSlowHeld.WithLabelValues(peer),
 		},
 	}
 	for r := range roleNames {
@@ -239,7 +243,7 @@ func (s *Set) Remove(peer string) {
 		s.term, s.role, s.commit, s.applied, s.last, s.leaderChanges, s.electionsStarted,
 		s.electionsWon, s.proposals, s.reads, s.staleReads, s.proposalSeconds, s.readSeconds,
 		s.forwarded, s.requestErrors, s.aeSent, s.aeReceived, s.inflight, s.dropped,
-		s.logWriteSeconds, s.logSyncSeconds, s.logSyncEntries,
+		s.logWriteSeconds, s.logSyncSeconds, s.logSyncEntries, s.logSlowHeld,
 		s.snapshotIndex, s.firstIndex, s.snapshotBytes, s.snapshotSeconds, s.snapshotsSaved, s.installs,
 		s.chunksSent, s.chunksReceived, s.snapshotsSent, s.repeatedSnap, s.sessionEntries,
 	} {
