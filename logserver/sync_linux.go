@@ -49,7 +49,10 @@ func fdatasync(fd uintptr) error {
 
 func (h *holdPolicy) fdatasync(fd uintptr, logs int32, procs int) error {
 	held := h.enter(logs, procs)
-	start := time.Now()
+	var start time.Time
+	if held {
+		start = time.Now() // only a held call is timed (exit)
+	}
 	var err error
 	for {
 		var e syscall.Errno
